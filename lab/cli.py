@@ -1,0 +1,409 @@
+"""The hisops lab: real Debian 12 hosts under podman and emulated switches.
+
+The lab is described by the lab inventory (``inventory/lab/hosts.yml``): every host with a
+``hisops_lab`` mapping is a container, every switch with ``hisops_lab_switch`` is an
+emulated switch. ``up`` is idempotent: it reuses the built image (rebuilt only when the
+recipe under ``lab/image`` changes), keeps running containers, replaces stale ones and
+removes lab containers that the inventory no longer names.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGE_DIR = ROOT / "lab" / "image"
+STATE = ROOT / ".lab"
+INVENTORY = ROOT / "inventory" / "lab" / "hosts.yml"
+IMAGE_REPO = "localhost/hisops-lab"
+LABEL = "io.hisops.lab"
+NETWORK = "hisops-lab"
+SUBNET = "10.89.210.0/24"
+SSH_KEY = STATE / "ssh" / "id_ed25519"
+SWITCH_PID = STATE / "switches.pid"
+SWITCH_LOG = STATE / "switches.log"
+CONTAINERS_CONF = """\
+# Written by `hisops lab`: runc (crun fails in this sandbox), ulimits the sandbox allows,
+# cgroupfs (systemd is not PID 1 on the controller).
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+"""
+
+
+class LabError(Exception):
+    """A problem the operator can fix; printed as one line."""
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str
+    port: int
+    image: str
+    ip: str
+
+
+@dataclass(frozen=True)
+class LabSwitch:
+    name: str
+    port: int
+    model: str
+    vendor: str
+
+
+def say(msg: str) -> None:
+    print("==> " + msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- inventory ------------
+def _walk_hosts(group: dict[str, Any], acc: dict[str, dict[str, Any]]) -> None:
+    for name, hvars in (group.get("hosts") or {}).items():
+        merged = acc.setdefault(name, {})
+        merged.update(hvars or {})
+    for child in (group.get("children") or {}).values():
+        _walk_hosts(child or {}, acc)
+
+
+def read_inventory(path: Path = INVENTORY) -> tuple[list[LabHost], list[LabSwitch]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    hosts: dict[str, dict[str, Any]] = {}
+    _walk_hosts(data["all"], hosts)
+    lab_hosts: list[LabHost] = []
+    switches: list[LabSwitch] = []
+    for name, hv in sorted(hosts.items()):
+        if "hisops_lab" in hv:
+            spec = hv["hisops_lab"]
+            lab_hosts.append(LabHost(name, int(hv["ansible_port"]), spec.get("image", "base"), spec["ip"]))
+        elif "hisops_lab_switch" in hv:
+            spec = hv["hisops_lab_switch"]
+            switches.append(LabSwitch(name, int(hv["ansible_port"]), spec["model"], hv.get("hisops_switch_vendor", "cisco_ios")))
+    return lab_hosts, switches
+
+
+# ---------------------------------------------------------------- podman ---------------
+def podman_env() -> dict[str, str]:
+    STATE.mkdir(parents=True, exist_ok=True)
+    conf = STATE / "containers.conf"
+    if not conf.exists() or conf.read_text() != CONTAINERS_CONF:
+        conf.write_text(CONTAINERS_CONF)
+    env = dict(os.environ)
+    env["CONTAINERS_CONF"] = str(conf)
+    return env
+
+
+def podman(*args: str, check: bool = True, capture: bool = True, stdin: bytes | None = None) -> str:
+    if shutil.which("podman") is None:
+        raise LabError("podman is not installed: run './hisops setup' (or apt-get install podman runc)")
+    proc = subprocess.run(
+        ["podman", *args], env=podman_env(), input=stdin,
+        stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE,
+    )
+    if check and proc.returncode != 0:
+        err = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise LabError("podman %s failed: %s" % (" ".join(args[:2]), err[-1] if err else "exit %d" % proc.returncode))
+    return proc.stdout.decode(errors="replace") if capture else ""
+
+
+def check_podman_usable() -> None:
+    try:
+        podman("info", "--format", "{{.Host.OCIRuntime.Name}}")
+    except LabError as exc:
+        raise LabError("podman is not usable (%s): check 'podman info' and that runc is installed" % exc) from None
+
+
+# ---------------------------------------------------------------- image ----------------
+def recipe_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(IMAGE_DIR.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def image_tag(kind: str) -> str:
+    return "%s:%s-%s" % (IMAGE_REPO, kind, recipe_hash())
+
+
+def image_exists(tag: str) -> bool:
+    return subprocess.run(["podman", "image", "exists", tag], env=podman_env()).returncode == 0
+
+
+def debian_mirror() -> str:
+    """The Debian mirror apt on this machine uses (never a hard-coded host)."""
+    texts = []
+    for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
+        if path.is_file():
+            texts.append(path.read_text(errors="replace"))
+    for text in texts:
+        for match in re.finditer(r"^URIs:\s*(\S+)", text, re.M):
+            if "security" not in match.group(1):
+                return match.group(1)
+        for match in re.finditer(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M):
+            return match.group(1)
+    raise LabError("no Debian mirror found in the apt sources: configure apt for bookworm first")
+
+
+def build_images() -> None:
+    base, db = image_tag("base"), image_tag("db")
+    if not image_exists(base):
+        if shutil.which("debootstrap") is None:
+            raise LabError("debootstrap is not installed: run './hisops setup'")
+        say("building lab image %s with debootstrap (about 2 minutes, once per recipe)" % base)
+        started = time.monotonic()
+        work = Path(tempfile.mkdtemp(prefix="hisops-rootfs-", dir="/var/tmp"))
+        try:
+            rootfs = work / "rootfs"
+            subprocess.run(["bash", str(IMAGE_DIR / "rootfs.sh"), str(rootfs), debian_mirror()], check=True)
+            tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+            subprocess.run(
+                ["podman", "import", "--change", 'CMD ["/sbin/init"]', "-", base],
+                stdin=tar.stdout, env=podman_env(), check=True, stdout=subprocess.DEVNULL,
+            )
+            if tar.wait() != 0:
+                raise LabError("tar of the lab rootfs failed")
+        except subprocess.CalledProcessError as exc:
+            raise LabError("building the lab image failed (%s): see the output above" % exc) from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        say("base image built in %.0f s" % (time.monotonic() - started))
+    if not image_exists(db):
+        say("building lab image %s (PostgreSQL, MariaDB)" % db)
+        started = time.monotonic()
+        podman("build", "-q", "--build-arg", "BASE=" + base, "-f", str(IMAGE_DIR / "Containerfile.db"), "-t", db, str(IMAGE_DIR))
+        say("db image built in %.0f s" % (time.monotonic() - started))
+    prune_old_images({base, db})
+
+
+def prune_old_images(keep: set[str]) -> None:
+    out = podman("images", "--format", "{{.Repository}}:{{.Tag}}", IMAGE_REPO, check=False)
+    for tag in out.split():
+        if tag not in keep and tag.startswith(IMAGE_REPO + ":"):
+            podman("rmi", "-f", tag, check=False)
+
+
+# ---------------------------------------------------------------- containers -----------
+def lab_containers() -> dict[str, dict[str, Any]]:
+    out = podman("ps", "-a", "--filter", "label=%s" % LABEL, "--format", "json")
+    result = {}
+    for c in json.loads(out or "[]"):
+        result[c["Names"][0]] = c
+    return result
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def ensure_network() -> None:
+    if subprocess.run(["podman", "network", "exists", NETWORK], env=podman_env()).returncode != 0:
+        podman("network", "create", "--subnet", SUBNET, "--label", LABEL + "=1", NETWORK)
+
+
+def ensure_key() -> str:
+    if not SSH_KEY.exists():
+        SSH_KEY.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hisops-lab", "-f", str(SSH_KEY)], check=True)
+    return SSH_KEY.with_suffix(".pub").read_text()
+
+
+def cname(host: LabHost) -> str:
+    return "hisops-lab-" + host.name
+
+
+def start_container(host: LabHost, existing: dict[str, Any] | None) -> None:
+    tag = image_tag(host.image)
+    if existing:
+        same = existing.get("Image") == tag and existing.get("Labels", {}).get(LABEL + ".port") == str(host.port)
+        if same and existing.get("State") == "running":
+            return
+        podman("rm", "-f", "-t", "0", cname(host))
+    if port_in_use(host.port):
+        raise LabError(
+            "lab port 127.0.0.1:%d for %s is already in use by another program: "
+            "find it with \"ss -ltnp 'sport = :%d'\" and stop it" % (host.port, host.name, host.port)
+        )
+    podman(
+        "run", "-d", "--name", cname(host), "--hostname", host.name,
+        "--label", LABEL + "=1", "--label", "%s.port=%d" % (LABEL, host.port),
+        "--network", NETWORK, "--ip", host.ip,
+        "-p", "127.0.0.1:%d:22" % host.port,
+        "--systemd", "always", "--stop-signal", "SIGRTMIN+3",
+        tag, "/sbin/init",
+    )
+
+
+def install_key(host: LabHost, pubkey: str) -> None:
+    podman(
+        "exec", "-i", cname(host), "sh", "-c",
+        "install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys",
+        stdin=pubkey.encode(),
+    )
+
+
+def wait_ssh(hosts: list[LabHost], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(hosts)
+    while pending:
+        host = pending[0]
+        try:
+            with socket.create_connection(("127.0.0.1", host.port), timeout=2) as sock:
+                sock.settimeout(3)
+                if sock.recv(64).startswith(b"SSH-"):
+                    pending.pop(0)
+                    continue
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise LabError("%s did not answer SSH on 127.0.0.1:%d within %.0f s: see 'podman logs %s'"
+                           % (host.name, host.port, timeout, cname(host)))
+        time.sleep(0.3)
+
+
+# ---------------------------------------------------------------- switches -------------
+def switches_running() -> bool:
+    try:
+        pid = int(SWITCH_PID.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def stop_switches() -> None:
+    if switches_running():
+        pid = int(SWITCH_PID.read_text())
+        os.kill(pid, 15)
+        for _ in range(50):
+            if not switches_running():
+                break
+            time.sleep(0.1)
+    SWITCH_PID.unlink(missing_ok=True)
+
+
+def start_switches(switches: list[LabSwitch]) -> None:
+    if not switches:
+        return
+    spec = json.dumps([s.__dict__ for s in switches], sort_keys=True)
+    spec_file = STATE / "switches.json"
+    if switches_running() and spec_file.exists() and spec_file.read_text() == spec:
+        return
+    stop_switches()
+    for sw in switches:
+        if port_in_use(sw.port):
+            raise LabError(
+                "switch port 127.0.0.1:%d for %s is already in use by another program: "
+                "find it with \"ss -ltnp 'sport = :%d'\" and stop it" % (sw.port, sw.name, sw.port)
+            )
+    spec_file.write_text(spec)
+    log = open(SWITCH_LOG, "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab.switches", "--spec", str(spec_file)],
+        cwd=str(ROOT), stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    SWITCH_PID.write_text(str(proc.pid))
+    deadline = time.monotonic() + 30
+    for sw in switches:
+        while not port_in_use(sw.port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise LabError("the switch emulator did not start: see %s" % SWITCH_LOG.relative_to(ROOT))
+            time.sleep(0.1)
+
+
+# ---------------------------------------------------------------- commands -------------
+def cmd_up(_: argparse.Namespace) -> None:
+    started = time.monotonic()
+    check_podman_usable()
+    hosts, switches = read_inventory()
+    build_images()
+    ensure_network()
+    pubkey = ensure_key()
+    existing = lab_containers()
+    wanted = {cname(h) for h in hosts}
+    for name in sorted(set(existing) - wanted):
+        say("removing stale lab container %s" % name)
+        podman("rm", "-f", "-t", "0", name)
+    for host in hosts:
+        start_container(host, existing.get(cname(host)))
+    wait_ssh(hosts)
+    for host in hosts:
+        install_key(host, pubkey)
+    start_switches(switches)
+    say("lab up: %d hosts, %d switches in %.1f s" % (len(hosts), len(switches), time.monotonic() - started))
+
+
+def cmd_down(_: argparse.Namespace) -> None:
+    stop_switches()
+    names = list(lab_containers())
+    if names:
+        podman("rm", "-f", "-t", "0", *names)
+    if subprocess.run(["podman", "network", "exists", NETWORK], env=podman_env()).returncode == 0:
+        podman("network", "rm", "-f", NETWORK, check=False)
+    say("lab down: removed %d containers" % len(names))
+
+
+def cmd_status(_: argparse.Namespace) -> None:
+    hosts, switches = read_inventory()
+    existing = lab_containers()
+    for host in hosts:
+        c = existing.get(cname(host))
+        print("%-12s 127.0.0.1:%-5d %s" % (host.name, host.port, c["State"] if c else "absent"))
+    up = switches_running()
+    for sw in switches:
+        print("%-12s 127.0.0.1:%-5d %s (%s)" % (sw.name, sw.port, "running" if up and port_in_use(sw.port) else "down", sw.model))
+
+
+def cmd_image(args: argparse.Namespace) -> None:
+    """Build the lab images when their recipe changed; print the tag of the one asked for."""
+    check_podman_usable()
+    build_images()
+    print(image_tag(args.kind))
+
+
+def cmd_smoke(args: argparse.Namespace) -> None:
+    rc = subprocess.run(["ansible-playbook", str(ROOT / "playbooks" / "lab_smoke.yml"), *args.extra], cwd=str(ROOT)).returncode
+    if rc:
+        raise LabError("the smoke playbook failed (exit %d): see its output above" % rc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hisops lab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="start the lab (idempotent)").set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop the lab and remove its containers").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="show the lab's hosts and switches").set_defaults(func=cmd_status)
+    image = sub.add_parser("image", help="build the lab images if needed and print a tag")
+    image.add_argument("kind", choices=["base", "db"])
+    image.set_defaults(func=cmd_image)
+    smoke = sub.add_parser("smoke", help="reach every lab host and switch")
+    smoke.add_argument("extra", nargs=argparse.REMAINDER)
+    smoke.set_defaults(func=cmd_smoke)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except LabError as exc:
+        print("hisops lab: error: %s" % exc, file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,81 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-only facts from a switch over SSH (netmiko)."""
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: hisops_switch_facts
+short_description: Read a switch's prompt and software version over SSH
+description:
+  - Connects to a switch with netmiko from the control node and reads its prompt and
+    software version. Changes nothing on the switch.
+  - Used by the lab smoke test and as the first step of evidence collection.
+options:
+  host: {description: Address of the switch., type: str, required: true}
+  port: {description: SSH port., type: int, default: 22}
+  vendor:
+    description: Switch operating system.
+    type: str
+    required: true
+    choices: [cisco_ios, h3c_comware, huawei_vrp, ruijie_os]
+  username: {description: Login user., type: str, required: true}
+  password: {description: Login password (keep it in Ansible Vault)., type: str, required: true}
+  secret: {description: Enable secret (Cisco/Ruijie)., type: str, default: ""}
+  conn_timeout: {description: Seconds to wait for the SSH connection., type: float, default: 10}
+  command_timeout: {description: Seconds to wait for a command's output., type: float, default: 30}
+author: hisops contributors
+"""
+
+EXAMPLES = r"""
+- name: Read switch facts
+  hisops_switch_facts:
+    host: "{{ ansible_host }}"
+    port: "{{ ansible_port }}"
+    vendor: "{{ hisops_switch_vendor }}"
+    username: "{{ hisops_switch_username }}"
+    password: "{{ hisops_switch_password }}"
+    secret: "{{ hisops_switch_secret }}"
+"""
+
+RETURN = r"""
+prompt:
+  description: The switch's CLI prompt (usually its hostname).
+  returned: success
+  type: str
+  sample: "sw-core-01#"
+version:
+  description: Output of the vendor's show/display version command.
+  returned: success
+  type: str
+  sample: "Cisco IOS Software, C2960 Software ..."
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.hisops.netdev import CONNECTION_SPEC, SHOW_VERSION, SwitchConnectionError, connect
+
+
+def build_module() -> AnsibleModule:
+    return AnsibleModule(argument_spec=dict(CONNECTION_SPEC), supports_check_mode=True)
+
+
+def main() -> None:
+    module = build_module()
+    try:
+        conn = connect(module.params)
+    except SwitchConnectionError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        prompt = conn.find_prompt()
+        version = conn.send_command(SHOW_VERSION[module.params["vendor"]])
+    finally:
+        conn.disconnect()
+    module.exit_json(changed=False, prompt=prompt, version=version)
+
+
+if __name__ == "__main__":
+    main()
