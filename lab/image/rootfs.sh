@@ -5,8 +5,8 @@
 set -euo pipefail
 ROOTFS="$1"; MIRROR="$2"
 debootstrap --variant=minbase \
-  --include=python3,python3-apt,openssh-server,sudo,cron,systemd,systemd-sysv,dbus,iproute2,iputils-ping,procps,ca-certificates,dconf-cli,libpam-modules,polkitd,kmod,less \
-  bookworm "$ROOTFS" "$MIRROR" >/dev/null
+  --include=python3,python3-apt,openssh-server,sudo,cron,systemd,systemd-sysv,dbus,iproute2,iputils-ping,procps,ca-certificates,dconf-cli,libpam-modules,kmod,less \
+  bookworm "$ROOTFS" "$MIRROR" >"${ROOTFS}.log" 2>&1 || { tail -n 15 "${ROOTFS}.log" >&2; exit 1; }
 # systemd in a container: no machine-id (generated at boot), no getty, no clock setters.
 : >"$ROOTFS/etc/machine-id"
 rm -f "$ROOTFS/var/lib/dbus/machine-id"
@@ -19,7 +19,9 @@ rm -f "$ROOTFS"/etc/ssh/ssh_host_*
 mkdir -p "$ROOTFS/etc/systemd/system/ssh.service.d"
 cat >"$ROOTFS/etc/systemd/system/ssh.service.d/hostkeys.conf" <<'UNIT'
 [Service]
+ExecStartPre=
 ExecStartPre=/usr/bin/ssh-keygen -A
+ExecStartPre=/usr/sbin/sshd -t
 UNIT
 install -d -m 700 "$ROOTFS/root/.ssh"
 # apt: empty lists, backdated, so that `apt: update_cache/cache_valid_time` really updates.

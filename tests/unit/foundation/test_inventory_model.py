@@ -1,0 +1,74 @@
+"""The inventory model: department data checks, the lab inventory, the example hospital."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from hisops_inventory import department_problems
+
+from lab.cli import read_inventory
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parents[3]
+
+GOOD = {
+    "code": "outpatient",
+    "name_zh": "门诊部",
+    "name_en": "Outpatient",
+    "login_group": "mz_staff",
+    "custodian": {"name": "张丽", "staff_id": "MZ0101", "certificate": "HIM-2019-0311"},
+}
+
+
+def test_valid_department_has_no_problem() -> None:
+    assert department_problems(GOOD, "ws1", ["dept_outpatient"]) == []
+
+
+def test_missing_custodian_field_names_host_and_field() -> None:
+    bad = dict(GOOD, custodian={"name": "张丽", "staff_id": "", "certificate": "C1"})
+    assert department_problems(bad, "ws1", ["dept_outpatient"]) == [
+        "host ws1: hisops_department.custodian.staff_id is missing or empty"
+    ]
+
+
+def test_host_in_two_departments_is_refused() -> None:
+    problems = department_problems(GOOD, "ws1", ["dept_outpatient", "dept_inpatient"])
+    assert problems and "exactly one department group" in problems[0]
+
+
+def test_code_must_match_group() -> None:
+    problems = department_problems(GOOD, "ws1", ["dept_inpatient"])
+    assert any("does not match its group dept_inpatient" in p for p in problems)
+
+
+def test_lab_inventory_ports_and_addresses_are_unique() -> None:
+    hosts, switches = read_inventory()
+    ports = [h.port for h in hosts] + [s.port for s in switches]
+    assert len(hosts) >= 6 and len(switches) >= 3
+    assert len(set(ports)) == len(ports)
+    assert len({h.ip for h in hosts}) == len(hosts)
+
+
+@pytest.mark.parametrize("inventory", ["inventory/lab", "inventory/example-hospital"])
+def test_inventory_passes_validation(inventory: str) -> None:
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", inventory, "playbooks/validate_inventory.yml", "--limit", "departments"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+def test_bad_inventory_stops_before_change(tmp_path: Path) -> None:
+    inv = tmp_path / "hosts.yml"
+    inv.write_text(yaml.safe_dump({"all": {"children": {"departments": {"children": {
+        "dept_finance": {"hosts": {"fin-01": {"ansible_connection": "local"}},
+                         "vars": {"hisops_department": dict(GOOD, code="finance", custodian={"name": "x"})}},
+    }}}}}, allow_unicode=True))
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(inv), "playbooks/validate_inventory.yml"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode != 0
+    assert "host fin-01: hisops_department.custodian.staff_id is missing or empty" in proc.stdout
