@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _MU = str(ROOT / "plugins" / "module_utils")
 if _MU not in ansible.module_utils.__path__:
     ansible.module_utils.__path__.append(_MU)
-for sub in ("modules", "filter", "callback", "inventory", "action"):
+for sub in ("modules", "filter", "callback", "inventory", "action", "lib"):
     path = str(ROOT / "plugins" / sub)
     if path not in sys.path:
         sys.path.insert(0, path)
