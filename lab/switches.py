@@ -15,6 +15,7 @@ Run: ``python -m lab.switches --spec FILE`` where FILE is a JSON list of
 Every switch listens on 127.0.0.1 only. Login: user ``admin``, password and enable
 secret from ``HISOPS_LAB_SWITCH_PASSWORD`` (default ``hisops-lab``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,8 @@ import json
 import logging
 import os
 import signal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fake_switches.cisco.command_processor.config import ConfigCommandProcessor
 from fake_switches.switch_factory import SwitchFactory
@@ -74,10 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.spec:
         with open(args.spec, encoding="utf-8") as fh:
             specs = json.load(fh)
-    specs += [
-        {"name": "bench-sw-%03d" % i, "port": args.base_port + i, "model": args.model}
-        for i in range(args.count)
-    ]
+    specs += [{"name": "bench-sw-%03d" % i, "port": args.base_port + i, "model": args.model} for i in range(args.count)]
     if not specs:
         parser.error("nothing to start: give --spec or --count")
     serve(specs, os.environ.get("HISOPS_LAB_SWITCH_PASSWORD", DEFAULT_PASSWORD))

@@ -1,4 +1,5 @@
 """Shared pytest set-up: make the project's plugins importable as Ansible would load them."""
+
 from __future__ import annotations
 
 import sys

@@ -1,11 +1,10 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only facts from a switch over SSH (netmiko)."""
+
 from __future__ import annotations
 
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 ---

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Switch connections for hisops modules (netmiko on the control node).
@@ -7,11 +6,11 @@ Every switch module takes the same connection options (CONNECTION_SPEC) and open
 device through ``connect()``, which maps hisops vendor names to netmiko device types and
 turns netmiko's exceptions into one-line messages a technician can act on.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-__metaclass__ = type
 
 # hisops vendor name -> netmiko device_type
 VENDORS: dict[str, str] = {
@@ -71,7 +70,9 @@ def connect(params: dict[str, Any]) -> Any:
         from netmiko import ConnectHandler
         from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
     except ImportError as exc:  # pragma: no cover - depends on the controller's venv
-        raise SwitchConnectionError("netmiko is not installed on the control node: run ./hisops setup (%s)" % exc)
+        raise SwitchConnectionError(
+            "netmiko is not installed on the control node: run ./hisops setup (%s)" % exc
+        ) from exc
     where = "%s:%s" % (params["host"], params["port"])
     try:
         conn = ConnectHandler(**connection_params(params))
@@ -79,8 +80,12 @@ def connect(params: dict[str, Any]) -> Any:
             conn.enable()
         return conn
     except NetmikoAuthenticationException:
-        raise SwitchConnectionError("login to switch %s refused: check hisops_switch_username and the vaulted password" % where)
+        raise SwitchConnectionError(
+            "login to switch %s refused: check hisops_switch_username and the vaulted password" % where
+        ) from None
     except NetmikoTimeoutException:
-        raise SwitchConnectionError("switch %s did not answer SSH within %ss: check it is on and reachable" % (where, params["conn_timeout"]))
+        raise SwitchConnectionError(
+            "switch %s did not answer SSH within %ss: check it is on and reachable" % (where, params["conn_timeout"])
+        ) from None
     except (OSError, EOFError) as exc:
-        raise SwitchConnectionError("cannot reach switch %s: %s" % (where, exc))
+        raise SwitchConnectionError("cannot reach switch %s: %s" % (where, exc)) from exc
