@@ -64,7 +64,7 @@ datetimes are in the controller's local time zone (the hospital's); aware ones a
 Writing (the recording callback; tests)
 ---------------------------------------
 ``start_run(run)``, ``write(batch)`` (a ``Batch`` of rows, one transaction),
-``finish_run(uuid, status, ended=None, duration=None, stats=None)``,
+``finish_run(uuid, status, ended=None, duration=None, stats=None, mode=None)``,
 ``close_stale_runs(before)``. Writes are batched by the caller: one commit per batch,
 SQLite in WAL mode with ``synchronous=NORMAL`` (no fsync per row).
 """
@@ -490,14 +490,20 @@ class Store:
         ended: str | None = None,
         duration: float | None = None,
         stats: dict[str, Any] | None = None,
+        mode: str | None = None,
     ) -> None:
-        """Close a run with its final status (ok, failed or interrupted)."""
+        """Close a run with its final status (ok, failed or interrupted) and, if given, its final mode."""
         if status not in RUN_STATUSES:
             raise StoreError("run %s: unknown status %r (expected one of %s)" % (uuid, status, ", ".join(RUN_STATUSES)))
+        if mode not in (None, "check", "enforce"):
+            raise StoreError("run %s: mode must be check or enforce, got %r" % (uuid, mode))
         with self._tx() as cur:
             cur.execute(
-                self._sql("UPDATE runs SET status = ?, ended = ?, duration = ?, stats = ? WHERE uuid = ?"),
-                (status, ended or now_text(), duration, _encode("stats", stats), uuid),
+                self._sql(
+                    "UPDATE runs SET status = ?, ended = ?, duration = ?, stats = ?, mode = COALESCE(?, mode) "
+                    "WHERE uuid = ?"
+                ),
+                (status, ended or now_text(), duration, _encode("stats", stats), mode, uuid),
             )
 
     def close_stale_runs(self, before: date | datetime | str) -> int:
