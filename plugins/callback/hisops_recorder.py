@@ -97,7 +97,7 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key|community|psk)\b(\s*[:=]\s*)(\S+)"),
     # network device configuration: `username x password 0 y`, `enable secret 5 y`, `password cipher y`
     re.compile(
-        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?)(\S+)"
+        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?)(?![=:]|\*{8})(\S+)"
     ),
     re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
 )

@@ -386,7 +386,7 @@ class Store:
     def migrate(self, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
         """Apply the migrations not applied yet, each in its own transaction; return their versions."""
         versions = [m.version for m in migrations]
-        if versions != sorted(set(versions)) or (versions and versions[0] != 1):
+        if versions != list(range(1, len(versions) + 1)):
             raise StoreError("migrations must be numbered 1, 2, ... in order (got %s)" % versions)
         applied: list[int] = []
         with self._tx() as cur:
@@ -694,8 +694,8 @@ class Store:
         return self._query(
             "SELECT ch.*, r.uuid AS run_uuid, r.started, r.mode, r.user_name, COALESCE(h.kind, '') AS kind, "
             "COALESCE(h.department, '') AS department FROM changes ch JOIN runs r ON r.id = ch.run_id "
-            "LEFT JOIN host_results h ON h.run_id = ch.run_id AND h.host = ch.host WHERE %s ORDER BY r.started, ch.id"
-            % where,
+            "LEFT JOIN host_results h ON h.run_id = ch.run_id AND h.host = ch.host WHERE %s "
+            "ORDER BY r.started, ch.host, ch.id" % where,
             params,
         )
 
