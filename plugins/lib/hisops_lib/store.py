@@ -39,7 +39,8 @@ datetimes are in the controller's local time zone (the hospital's); aware ones a
 
 - ``runs(start, end, status=None)``: runs that started in the period, oldest first.
 - ``run(uuid)``: one run (dict) or None.
-- ``host_results(start, end)``: latest outcome per host in the period (+ ``run_uuid``, ``started``).
+- ``host_results(start, end, host=None)``: latest outcome per host in the period (+ ``run_uuid``,
+  ``started``).
 - ``run_host_results(uuid)`` / ``run_control_results(uuid)``: everything of one run.
 - ``control_results(start, end, department=None, host=None, control_id=None)``: the latest
   record per (host, control) in the period (+ ``run_uuid``, ``started``).
@@ -550,8 +551,11 @@ class Store:
             (uuid,),
         )
 
-    def host_results(self, start: Any = None, end: Any = None) -> list[dict[str, Any]]:
+    def host_results(self, start: Any = None, end: Any = None, host: str | None = None) -> list[dict[str, Any]]:
         where, params = self._period(start, end)
+        if host is not None:
+            where += " AND h2.host = ?"
+            params.append(host)
         return self._query(
             "SELECT h.*, r.uuid AS run_uuid, r.started FROM host_results h JOIN runs r ON r.id = h.run_id "
             "JOIN (SELECT h2.host, MAX(h2.run_id) AS run_id FROM host_results h2 JOIN runs r ON r.id = h2.run_id "
