@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import callback_loader
 
@@ -20,56 +20,61 @@ from hisops_lib.store import StoreError, open_store
 
 CONTROL_ID = "HIM-7.6-audit-trail"
 RECORDER = "hisops_recorder"
+RUN_UUID_ENV = "HISOPS_RUN_UUID"  # exported by the recorder when it starts recording a run
 
 
-def _recorder_settings() -> tuple[bool, str]:
-    """Whether the recorder is enabled for this run, and the store it writes to (its own options)."""
-    enabled_names = {str(n).rsplit(".", 1)[-1] for n in (C.CALLBACKS_ENABLED or [])}
+def _recorder_store() -> str:
+    """The store setting of the recorder callback (its own options: ini, env, default)."""
     plugin = callback_loader.get(RECORDER)
     if plugin is None:
-        return False, ""
+        return ""
     plugin.set_options()
-    return RECORDER in enabled_names and bool(plugin.get_option("enabled")), plugin.get_option("store") or ""
+    return plugin.get_option("store") or ""
 
 
-def audit_trail_record(host: str, severity: str) -> dict[str, Any]:
-    """The HIM-7.6 control record for ``host``: is every run recorded, and is the record readable?"""
-    enabled, store_setting = _recorder_settings()
-    if not enabled:
-        return {
-            "id": CONTROL_ID,
-            "status": "fail",
-            "severity": severity,
-            "evidence": ["callback %s is not enabled (ansible.cfg callbacks_enabled)" % RECORDER],
-            "changes": [],
-            "message": "runs are not recorded: enable the %s callback in ansible.cfg" % RECORDER,
-        }
-    try:
-        with open_store(store_setting or None) as store:
-            evidence = ["results store %s, schema version %d" % (store.location.display, store.schema_version())]
-            mine = store.host_results(host=host)
-            if mine:
-                evidence.append("last recorded run for this host: %s (%s)" % (mine[0]["started"], mine[0]["status"]))
-            stale = store.runs(status="running")
-            if len(stale) > 1:
-                evidence.append("%d runs still marked running (this one included)" % len(stale))
-    except StoreError as exc:
-        return {
-            "id": CONTROL_ID,
-            "status": "fail",
-            "severity": severity,
-            "evidence": [str(exc)],
-            "changes": [],
-            "message": "the results store cannot be opened: runs are not recorded",
-        }
+def _record(status: str, severity: str, evidence: list[str], message: str) -> dict[str, Any]:
     return {
         "id": CONTROL_ID,
-        "status": "pass",
+        "status": status,
         "severity": severity,
         "evidence": evidence,
         "changes": [],
-        "message": "every run on this host is recorded (who, what, when, result)",
+        "message": message,
     }
+
+
+def audit_trail_record(host: str, severity: str) -> dict[str, Any]:
+    """The HIM-7.6 control record for ``host``: is this run being recorded, and is the record readable?"""
+    run_uuid = os.environ.get(RUN_UUID_ENV, "")
+    if not run_uuid:
+        return _record(
+            "fail",
+            severity,
+            ["the %s callback did not start recording this run" % RECORDER],
+            "runs are not recorded: enable the %s callback (ansible.cfg callbacks_enabled)" % RECORDER,
+        )
+    try:
+        with open_store(_recorder_store() or None) as store:
+            run = store.run(run_uuid)
+            if run is None:
+                return _record(
+                    "fail",
+                    severity,
+                    ["run %s is not in the results store %s" % (run_uuid, store.location.display)],
+                    "this run is not recorded in the results store",
+                )
+            evidence = [
+                "this run is recorded as %s in %s (schema version %d)"
+                % (run_uuid, store.location.display, store.schema_version()),
+                "run by %s on %s, playbook %s, %s mode"
+                % (run["user_name"], run["controller"], run["playbook"], run["mode"]),
+            ]
+            previous = store.host_results(end=run["started"], host=host)
+            if previous:
+                evidence.append("previous run on this host: %s (%s)" % (previous[0]["started"], previous[0]["status"]))
+    except StoreError as exc:
+        return _record("fail", severity, [str(exc)], "the results store cannot be opened: runs are not recorded")
+    return _record("pass", severity, evidence, "every run on this host is recorded (who, what, when, result)")
 
 
 class ActionModule(ActionBase):

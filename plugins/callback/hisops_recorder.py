@@ -86,6 +86,7 @@ def _load_results_module() -> Any:
 
 
 _RESULTS = _load_results_module()
+RUN_UUID_ENV = "HISOPS_RUN_UUID"
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
 _HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}
@@ -236,6 +237,9 @@ class CallbackModule(CallbackBase):
             }
         )
         self._run_started = True
+        # Tasks of this run (forked after this point) can tell that and where the run is recorded:
+        # the HIM-7.6 audit-trail action reads it.
+        os.environ[RUN_UUID_ENV] = self._run_uuid
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()
