@@ -95,10 +95,10 @@ _MAX_DIFF_LINES = 40
 # Defence in depth: what a module must never return, masked if one does anyway.
 _SECRET_PATTERNS = (
     # key=value / key: value (config files, URLs' query strings, module messages)
-    re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key|community|psk)\b(\s*[:=]\s*)(\S+)"),
+    re.compile(r"(?i)\b(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(\S+)"),
     # network device configuration: `username x password 0 y`, `enable secret 5 y`, `password cipher y`
     re.compile(
-        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?)(?![=:]|\*{8})(\S+)"
+        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?+)(?![=:]|\*{8})(\S+)"
     ),
     re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
 )
