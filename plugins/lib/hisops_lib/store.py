@@ -58,6 +58,8 @@ datetimes are in the controller's local time zone (the hospital's); aware ones a
   ``mode``, host ``kind`` and ``department``), oldest first.
 - ``switch_changes(start, end)``: ``changes`` of hosts whose kind is ``switch``.
 - ``tables()``: set of table names; ``schema_version()``: int.
+- ``connection`` (DB-API connection) and ``sql(text)`` (``?`` placeholders to the back-end's
+  style): for bulk reads the API does not cover (streaming, TEMP tables); never write through them.
 - ``records(table, start, end)`` / ``count(table, start, end)``: rows of ANY table that
   follows the run_id convention (a record kind added by a later migration, e.g. a backup
   register), so a report can show a section only when ``count(...) > 0``.
@@ -318,6 +320,18 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def connection(self) -> Any:
+        """The DB-API connection, for bulk reads the query API does not cover (reports stream rows,
+        build TEMP tables). Never write to the store's tables through it."""
+        if self._conn is None:
+            raise StoreError("the results store %s is closed" % self.location.display)
+        return self._conn
+
+    def sql(self, sql: str) -> str:
+        """``sql`` written with ``?`` placeholders, in the back-end's placeholder style."""
+        return self._sql(sql)
 
     def _sql(self, sql: str) -> str:
         if self.kind == "postgresql":
