@@ -86,6 +86,7 @@ def _load_results_module() -> Any:
 
 
 _RESULTS = _load_results_module()
+RUN_UUID_ENV = "HISOPS_RUN_UUID"
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
 _HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}
@@ -94,10 +95,10 @@ _MAX_DIFF_LINES = 40
 # Defence in depth: what a module must never return, masked if one does anyway.
 _SECRET_PATTERNS = (
     # key=value / key: value (config files, URLs' query strings, module messages)
-    re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key|community|psk)\b(\s*[:=]\s*)(\S+)"),
+    re.compile(r"(?i)\b(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(\S+)"),
     # network device configuration: `username x password 0 y`, `enable secret 5 y`, `password cipher y`
     re.compile(
-        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?)(\S+)"
+        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?+)(?![=:]|\*{8})(\S+)"
     ),
     re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
 )
@@ -236,6 +237,9 @@ class CallbackModule(CallbackBase):
             }
         )
         self._run_started = True
+        # Tasks of this run (forked after this point) can tell that and where the run is recorded:
+        # the HIM-7.6 audit-trail action reads it.
+        os.environ[RUN_UUID_ENV] = self._run_uuid
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()

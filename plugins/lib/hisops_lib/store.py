@@ -39,7 +39,8 @@ datetimes are in the controller's local time zone (the hospital's); aware ones a
 
 - ``runs(start, end, status=None)``: runs that started in the period, oldest first.
 - ``run(uuid)``: one run (dict) or None.
-- ``host_results(start, end)``: latest outcome per host in the period (+ ``run_uuid``, ``started``).
+- ``host_results(start, end, host=None)``: latest outcome per host in the period (+ ``run_uuid``,
+  ``started``).
 - ``run_host_results(uuid)`` / ``run_control_results(uuid)``: everything of one run.
 - ``control_results(start, end, department=None, host=None, control_id=None)``: the latest
   record per (host, control) in the period (+ ``run_uuid``, ``started``).
@@ -57,6 +58,8 @@ datetimes are in the controller's local time zone (the hospital's); aware ones a
   ``mode``, host ``kind`` and ``department``), oldest first.
 - ``switch_changes(start, end)``: ``changes`` of hosts whose kind is ``switch``.
 - ``tables()``: set of table names; ``schema_version()``: int.
+- ``connection`` (DB-API connection) and ``sql(text)`` (``?`` placeholders to the back-end's
+  style): for bulk reads the API does not cover (streaming, TEMP tables); never write through them.
 - ``records(table, start, end)`` / ``count(table, start, end)``: rows of ANY table that
   follows the run_id convention (a record kind added by a later migration, e.g. a backup
   register), so a report can show a section only when ``count(...) > 0``.
@@ -318,6 +321,18 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def connection(self) -> Any:
+        """The DB-API connection, for bulk reads the query API does not cover (reports stream rows,
+        build TEMP tables). Never write to the store's tables through it."""
+        if self._conn is None:
+            raise StoreError("the results store %s is closed" % self.location.display)
+        return self._conn
+
+    def sql(self, sql: str) -> str:
+        """``sql`` written with ``?`` placeholders, in the back-end's placeholder style."""
+        return self._sql(sql)
+
     def _sql(self, sql: str) -> str:
         if self.kind == "postgresql":
             return sql.replace("%", "%%").replace("?", "%s")
@@ -386,7 +401,7 @@ class Store:
     def migrate(self, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
         """Apply the migrations not applied yet, each in its own transaction; return their versions."""
         versions = [m.version for m in migrations]
-        if versions != sorted(set(versions)) or (versions and versions[0] != 1):
+        if versions != list(range(1, len(versions) + 1)):
             raise StoreError("migrations must be numbered 1, 2, ... in order (got %s)" % versions)
         applied: list[int] = []
         with self._tx() as cur:
@@ -550,8 +565,11 @@ class Store:
             (uuid,),
         )
 
-    def host_results(self, start: Any = None, end: Any = None) -> list[dict[str, Any]]:
+    def host_results(self, start: Any = None, end: Any = None, host: str | None = None) -> list[dict[str, Any]]:
         where, params = self._period(start, end)
+        if host is not None:
+            where += " AND h2.host = ?"
+            params.append(host)
         return self._query(
             "SELECT h.*, r.uuid AS run_uuid, r.started FROM host_results h JOIN runs r ON r.id = h.run_id "
             "JOIN (SELECT h2.host, MAX(h2.run_id) AS run_id FROM host_results h2 JOIN runs r ON r.id = h2.run_id "
@@ -694,8 +712,8 @@ class Store:
         return self._query(
             "SELECT ch.*, r.uuid AS run_uuid, r.started, r.mode, r.user_name, COALESCE(h.kind, '') AS kind, "
             "COALESCE(h.department, '') AS department FROM changes ch JOIN runs r ON r.id = ch.run_id "
-            "LEFT JOIN host_results h ON h.run_id = ch.run_id AND h.host = ch.host WHERE %s ORDER BY r.started, ch.id"
-            % where,
+            "LEFT JOIN host_results h ON h.run_id = ch.run_id AND h.host = ch.host WHERE %s "
+            "ORDER BY r.started, ch.host, ch.id" % where,
             params,
         )
 

@@ -2,7 +2,12 @@
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test-only module: returns the control records it is given, as a hisops audit module would."""
+
 from __future__ import annotations
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
 module: hisops_test_controls
@@ -17,10 +22,6 @@ options:
 RETURN = r"""
 hisops_controls: {description: The records given., returned: always, type: list, elements: dict}
 """
-
-import time
-
-from ansible.module_utils.basic import AnsibleModule
 
 
 def build_module() -> AnsibleModule:
