@@ -95,7 +95,9 @@ def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) ->
                 p = fail_rate[c] * (5 if bad_host[h] else 1)
                 x = rnd.random()
                 status = "fail" if x < p else "error" if x < p + 0.002 else "exempt" if x > 0.998 else "pass"
-                evidence = json.dumps(["%s: finding %d on %s" % (c, r, h)], ensure_ascii=False) if status != "pass" else "[]"
+                evidence = (
+                    json.dumps(["%s: finding %d on %s" % (c, r, h)], ensure_ascii=False) if status != "pass" else "[]"
+                )
                 control_rows.append((run_id, h, code, c, status, "high", evidence, "[]", "", started))
         conn.executemany(
             "INSERT INTO host_results (run_id, host, department, kind, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",

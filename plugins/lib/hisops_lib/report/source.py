@@ -86,8 +86,9 @@ class ReportSource:
         self.start = to_store_time(period.start)
         self.end = to_store_time(period.end)
         self._tables = store.tables()
-        self._conn = store._conn  # the store's DB-API connection: reports add read-only temp tables
+        self._conn = store.connection  # for streaming reads and the report's TEMP tables
         self._run_stats: dict[int, dict[str, Any]] | None = None
+        self._cursors = 0
         self._dept_controls: list[dict[str, Any]] | None = None
         self.runs = store.runs(period.start, period.end)
         self.run_ids = [int(r["id"]) for r in self.runs]
@@ -95,7 +96,7 @@ class ReportSource:
 
     # -- plumbing --------------------------------------------------------------------------
     def _sql(self, sql: str) -> str:
-        return self.store._sql(sql)
+        return self.store.sql(sql)
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         cur = self._conn.cursor()
@@ -110,66 +111,63 @@ class ReportSource:
 
     def iter_rows(self, sql: str, params: Sequence[Any] = (), size: int = 2000) -> Iterator[dict[str, Any]]:
         """Rows of a query, fetched in chunks (a named server-side cursor on PostgreSQL)."""
-        with self.store._lock:
-            if self.kind == "postgresql":
-                cur = self._conn.cursor(name="hisops_report_%d" % id(sql), withhold=True)
-                cur.itersize = size
-            else:
-                cur = self._conn.cursor()
-            try:
-                cur.execute(self._sql(sql), tuple(params))
-                names: list[str] | None = None
-                while True:
-                    chunk = cur.fetchmany(size)
-                    if not chunk:
-                        break
-                    if names is None:
-                        names = [d[0] for d in cur.description]
-                    for row in chunk:
-                        yield dict(zip(names, row, strict=True))
-            finally:
-                cur.close()
+        if self.kind == "postgresql":
+            self._cursors += 1
+            cur = self._conn.cursor(name="hisops_report_%d" % self._cursors, withhold=True)
+            cur.itersize = size
+        else:
+            cur = self._conn.cursor()
+        try:
+            cur.execute(self._sql(sql), tuple(params))
+            names: list[str] | None = None
+            while True:
+                chunk = cur.fetchmany(size)
+                if not chunk:
+                    break
+                if names is None:
+                    names = [d[0] for d in cur.description]
+                for row in chunk:
+                    yield dict(zip(names, row, strict=True))
+        finally:
+            cur.close()
 
     def has_table(self, table: str) -> bool:
         return table in self._tables
 
     def _prepare(self) -> None:
         """The period's runs, the latest record per (host, control) and per-host counts, as temp tables."""
-        with self.store._lock:
+        for table in TEMP_TABLES:
+            self._execute("DROP TABLE IF EXISTS %s" % table)
+        if self.kind == "sqlite":
+            # Sorting and temp tables in memory, a 64 MiB page cache: a report reads a lot, once.
+            self._execute("PRAGMA temp_store = MEMORY")
+            self._execute("PRAGMA cache_size = -65536")
+        self._execute("CREATE TEMP TABLE %s (id INTEGER PRIMARY KEY)" % PERIOD_RUNS)
+        if self.run_ids:
+            cur = self._conn.cursor()
+            try:
+                cur.executemany(self._sql("INSERT INTO %s (id) VALUES (?)" % PERIOD_RUNS), [(i,) for i in self.run_ids])
+            finally:
+                cur.close()
+        self._execute("CREATE TEMP TABLE %s AS %s" % (LATEST, self._latest_sql()))
+        self._execute("CREATE INDEX %s_host ON %s (host)" % (LATEST, LATEST))
+        self._execute(
+            "CREATE TEMP TABLE %s AS SELECT h.host, h.department, h.kind, h.status, h.message, h.recorded_at "
+            "FROM host_results h JOIN (SELECT host, MAX(run_id) AS run_id FROM host_results "
+            "WHERE run_id IN (SELECT id FROM %s) GROUP BY host) m ON m.host = h.host AND m.run_id = h.run_id"
+            % (HOST_STATUS, PERIOD_RUNS)
+        )
+        self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_STATUS, HOST_STATUS))
+        sums = ", ".join("SUM(CASE WHEN status = '%s' THEN 1 ELSE 0 END) AS %s" % (s, s) for s in CONTROL_STATUSES)
+        self._execute(
+            "CREATE TEMP TABLE %s AS SELECT host, MAX(department) AS department, %s FROM %s GROUP BY host"
+            % (HOST_COUNTS, sums, LATEST)
+        )
+        self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_COUNTS, HOST_COUNTS))
+        if self.kind == "postgresql":
             for table in TEMP_TABLES:
-                self._execute("DROP TABLE IF EXISTS %s" % table)
-            if self.kind == "sqlite":
-                # Sorting and temp tables in memory, a 64 MiB page cache: a report reads a lot, once.
-                self._execute("PRAGMA temp_store = MEMORY")
-                self._execute("PRAGMA cache_size = -65536")
-            self._execute("CREATE TEMP TABLE %s (id INTEGER PRIMARY KEY)" % PERIOD_RUNS)
-            if self.run_ids:
-                cur = self._conn.cursor()
-                try:
-                    cur.executemany(
-                        self._sql("INSERT INTO %s (id) VALUES (?)" % PERIOD_RUNS), [(i,) for i in self.run_ids]
-                    )
-                finally:
-                    cur.close()
-            self._execute("CREATE TEMP TABLE %s AS %s" % (LATEST, self._latest_sql()))
-            self._execute("CREATE INDEX %s_host ON %s (host)" % (LATEST, LATEST))
-            self._execute(
-                "CREATE TEMP TABLE %s AS SELECT h.host, h.department, h.kind, h.status, h.message, h.recorded_at "
-                "FROM host_results h JOIN (SELECT host, MAX(run_id) AS run_id FROM host_results "
-                "WHERE run_id IN (SELECT id FROM %s) GROUP BY host) m ON m.host = h.host AND m.run_id = h.run_id"
-                % (HOST_STATUS, PERIOD_RUNS)
-            )
-            self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_STATUS, HOST_STATUS))
-            sums = ", ".join("SUM(CASE WHEN status = '%s' THEN 1 ELSE 0 END) AS %s" % (s, s) for s in CONTROL_STATUSES)
-            self._execute(
-                "CREATE TEMP TABLE %s AS SELECT host, MAX(department) AS department, %s FROM %s GROUP BY host"
-                % (HOST_COUNTS, sums, LATEST)
-            )
-            self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_COUNTS, HOST_COUNTS))
-            if self.kind == "postgresql":
-                for table in TEMP_TABLES:
-                    self._execute("ANALYZE %s" % table)
-                self._conn.commit()
+                self._execute("ANALYZE %s" % table)
+            self._conn.commit()
 
     def run_stats(self) -> dict[int, dict[str, Any]]:
         """Per run of the period: status counts and the id range of its control records (one pass)."""
@@ -431,11 +429,10 @@ class ReportSource:
 
     def close(self) -> None:
         try:
-            with self.store._lock:
-                for table in TEMP_TABLES:
-                    self._execute("DROP TABLE IF EXISTS %s" % table)
-                if self.kind == "postgresql":
-                    self._conn.commit()
+            for table in TEMP_TABLES:
+                self._execute("DROP TABLE IF EXISTS %s" % table)
+            if self.kind == "postgresql":
+                self._conn.commit()
         except Exception:
             pass
 
