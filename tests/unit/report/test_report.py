@@ -186,7 +186,7 @@ def test_english_labels_and_inventory_names(known_store: str, tmp_path: Path) ->
     html = next(p for p in files if p.suffix == ".html")
     doc = _html(html)
     assert doc.get("lang") == "en"
-    assert [h.text_content() for h in doc.xpath("//h2")][0] == "Summary for leadership"
+    assert doc.xpath("//h2")[0].text_content() == "Summary for leadership"
     text = html.read_text(encoding="utf-8")
     for chinese in ("领导摘要", "合规率", "不合格", "科室"):
         assert chinese not in text
