@@ -55,3 +55,18 @@ def test_every_label_exists_in_both_languages() -> None:
     assert en.pick({"zh": "门诊部", "en": ""}) == "门诊部"
     with pytest.raises(ValueError, match="unknown language"):
         Translator("fr")
+
+
+@pytest.mark.parametrize(
+    ("spec", "today", "expected"),
+    [
+        ("last-month", dt.date(2026, 1, 15), "2025-12"),
+        ("this-month", dt.date(2026, 1, 15), "2026-01"),
+        ("last-quarter", dt.date(2026, 2, 1), "2025-Q4"),
+        ("this-quarter", dt.date(2026, 11, 30), "2026-Q4"),
+        ("last-year", dt.date(2026, 3, 1), "2025"),
+        ("this-year", dt.date(2026, 3, 1), "2026"),
+    ],
+)
+def test_relative_periods_for_schedules(spec: str, today: dt.date, expected: str) -> None:
+    assert parse_period(spec, today=today).spec == expected

@@ -11,7 +11,11 @@ _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
-PERIOD_HELP = "a month (2026-11), a quarter (2026-Q4), a year (2026) or dates (2026-10-01..2026-11-30, both included)"
+PERIOD_HELP = (
+    "a month (2026-11), a quarter (2026-Q4), a year (2026), dates (2026-10-01..2026-11-30, both included) "
+    "or, for schedules, last-month, this-month, last-quarter, this-quarter, last-year, this-year"
+)
+RELATIVE = ("last-month", "this-month", "last-quarter", "this-quarter", "last-year", "this-year")
 
 
 class PeriodError(ValueError):
@@ -78,9 +82,24 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(total // 12, total % 12 + 1, 1)
 
 
-def parse_period(spec: str) -> Period:
+def _relative(text: str, today: dt.date) -> str:
+    """A relative period (last-month, ...) as the absolute one it means today."""
+    which, unit = text.split("-", 1)
+    back = 1 if which == "last" else 0
+    if unit == "month":
+        day = _add_months(today.replace(day=1), -back)
+        return "%04d-%02d" % (day.year, day.month)
+    if unit == "quarter":
+        day = _add_months(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), -3 * back)
+        return "%04d-Q%d" % (day.year, (day.month - 1) // 3 + 1)
+    return "%04d" % (today.year - back)
+
+
+def parse_period(spec: str, today: dt.date | None = None) -> Period:
     """Parse a period; anything else is a PeriodError that says what is accepted."""
     text = (spec or "").strip()
+    if text.lower() in RELATIVE:
+        text = _relative(text.lower(), today or dt.date.today())
     if m := _MONTH.match(text):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
