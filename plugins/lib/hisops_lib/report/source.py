@@ -28,6 +28,7 @@ from hisops_lib.store import (
     Store,
     StoreError,
     counts_with_rate,
+    local_day,
     open_store,
     resolve_location,
     to_store_time,
@@ -292,7 +293,7 @@ class ReportSource:
             counts = per_run.get(int(run["id"]))
             if not counts:
                 continue
-            key = run["started"][:10] if by_day else local_time(run["started"])
+            key = local_day(run["started"]) if by_day else local_time(run["started"])
             point = points.setdefault(key, {"key": key, "runs": 0, "counts": dict.fromkeys(CONTROL_STATUSES, 0)})
             point["runs"] += 1
             for status in CONTROL_STATUSES:
