@@ -291,3 +291,33 @@ def test_missing_store_and_unwritable_out_dir(known_store: str, tmp_path: Path) 
     conn.close()
     code, _, err = run_cli("--store", str(empty), "--period", "2026-11", "--out", str(tmp_path))
     assert code == 2 and "is not a hisops results store" in err, err
+
+
+def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> None:
+    code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx",
+                               "--html-rows", "1", "--xlsx-rows", "1", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    doc = _html(next(p for p in files if p.suffix == ".html"))
+    assert len(_html_table(doc, "failing_hosts")) == 1
+    note = doc.get_element_by_id("t-failing_hosts").getnext().getnext()
+    assert note.get("class") == "note" and "共 2 行" in note.text_content()
+    sheet = openpyxl.load_workbook(next(p for p in files if p.suffix == ".xlsx"))["不合格项及证据"]
+    values = [r for r in sheet.iter_rows(min_row=2, values_only=True) if any(r)]
+    assert len(values) == 2 and "findings.csv" in values[-1][0]  # one finding, then the note
+
+
+def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
+    from hisops_lib.report.period import parse_period
+    from hisops_lib.report.source import ReportSource, open_report_store
+
+    store = open_report_store(known_store)
+    try:
+        source = ReportSource(store, parse_period("2026-Q4"))
+        per_run = source.trend()
+        per_day = source.trend(max_points=2)
+        source.close()
+    finally:
+        store.close()
+    assert [p["runs"] for p in per_run] == [1, 1, 1]
+    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03", "2026-11-20"]
+    assert sum(p["total"] for p in per_day) == 9 + 11 + 3
