@@ -168,7 +168,10 @@ class SummarySection(Section):
                 "chart.by_control",
                 lambda: _charts().bar_chart(
                     "ctl",
-                    ["%s %s" % (r["control_id"], r["title"]) for r in worst_first],
+                    [
+                        r["control_id"] if r["title"] == r["control_id"] else "%s %s" % (r["control_id"], r["title"])
+                        for r in worst_first
+                    ],
                     [r["rate"] for r in worst_first],
                     ctx.target,
                 ),
