@@ -120,7 +120,7 @@ def write_report(report: Report, t: Translator, out: Path, base: str, formats: l
             else:
                 mode, render = renderers[fmt]
                 kwargs = {"encoding": "utf-8"} if mode == "w" else {}
-                with open(tmp, mode + "", **kwargs) as fh:
+                with open(tmp, mode, **kwargs) as fh:
                     render(report, fh, t)
             _publish(tmp, final)
         finally:

@@ -14,7 +14,6 @@ controls.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -550,7 +549,3 @@ for _section in (
 def active_sections(ctx: Context) -> list[Section]:
     """The registered sections that have data for this report, in order."""
     return [s for s in SECTIONS if s.has_data(ctx)]
-
-
-def now_local() -> str:
-    return dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
