@@ -42,8 +42,6 @@ PERIOD_RUNS = "hisops_period_runs"
 HOST_STATUS = "hisops_host_status"
 HOST_COUNTS = "hisops_host_counts"
 TEMP_TABLES = (LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS)
-FAILING = ("fail", "error")
-KNOWN_SCHEMA = 2  # the newest store schema this report knows; newer stores still open (extra tables are read)
 
 
 class ReportSourceError(Exception):
@@ -451,4 +449,4 @@ class ReportSource:
             pass
 
 
-__all__ = ["COMPLIANT", "FAILING", "ReportSource", "ReportSourceError", "open_report_store"]
+__all__ = ["COMPLIANT", "ReportSource", "ReportSourceError", "open_report_store"]
