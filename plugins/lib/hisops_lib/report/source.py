@@ -71,10 +71,6 @@ def open_report_store(location: str | None) -> Store:
     return store
 
 
-def _in_list(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values) or "NULL"
-
-
 class ReportSource:
     """The store seen through one period: aggregates for the report's sections."""
 
