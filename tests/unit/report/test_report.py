@@ -59,7 +59,12 @@ def test_html_numbers_match_the_store_and_the_known_data(zh_report: dict[str, Pa
     assert set(rows) == set(api) == set(expected) == {"outpatient", "inpatient", "it"}
     for dept, row in rows.items():
         assert row[-1] == "%.1f" % (api[dept]["rate"] * 100) == "%.1f" % (expected[dept] * 100)
-        assert int(row[3]) == len({h for (h, _c) in expected_latest() if _dept(h) == dept})
+        # Hosts: those with results plus the unreachable one (ws-zy-02), which is a host with findings.
+        hosts = {h for (h, _c) in expected_latest() if _dept(h) == dept} | (
+            {"ws-zy-02"} if dept == "inpatient" else set()
+        )
+        assert int(row[3]) == len(hosts)
+        assert int(row[5]) == {"inpatient": 2, "outpatient": 0, "it": 0}[dept]
     assert rows["outpatient"][1:3] == ["门诊部", "张丽"]
     kpi = doc.xpath('//section[@id="summary"]//div[contains(@class, "kpi")]/div[@class="v"]/text()')
     assert kpi[0] == "%.1f%%" % (summary["rate"] * 100) == "81.8%"
@@ -163,7 +168,8 @@ def test_json_document(zh_report: dict[str, Path]) -> None:
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department().items()})
     summary = next(s for s in doc["sections"] if s["key"] == "summary")
-    assert summary["kpis"]["rate"] == pytest.approx(0.8182) and summary["kpis"]["hosts"] == 5
+    assert summary["kpis"]["rate"] == pytest.approx(0.8182)
+    assert summary["kpis"]["hosts"] == 6 and summary["kpis"]["failing_hosts"] == 2
 
 
 def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:

@@ -41,7 +41,10 @@ LATEST = "hisops_latest"
 PERIOD_RUNS = "hisops_period_runs"
 HOST_STATUS = "hisops_host_status"
 HOST_COUNTS = "hisops_host_counts"
-TEMP_TABLES = (LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS)
+HOSTS = "hisops_hosts"
+TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS)
+# A host "with findings": a fail or error among its latest results, or unreachable at its last run.
+FAILING_HOST = "(fail + error > 0 OR host_status = 'unreachable')"
 
 
 class ReportSourceError(Exception):
@@ -159,6 +162,7 @@ class ReportSource:
             % (HOST_COUNTS, sums, LATEST)
         )
         self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_COUNTS, HOST_COUNTS))
+        self._execute("CREATE TEMP TABLE %s AS %s" % (HOSTS, self._hosts_sql()))
         if self.kind == "postgresql":
             for table in TEMP_TABLES:
                 self._execute("ANALYZE %s" % table)
@@ -231,17 +235,15 @@ class ReportSource:
         ]
 
     def _host_count_sums(self, group: str = "") -> list[dict[str, Any]]:
-        """Status counts summed over the per-host counts (10,000 rows, not 400,000), with host counts."""
+        """Status counts summed over the hosts (10,000 rows, not 400,000), with host counts; a host
+        without control results (unreachable) counts as a host, with findings."""
         sums = ", ".join("SUM(%s) AS %s" % (s, s) for s in CONTROL_STATUSES)
-        sql = (
-            "SELECT %s COUNT(*) AS hosts, SUM(CASE WHEN fail + error > 0 THEN 1 ELSE 0 END) AS failing_hosts, %s "
-            "FROM %s %s"
-            % (
-                group + "," if group else "",
-                sums,
-                HOST_COUNTS,
-                ("GROUP BY %s ORDER BY %s" % (group, group)) if group else "",
-            )
+        sql = "SELECT %s COUNT(*) AS hosts, SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS failing_hosts, %s FROM %s %s" % (
+            group + "," if group else "",
+            FAILING_HOST,
+            sums,
+            HOSTS,
+            ("GROUP BY %s ORDER BY %s" % (group, group)) if group else "",
         )
         out = []
         for row in self.rows(sql):
@@ -326,17 +328,14 @@ class ReportSource:
         )
 
     def count_hosts(self) -> int:
-        return int(self.rows("SELECT COUNT(*) AS n FROM (%s) x" % self._hosts_sql())[0]["n"])
+        return int(self.rows("SELECT COUNT(*) AS n FROM %s" % HOSTS)[0]["n"])
 
     def iter_hosts(self, only_failing: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Every host of the period with its counts, worst first (most findings, unreachable, then by name)."""
-        where = "WHERE fail + error > 0 OR host_status = 'unreachable'" if only_failing else ""
-        sql = (
-            "SELECT * FROM (%s) x %s ORDER BY (fail + error) DESC, host_status = 'unreachable' DESC, department, host"
-            % (
-                self._hosts_sql(),
-                where,
-            )
+        where = "WHERE " + FAILING_HOST if only_failing else ""
+        sql = "SELECT * FROM %s %s ORDER BY (fail + error) DESC, host_status = 'unreachable' DESC, department, host" % (
+            HOSTS,
+            where,
         )
         if limit is not None:
             sql += " LIMIT %d" % int(limit)
@@ -344,10 +343,7 @@ class ReportSource:
             yield row | counts_with_rate({s: int(row[s] or 0) for s in CONTROL_STATUSES})
 
     def count_failing_hosts(self) -> int:
-        sql = (
-            "SELECT COUNT(*) AS n FROM (%s) x WHERE fail + error > 0 OR host_status = 'unreachable'" % self._hosts_sql()
-        )
-        return int(self.rows(sql)[0]["n"])
+        return int(self.rows("SELECT COUNT(*) AS n FROM %s WHERE %s" % (HOSTS, FAILING_HOST))[0]["n"])
 
     def count_findings(self) -> int:
         return int(self.rows("SELECT COUNT(*) AS n FROM %s WHERE status IN ('fail', 'error')" % LATEST)[0]["n"])
