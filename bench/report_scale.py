@@ -149,6 +149,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=12)
     ap.add_argument("--keep", help="keep the store and reports in this directory")
     ap.add_argument("--store", help="use this already generated store instead of generating one")
+    ap.add_argument(
+        "--what-if-index",
+        action="store_true",
+        help="first add an index control_results (run_id, status) to the store (not in the schema: a what-if)",
+    )
     args = ap.parse_args()
     if not shutil.which("sqlite3"):
         print("the baseline needs the sqlite3 CLI (apt-get install sqlite3)", file=sys.stderr)
@@ -169,6 +174,10 @@ def main() -> int:
             "store: %d hosts x %d controls x %d runs = %d control results, %.0f MiB, generated in %.1f s"
             % (args.hosts, args.controls, args.runs, n, store.stat().st_size / 2**20, time.perf_counter() - t0)
         )
+    if args.what_if_index:
+        with sqlite3.connect(str(store)) as conn:
+            conn.execute("CREATE INDEX IF NOT EXISTS bench_what_if_run_status ON control_results (run_id, status)")
+        print("what-if: index control_results (run_id, status) added")
     print("load average before measuring: %.2f %.2f %.2f (2 cores shared)" % os.getloadavg())
     env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins" / "lib"))
     os.environ.update(env)
