@@ -1,0 +1,86 @@
+"""The workstation mechanism data in the control catalog, for both platforms, and the module interfaces."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+from ansible.module_utils.hisops.workstation_linux import CHECKS
+from ansible.module_utils.hisops.workstation_policy import workstation_controls
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[3]
+CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
+IDS = workstation_controls(CATALOG)
+REG_PATH = re.compile(r"^HK(LM|CU):\\[^\\/]+(\\[^\\/]+)*$")
+REG_TYPES = {"dword": int, "qword": int, "string": str, "expandstring": str}
+REPORT_KEYS = ("rule", "rule_text", "title", "severity", "kind", "area")
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_report_keys_kept(cid: str) -> None:
+    entry = CATALOG[cid]
+    assert all(k in entry for k in REPORT_KEYS)
+    assert entry["title"]["zh"] and entry["title"]["en"]
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_linux_mechanism_names_a_check(cid: str) -> None:
+    linux = CATALOG[cid]["platforms"]["linux"]
+    assert linux["check"] in CHECKS
+    for key, value in linux.items():
+        if key.endswith(("_file", "_dir", "profile")):
+            assert str(value).startswith("/etc/"), (cid, key, value)
+
+
+def _registry_entries() -> list[tuple[str, dict]]:
+    return [(cid, e) for cid in IDS for e in CATALOG[cid]["platforms"]["windows"].get("registry") or []]
+
+
+@pytest.mark.parametrize(("cid", "entry"), _registry_entries(), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_windows_registry_entries_are_well_formed(cid: str, entry: dict) -> None:
+    assert REG_PATH.match(entry["path"]), entry["path"]
+    assert entry["name"] and entry["type"] in REG_TYPES
+    data = str(entry["data"]).replace("{seconds}", "300")
+    if REG_TYPES[entry["type"]] is int:
+        assert 0 <= int(data) < 2**32
+
+
+def test_every_control_has_windows_data() -> None:
+    assert all(CATALOG[cid]["platforms"]["windows"] for cid in IDS)
+    assert CATALOG["HIM-7.4-storage"]["platforms"]["windows"]["registry"][0]["data"] == 4  # USBSTOR disabled
+    assert CATALOG["HIM-5.5-admins"]["platforms"]["windows"]["group_sid"] == "S-1-5-32-544"
+
+
+def _doc_options(path: Path) -> set[str]:
+    text = path.read_text(encoding="utf-8")
+    doc = text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]
+    return set(yaml.safe_load(doc)["options"])
+
+
+def _load(path: Path) -> ModuleType:
+    """Import a plugin file by path (an action plugin of the same name is also on sys.path)."""
+    spec = importlib.util.spec_from_file_location("hisops_test_" + path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_linux_module_documents_its_argument_spec() -> None:
+    module = _load(ROOT / "plugins/modules/hisops_workstation_linux.py")
+    assert set(module.ARGUMENT_SPEC) == _doc_options(ROOT / "plugins/modules/hisops_workstation_linux.py")
+
+
+def test_windows_module_documents_the_same_interface() -> None:
+    assert _doc_options(ROOT / "plugins/modules/hisops_workstation_windows.py") == _doc_options(
+        ROOT / "plugins/modules/hisops_workstation_linux.py"
+    )
+    ps1 = (ROOT / "plugins/modules/hisops_workstation_windows.ps1").read_text(encoding="utf-8")
+    for option in _doc_options(ROOT / "plugins/modules/hisops_workstation_windows.py"):
+        assert re.search(r"\b%s\s*=\s*@\{" % option, ps1), "option %s missing in the PowerShell spec" % option
