@@ -298,11 +298,12 @@ def check_games(host: Host, ctx: Context) -> Finding:
         finding.evidence.append("reinstalling games is not blocked: %s missing or different" % ctx.mech["pin_file"])
         finding.actions.append(pin)
     finding.violation = bool(finding.evidence)
-    finding.message = (
-        "%d game package(s), %d game file(s) found" % (len(packages), len(files))
-        if finding.violation
-        else "no game software; reinstalling is blocked"
-    )
+    if packages or files:
+        finding.message = "%d game package(s), %d game file(s) found" % (len(packages), len(files))
+    elif finding.violation:
+        finding.message = "no game software, but reinstalling games is not blocked"
+    else:
+        finding.message = "no game software; reinstalling is blocked"
     return finding
 
 

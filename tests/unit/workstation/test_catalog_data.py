@@ -84,3 +84,19 @@ def test_windows_module_documents_the_same_interface() -> None:
     ps1 = (ROOT / "plugins/modules/hisops_workstation_windows.ps1").read_text(encoding="utf-8")
     for option in _doc_options(ROOT / "plugins/modules/hisops_workstation_windows.py"):
         assert re.search(r"\b%s\s*=\s*@\{" % option, ps1), "option %s missing in the PowerShell spec" % option
+
+
+def test_role_readme_and_argument_specs_list_the_same_variables() -> None:
+    role = ROOT / "roles/workstation_policy"
+    specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text(encoding="utf-8"))
+    options = set(specs["argument_specs"]["main"]["options"])
+    readme = set(re.findall(r"^\| `([a-z0-9_]+)` \|", (role / "README.md").read_text(encoding="utf-8"), re.M))
+    assert readme == options
+    defaults = set(yaml.safe_load((role / "defaults/main.yml").read_text(encoding="utf-8")))
+    assert defaults <= options
+
+
+def test_role_tags_are_the_catalog_ids_in_lower_case() -> None:
+    text = (ROOT / "roles/workstation_policy/README.md").read_text(encoding="utf-8")
+    for cid in IDS:
+        assert "| %s |" % cid in text

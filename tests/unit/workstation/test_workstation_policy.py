@@ -117,3 +117,26 @@ def test_exceptions_for_scopes_by_host_and_group_and_expiry() -> None:
 )
 def test_parse_date(value: Any, expected: datetime.date | None) -> None:
     assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("controls", "skip", "run_tags", "skip_tags", "expected"),
+    [
+        ([], [], ["all"], [], {"run": True, "controls": [], "skip_controls": []}),
+        ([], [], ["him-5.4-games"], [], {"run": True, "controls": ["HIM-5.4-games"], "skip_controls": []}),
+        (
+            [],
+            ["HIM-6.5-power"],
+            ["all"],
+            ["him-7.4-storage"],
+            {"run": True, "controls": [], "skip_controls": ["HIM-6.5-power", "HIM-7.4-storage"]},
+        ),
+        ([], [], ["some_other_role"], [], {"run": False, "controls": [], "skip_controls": []}),
+        (["HIM-5.4-games"], [], ["him-6.5-power"], [], {"run": False, "controls": [], "skip_controls": []}),
+        ([], [], ["workstation_policy"], [], {"run": True, "controls": [], "skip_controls": []}),
+    ],
+)
+def test_tag_selection(controls, skip, run_tags, skip_tags, expected) -> None:  # type: ignore[no-untyped-def]
+    from hisops_workstation import tag_selection  # plugins/filter
+
+    assert tag_selection(CATALOG, controls, skip, run_tags, skip_tags) == expected
