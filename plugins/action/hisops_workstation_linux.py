@@ -6,6 +6,8 @@ Validates the policy data on the controller (unknown control IDs, malformed allo
 entries, exceptions without approver or expiry, a department without a login group) and
 fails BEFORE anything is sent to the host, naming the host and the field. Then fills in
 ``host``, ``groups``, ``connection_user`` and ``today`` from the play and runs the module.
+Afterwards it sets the fact ``hisops_workstation_results`` (the records) and fails the host
+when a control ended in ``error`` and ``fail_on_error`` is true.
 """
 
 from __future__ import annotations
@@ -62,4 +64,16 @@ class ActionModule(ActionBase):
             )
             return result
         result.update(self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars))
+        records = result.get("hisops_controls")
+        if isinstance(records, list):
+            # kept for the compliance report, without another task per host
+            result["ansible_facts"] = {"hisops_workstation_results": records}
+            errors = [r for r in records if isinstance(r, dict) and r.get("status") == "error"]
+            if errors and args.get("fail_on_error", True):
+                result["failed"] = True
+                result["msg"] = "host %s: %d control(s) could not be fixed: %s" % (
+                    args["host"],
+                    len(errors),
+                    "; ".join("%s: %s" % (r.get("id"), r.get("message")) for r in errors),
+                )
         return result

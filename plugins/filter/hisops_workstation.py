@@ -13,7 +13,7 @@ _MU = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 if _MU not in ansible.module_utils.__path__:
     ansible.module_utils.__path__.append(_MU)
 
-from ansible.module_utils.hisops.workstation_policy import policy_problems, workstation_controls
+from ansible.module_utils.hisops.workstation_policy import POLICY_DEFAULTS, policy_problems, workstation_controls
 
 DOCUMENTATION = r"""
 name: hisops_workstation_problems
@@ -21,6 +21,7 @@ short_description: List what is wrong with a host's workstation policy data
 description:
   - Returns one line per problem (empty when valid), each naming the host and the variable.
     The same check the action plugins hisops_workstation_linux/windows run before a host is touched.
+    C(hisops_workstation_all_hosts_problems(hostvars, hosts)) checks every host of a play at once.
 positional: host, policy, department, controls, skip_controls, platform, connection_user
 options:
   _input: {description: The control catalog., type: dict, required: true}
@@ -42,6 +43,39 @@ def workstation_problems(
     return policy_problems(
         host, catalog, policy, department, controls or None, skip_controls, platform, connection_user
     )
+
+
+def host_platform(hv: Any) -> str:
+    """linux or windows, as the role's default of hisops_workstation_platform derives it."""
+    if hv.get("hisops_workstation_platform") in ("linux", "windows"):
+        return str(hv["hisops_workstation_platform"])
+    windows = hv.get("ansible_connection") in ("winrm", "psrp") or "workstations_windows" in (
+        hv.get("group_names") or []
+    )
+    return "windows" if windows else "linux"
+
+
+def all_hosts_problems(hostvars: Any, hosts: list[str]) -> list[str]:
+    """The problems of every host of the play (one controller task validates them all).
+
+    Reads each host's inventory variables (role defaults are not in hostvars: the policy
+    defaults are module_utils' POLICY_DEFAULTS, which the role's defaults repeat).
+    """
+    problems: list[str] = []
+    for host in hosts:
+        hv = hostvars[host]
+        policy = {key: hv.get("hisops_workstation_" + key, default) for key, default in POLICY_DEFAULTS.items()}
+        problems += policy_problems(
+            host,
+            hv.get("hisops_control_catalog"),
+            policy,
+            hv.get("hisops_department"),
+            hv.get("hisops_workstation_controls") or None,
+            hv.get("hisops_workstation_skip_controls") or [],
+            host_platform(hv),
+            hv.get("ansible_user") or "root",
+        )
+    return problems
 
 
 def tag_selection(
@@ -72,4 +106,8 @@ def tag_selection(
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"hisops_workstation_problems": workstation_problems, "hisops_workstation_tag_selection": tag_selection}
+        return {
+            "hisops_workstation_problems": workstation_problems,
+            "hisops_workstation_all_hosts_problems": all_hosts_problems,
+            "hisops_workstation_tag_selection": tag_selection,
+        }

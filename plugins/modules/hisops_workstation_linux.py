@@ -71,6 +71,12 @@ options:
     description: The date exceptions are compared with (YYYY-MM-DD); the host's date when empty.
     type: str
     default: ""
+  fail_on_error:
+    description:
+      - Fail the task when a control ends in status C(error) (a fix that did not work).
+        Applied by the action plugin, which also sets the fact C(ansible_facts.hisops_workstation_results).
+    type: bool
+    default: true
 notes:
   - Supports check mode and diff mode.
   - An audit runs no command on the host (it reads files only).
@@ -143,6 +149,7 @@ ARGUMENT_SPEC = dict(
     clinical_24h=dict(type="bool", default=False),
     enforce=dict(type="bool", default=False),
     today=dict(type="str", default=""),
+    fail_on_error=dict(type="bool", default=True),
 )
 
 

@@ -19,6 +19,7 @@ $spec = @{
         clinical_24h = @{ type = 'bool'; default = $false }
         enforce = @{ type = 'bool'; default = $false }
         today = @{ type = 'str'; default = '' }
+        fail_on_error = @{ type = 'bool'; default = $true }  # applied by the action plugin
     }
     supports_check_mode = $true
 }

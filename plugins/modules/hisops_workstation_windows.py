@@ -73,6 +73,12 @@ options:
     description: The date exceptions are compared with (YYYY-MM-DD); the host's date when empty.
     type: str
     default: ""
+  fail_on_error:
+    description:
+      - Fail the task when a control ends in status C(error) (a fix that did not work).
+        Applied by the action plugin, which also sets the fact C(ansible_facts.hisops_workstation_results).
+    type: bool
+    default: true
 notes:
   - Supports check mode and diff mode.
   - Software outside the allowlist is reported only on Windows (uninstallers differ per program).

@@ -100,3 +100,10 @@ def test_role_tags_are_the_catalog_ids_in_lower_case() -> None:
     text = (ROOT / "roles/workstation_policy/README.md").read_text(encoding="utf-8")
     for cid in IDS:
         assert "| %s |" % cid in text
+
+
+def test_role_policy_defaults_are_the_module_utils_defaults() -> None:
+    from ansible.module_utils.hisops.workstation_policy import POLICY_DEFAULTS
+
+    defaults = yaml.safe_load((ROOT / "roles/workstation_policy/defaults/main.yml").read_text(encoding="utf-8"))
+    assert {k: defaults["hisops_workstation_" + k] for k in POLICY_DEFAULTS} == POLICY_DEFAULTS
