@@ -140,3 +140,23 @@ def test_tag_selection(controls, skip, run_tags, skip_tags, expected) -> None:  
     from hisops_workstation import tag_selection  # plugins/filter
 
     assert tag_selection(CATALOG, controls, skip, run_tags, skip_tags) == expected
+
+
+def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> None:
+    from hisops_workstation import all_hosts_problems, host_platform  # plugins/filter
+
+    base = {"hisops_control_catalog": CATALOG, "hisops_department": DEPARTMENT}
+    hostvars = {
+        "ws-lin": {**base, "group_names": ["workstations_linux"]},
+        "ws-win": {
+            **base,
+            "ansible_connection": "winrm",
+            "hisops_workstation_windows_software_allowlist": ["", "7-Zip*"],
+        },
+        "ws-bad": {**base, "hisops_department": {"code": "x"}, "group_names": ["workstations_windows"]},
+    }
+    assert [host_platform(hostvars[h]) for h in hostvars] == ["linux", "windows", "windows"]
+    problems = all_hosts_problems(hostvars, list(hostvars))
+    assert [p.split(":")[0] for p in problems] == ["host ws-win", "host ws-bad"]
+    assert "hisops_workstation_windows_software_allowlist[0]" in problems[0]
+    assert "hisops_department.login_group is missing" in problems[1]
