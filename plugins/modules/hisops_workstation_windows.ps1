@@ -129,7 +129,7 @@ Function Test-Games($mech, $items) {
                 New-ItemProperty -LiteralPath $rule -Name SaferFlags -PropertyType DWord -Value 0 | Out-Null
             } }
     }
-    $f.message = if ($f.evidence) { "$($appx.Count) game app(s) found; game stores blocked: $(-not $f.actions)" } else { 'no game software' }
+    $f.message = if ($f.evidence) { "$($appx.Count) game app(s) found, $($f.actions.Count) fix(es) needed" } else { 'no game software' }
     $f
 }
 
@@ -170,7 +170,9 @@ Function Resolve-Sid([string]$Name) {
 
 Function Test-Admins($mech, $items) {
     $f = @{ evidence = @(); actions = @() }
-    $allowed = @($mech.builtin_allowed) + @($policy.admins) + @($items) + @($p.connection_user, "*\$($p.connection_user)")
+    # names as Get-LocalGroupMember shows them: COMPUTER\user or DOMAIN\user
+    $names = @($policy.admins) + @($items) + @($p.connection_user)
+    $allowed = @($mech.builtin_allowed) + $names + @($names | ForEach-Object { "*\$_" })
     $group = Get-LocalGroup -SID $mech.group_sid
     $members = @(Get-LocalGroupMember -Group $group)
     foreach ($m in $members) {
@@ -294,7 +296,8 @@ foreach ($id in @($p.catalog.Keys)) {
             $records += New-Result $id 'exempt' $severity (@($whole | ForEach-Object { Format-Exception $_ }) + $f.evidence) @() "exempt: $($f.message)"
             continue
         }
-        $violation = $f.evidence.Count -gt 0 -and -not $f.exempt -or $f.actions.Count -gt 0
+        # a violation is something to fix, or something found that can only be reported
+        $violation = ($f.actions.Count -gt 0) -or [bool]$f.report_only
         if (-not $violation) {
             $status = if ($expired) { 'fail' } elseif ($f.exempt -or ($f.evidence | Where-Object { $_ -like 'allowed by exception*' })) { 'exempt' } else { 'pass' }
             $records += New-Result $id $status $severity ($expired + $f.evidence) @() $f.message
@@ -304,7 +307,10 @@ foreach ($id in @($p.catalog.Keys)) {
             $records += New-Result $id 'fail' $severity ($expired + $f.evidence) $changes $f.message
             continue
         }
-        foreach ($a in $f.actions) { & $a.apply @($a.args) }
+        foreach ($a in $f.actions) {
+            $actionArgs = @($a.args)
+            & $a.apply @actionArgs
+        }
         $again = Invoke-Check $id $mech $items
         if ($again.actions.Count -gt 0) {
             $records += New-Result $id 'error' $severity ($f.evidence + $again.evidence) $changes "still violated after the fix: $($again.message)"

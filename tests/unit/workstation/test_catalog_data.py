@@ -107,3 +107,45 @@ def test_role_policy_defaults_are_the_module_utils_defaults() -> None:
 
     defaults = yaml.safe_load((ROOT / "roles/workstation_policy/defaults/main.yml").read_text(encoding="utf-8"))
     assert {k: defaults["hisops_workstation_" + k] for k in POLICY_DEFAULTS} == POLICY_DEFAULTS
+
+
+def _ps_bracket_problems(text: str) -> list[str]:
+    """Unbalanced (), [], {} in PowerShell code, outside comments and strings (no PowerShell here)."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack: list[tuple[str, int]] = []
+    problems = []
+    quote = ""
+    for lineno, line in enumerate(text.splitlines(), 1):
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if ch == "`":
+                i += 2
+                continue
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch == "#":
+                break
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "([{":
+                stack.append((ch, lineno))
+            elif ch in ")]}":
+                if not stack or stack[-1][0] != pairs[ch]:
+                    problems.append("line %d: unexpected %s" % (lineno, ch))
+                else:
+                    stack.pop()
+            i += 1
+        if quote == "'":
+            problems.append("line %d: unterminated string" % lineno)
+            quote = ""
+    return problems + ["line %d: %s never closed" % (n, c) for c, n in stack]
+
+
+def test_windows_module_brackets_balance() -> None:
+    ps1 = (ROOT / "plugins/modules/hisops_workstation_windows.ps1").read_text(encoding="utf-8")
+    assert ps1.startswith("#!powershell")
+    assert "#AnsibleRequires -CSharpUtil Ansible.Basic" in ps1
+    assert _ps_bracket_problems(ps1) == []
+    assert _ps_bracket_problems("if ($x) { foo(") != []
