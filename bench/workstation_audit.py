@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Bench: auditing the workstation controls on the lab workstations, three ways side by side.
+
+  (a) role   the workstation_policy role in check mode (one module round trip per host)
+  (b) stock  bench/workstation_stock_audit.yml in check mode (one stock-module task per control)
+  (c) ping   `ansible workstations_linux -m ping` (the floor: connect + run one module)
+
+All three run against the same hosts, interleaved, ROUNDS times; the report is the median
+wall time of each and the ratios stock/role (target >= 5) and role/ping (target <= 2).
+Nothing changes on the hosts (check mode). No timed assert: the numbers are for reading.
+Usage: python bench/workstation_audit.py [--rounds N] [--limit PATTERN] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands(limit: str) -> dict[str, list[str]]:
+    return {
+        "role": ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "-l", limit],
+        "stock": ["ansible-playbook", "bench/workstation_stock_audit.yml", "--check", "-l", limit],
+        "ping": ["ansible", limit, "-m", "ansible.builtin.ping"],
+    }
+
+
+def timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(
+            "bench: %s failed (rc=%d):\n%s"
+            % (" ".join(argv), proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:])
+        )
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", default="workstations_linux")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    cmds = commands(args.limit)
+    timed(cmds["ping"])  # warm up: SSH control masters, fact cache, Python caches
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(args.rounds):
+        for name, argv in cmds.items():
+            times[name].append(timed(argv))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    figures = {
+        "hosts": args.limit,
+        "rounds": args.rounds,
+        "median_seconds": {k: round(v, 2) for k, v in med.items()},
+        "all_seconds": {k: [round(x, 2) for x in v] for k, v in times.items()},
+        "stock_over_role": round(med["stock"] / med["role"], 2),
+        "role_over_ping": round(med["role"] / med["ping"], 2),
+    }
+    print("workstation audit, %s, median of %d rounds" % (args.limit, args.rounds))
+    for name in cmds:
+        print("  %-6s %6.2f s   %s" % (name, med[name], " ".join("%.2f" % x for x in times[name])))
+    print("  stock/role = %.2fx (target >= 5x)" % figures["stock_over_role"])
+    print("  role/ping  = %.2fx (target <= 2x)" % figures["role_over_ping"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of hisops_workstation_linux / hisops_workstation_windows.
+
+Validates the policy data on the controller (unknown control IDs, malformed allowlist
+entries, exceptions without approver or expiry, a department without a login group) and
+fails BEFORE anything is sent to the host, naming the host and the field. Then fills in
+``host``, ``groups``, ``connection_user`` and ``today`` from the play and runs the module.
+Afterwards it sets the fact ``hisops_workstation_results`` (the records) and fails the host
+when a control ended in ``error`` and ``fail_on_error`` is true.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any
+
+import ansible.module_utils
+from ansible.plugins.action import ActionBase
+
+# plugins/module_utils is where Ansible finds hisops' module_utils for modules; make the
+# same package importable here on the controller.
+_MU = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils")
+if _MU not in ansible.module_utils.__path__:
+    ansible.module_utils.__path__.append(_MU)
+
+from ansible.module_utils.hisops.workstation_policy import policy_problems
+
+
+class ActionModule(ActionBase):
+    """Validate on the controller, then run the module of the same name."""
+
+    PLATFORM = "linux"
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        args.setdefault("host", task_vars.get("inventory_hostname"))
+        args.setdefault("groups", list(task_vars.get("group_names") or []))
+        args.setdefault(
+            "connection_user",
+            self._play_context.remote_user or task_vars.get("ansible_user") or "root",
+        )
+        args.setdefault("today", datetime.date.today().isoformat())
+        problems = policy_problems(
+            str(args["host"]),
+            args.get("catalog"),
+            args.get("policy") or {},
+            args.get("department"),
+            args.get("controls") or None,
+            args.get("skip_controls") or [],
+            self.PLATFORM,
+            args["connection_user"],
+        )
+        if problems:
+            result.update(
+                failed=True,
+                changed=False,
+                problems=problems,
+                msg="workstation policy data is wrong, nothing was changed: " + "; ".join(problems),
+            )
+            return result
+        result.update(self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars))
+        records = result.get("hisops_controls")
+        if isinstance(records, list):
+            # kept for the compliance report, without another task per host
+            result["ansible_facts"] = {"hisops_workstation_results": records}
+            errors = [r for r in records if isinstance(r, dict) and r.get("status") == "error"]
+            if errors and args.get("fail_on_error", True):
+                result["failed"] = True
+                result["msg"] = "host %s: %d control(s) could not be fixed: %s" % (
+                    args["host"],
+                    len(errors),
+                    "; ".join("%s: %s" % (r.get("id"), r.get("message")) for r in errors),
+                )
+        return result

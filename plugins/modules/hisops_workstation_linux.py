@@ -1,0 +1,213 @@
+#!/usr/bin/python
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: hisops_workstation_linux
+short_description: Audit and enforce the workstation rules on a Debian-family Linux PC in one round trip
+description:
+  - Checks every selected workstation control of the hisops control catalog (games, unapproved
+    software, removable storage, screen lock, system settings, administrators, department-only
+    login, after-hours shutdown) and returns one result record per control under C(hisops_controls).
+  - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
+    or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
+    would be made. C(--diff) shows file contents, package and group membership changes.
+  - The mechanism (file paths, block lists, dconf keys, polkit actions) comes from the catalog
+    entries' C(platforms.linux) data; the site policy (allowlists, exceptions, minutes, times)
+    from O(policy). Bad input fails before anything changes, naming the host and the field.
+  - The action plugin of the same name validates the input on the controller first.
+version_added: "0.1.0"
+author: hisops contributors
+options:
+  catalog:
+    description: The control catalog (C(hisops_control_catalog)); only workstation controls are used.
+    type: dict
+    required: true
+  controls:
+    description: Control IDs to evaluate; all workstation controls of the catalog when empty.
+    type: list
+    elements: str
+    default: []
+  skip_controls:
+    description: Control IDs not to evaluate.
+    type: list
+    elements: str
+    default: []
+  policy:
+    description:
+      - The site policy, keys C(software_allowlist), C(department_allowlist), C(remove_unapproved),
+        C(exceptions), C(screenlock_minutes), C(shutdown_time), C(admins), C(login_always_allow)
+        (see C(group_vars/all/workstation_policy.yml)).
+    type: dict
+    default: {}
+  department:
+    description: The host's C(hisops_department); C(login_group) is required.
+    type: dict
+    required: true
+  host:
+    description: The inventory hostname, for messages and host-scoped exceptions.
+    type: str
+    required: true
+  groups:
+    description: The host's inventory groups, for group-scoped exceptions.
+    type: list
+    elements: str
+    default: []
+  connection_user:
+    description: The account Ansible connects with; it always keeps login and administrator rights.
+    type: str
+    default: root
+  clinical_24h:
+    description: The host is a 24-hour clinical station (no after-hours shutdown).
+    type: bool
+    default: false
+  enforce:
+    description: Fix violations (false = audit only).
+    type: bool
+    default: false
+  today:
+    description: The date exceptions are compared with (YYYY-MM-DD); the host's date when empty.
+    type: str
+    default: ""
+  fail_on_error:
+    description:
+      - Fail the task when a control ends in status C(error) (a fix that did not work).
+        Applied by the action plugin, which also sets the fact C(ansible_facts.hisops_workstation_results).
+    type: bool
+    default: true
+notes:
+  - Supports check mode and diff mode.
+  - An audit runs no command on the host (it reads files only).
+"""
+
+EXAMPLES = r"""
+- name: HIM | AUDIT | all workstation controls
+  hisops_workstation_linux:
+    catalog: "{{ hisops_control_catalog }}"
+    policy: {software_allowlist: ["python3*"], screenlock_minutes: 5}
+    department: "{{ hisops_department }}"
+    host: "{{ inventory_hostname }}"
+  register: discovered_workstation
+
+- name: HIM | ENFORCE | everything but the shutdown timer
+  hisops_workstation_linux:
+    catalog: "{{ hisops_control_catalog }}"
+    policy: "{{ hisops_workstation_policy_resolved }}"
+    department: "{{ hisops_department }}"
+    host: "{{ inventory_hostname }}"
+    skip_controls: [HIM-6.5-power]
+    enforce: true
+"""
+
+RETURN = r"""
+hisops_controls:
+  description: One record per evaluated control (see module_utils/hisops/results.py).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: HIM-5.4-games
+      status: fixed
+      severity: high
+      evidence: ["game package installed: sl"]
+      changes: ["purge packages (games): sl"]
+      message: "1 game package(s), 0 game file(s) found"
+summary:
+  description: Number of controls per status.
+  returned: always
+  type: dict
+  sample: {pass: 6, fail: 1, fixed: 1, exempt: 0, error: 0}
+changed:
+  description: True when at least one control was fixed.
+  returned: always
+  type: bool
+diff:
+  description: Before/after of every change (files, package lists, group members), with --diff.
+  returned: when diff mode is on and something would change
+  type: list
+  elements: dict
+"""
+
+import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.hisops.results import ERROR, RESULT_KEY, any_changed, summarize
+from ansible.module_utils.hisops.workstation_linux import Host, run_controls
+from ansible.module_utils.hisops.workstation_policy import parse_date, policy_problems, select_controls
+
+ARGUMENT_SPEC = dict(
+    catalog=dict(type="dict", required=True),
+    controls=dict(type="list", elements="str", default=[]),
+    skip_controls=dict(type="list", elements="str", default=[]),
+    policy=dict(type="dict", default={}),
+    department=dict(type="dict", required=True),
+    host=dict(type="str", required=True),
+    groups=dict(type="list", elements="str", default=[]),
+    connection_user=dict(type="str", default="root"),
+    clinical_24h=dict(type="bool", default=False),
+    enforce=dict(type="bool", default=False),
+    today=dict(type="str", default=""),
+    fail_on_error=dict(type="bool", default=True),
+)
+
+
+def build_module() -> AnsibleModule:
+    return AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+
+
+class WorkstationLinux:
+    """One audit/enforce round trip over all selected controls."""
+
+    def __init__(self, module: AnsibleModule, root: str = "/") -> None:
+        self.module = module
+        self.host = Host(self._run, root)
+
+    def _run(self, argv: list[str]) -> tuple[int, str, str]:
+        env = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
+        rc, out, err = self.module.run_command(argv, environ_update=env)
+        return rc, out, err
+
+    def main(self) -> dict:
+        p = self.module.params
+        problems = policy_problems(
+            p["host"],
+            p["catalog"],
+            p["policy"],
+            p["department"],
+            p["controls"] or None,
+            p["skip_controls"],
+            "linux",
+            p["connection_user"],
+        )
+        if problems:
+            self.module.fail_json(
+                msg="workstation policy data is wrong, nothing was changed: " + "; ".join(problems), problems=problems
+            )
+        today = parse_date(p["today"]) if p["today"] else datetime.date.today()
+        if today is None:
+            self.module.fail_json(msg="host %s: today = %r is not a date (YYYY-MM-DD)" % (p["host"], p["today"]))
+        selected = select_controls(p["catalog"], p["controls"] or None, p["skip_controls"])
+        enforce = p["enforce"] and not self.module.check_mode
+        records, diffs = run_controls(self.host, p["catalog"], selected, p, enforce, today)
+        result = {
+            "changed": any_changed(records) or (self.module.check_mode and p["enforce"] and bool(diffs)),
+            RESULT_KEY: records,
+            "summary": summarize(records),
+        }
+        if self.module._diff and diffs:
+            result["diff"] = diffs
+        errors = [r for r in records if r["status"] == ERROR]
+        if errors:
+            result["msg"] = "; ".join("%s: %s" % (r["id"], r["message"]) for r in errors)
+        return result
+
+
+def main() -> None:
+    module = build_module()
+    module.exit_json(**WorkstationLinux(module).main())
+
+
+if __name__ == "__main__":
+    main()

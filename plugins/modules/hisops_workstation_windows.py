@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation of the PowerShell module hisops_workstation_windows.ps1 (as Windows modules do).
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: hisops_workstation_windows
+short_description: Audit and enforce the workstation rules on a Windows 10/11 PC in one round trip
+description:
+  - Checks every selected workstation control of the hisops control catalog (games, unapproved
+    software, removable storage, screen lock, system settings, administrators, department-only
+    login, after-hours shutdown) and returns one result record per control under C(hisops_controls).
+  - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
+    or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
+    would be made. C(--diff) shows file contents, package and group membership changes.
+  - The mechanism (Appx names, registry paths and values, the USBSTOR start type, the
+    Administrators group SID, the logon right) comes from the catalog entries' C(platforms.windows)
+    data; the site policy (allowlists, exceptions, minutes, times)
+    from O(policy). Bad input fails before anything changes, naming the host and the field.
+  - The action plugin of the same name validates the input on the controller first.
+version_added: "0.1.0"
+author: hisops contributors
+options:
+  catalog:
+    description: The control catalog (C(hisops_control_catalog)); only workstation controls are used.
+    type: dict
+    required: true
+  controls:
+    description: Control IDs to evaluate; all workstation controls of the catalog when empty.
+    type: list
+    elements: str
+    default: []
+  skip_controls:
+    description: Control IDs not to evaluate.
+    type: list
+    elements: str
+    default: []
+  policy:
+    description:
+      - The site policy, keys C(software_allowlist), C(department_allowlist), C(remove_unapproved),
+        C(exceptions), C(screenlock_minutes), C(shutdown_time), C(admins), C(login_always_allow)
+        (see C(group_vars/all/workstation_policy.yml)).
+    type: dict
+    default: {}
+  department:
+    description: The host's C(hisops_department); C(login_group) is required.
+    type: dict
+    required: true
+  host:
+    description: The inventory hostname, for messages and host-scoped exceptions.
+    type: str
+    required: true
+  groups:
+    description: The host's inventory groups, for group-scoped exceptions.
+    type: list
+    elements: str
+    default: []
+  connection_user:
+    description: The account Ansible connects with (DOMAIN\\user); it always keeps login and administrator rights.
+    type: str
+    default: root
+  clinical_24h:
+    description: The host is a 24-hour clinical station (no after-hours shutdown).
+    type: bool
+    default: false
+  enforce:
+    description: Fix violations (false = audit only).
+    type: bool
+    default: false
+  today:
+    description: The date exceptions are compared with (YYYY-MM-DD); the host's date when empty.
+    type: str
+    default: ""
+  fail_on_error:
+    description:
+      - Fail the task when a control ends in status C(error) (a fix that did not work).
+        Applied by the action plugin, which also sets the fact C(ansible_facts.hisops_workstation_results).
+    type: bool
+    default: true
+notes:
+  - Supports check mode and diff mode.
+  - Software outside the allowlist is reported only on Windows (uninstallers differ per program).
+  - Tested here by syntax and data only; see docs/windows-acceptance.md for the acceptance on a real host.
+  - This file holds the documentation; the module is hisops_workstation_windows.ps1.
+"""
+
+EXAMPLES = r"""
+- name: HIM | AUDIT | all workstation controls (Windows)
+  hisops_workstation_windows:
+    catalog: "{{ hisops_control_catalog }}"
+    policy: {windows_software_allowlist: ["Mozilla Firefox*"], screenlock_minutes: 5}
+    department: "{{ hisops_department }}"
+    host: "{{ inventory_hostname }}"
+  register: discovered_workstation
+"""
+
+RETURN = r"""
+hisops_controls:
+  description: One record per evaluated control (the same record as on Linux, module_utils/hisops/results.py).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: HIM-7.4-storage
+      status: fail
+      severity: high
+      evidence: ["HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start is 3, must be 4"]
+      changes: ["set HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start = 4"]
+      message: "USB storage allowed"
+summary:
+  description: Number of controls per status.
+  returned: always
+  type: dict
+  sample: {pass: 6, fail: 1, fixed: 1, exempt: 0, error: 0}
+changed:
+  description: True when at least one control was fixed.
+  returned: always
+  type: bool
+diff:
+  description: Before/after of registry values, group members, logon rights and the shutdown task.
+  returned: when diff mode is on and something would change
+  type: dict
+"""

@@ -1,0 +1,93 @@
+"""The workstation policy against the lab's workstations, in check mode only (changes nothing).
+
+Planted violations, enforcement, idempotence and the before/after host-state comparison are
+in the role's molecule scenario (roles/workstation_policy/molecule/default), which owns its
+own throwaway containers. Here: the playbook as the network center runs it, on the shared lab.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.lab
+
+ROOT = Path(__file__).resolve().parents[3]
+CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
+IDS = [cid for cid, e in CATALOG.items() if e["area"] == "workstation"]
+HOSTS = ["ws-mz-01", "ws-mz-02", "ws-zy-01", "ws-zy-02"]
+
+
+def run_playbook(*extra: str) -> tuple[int, dict[str, Any]]:
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    proc = subprocess.run(
+        ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "--diff", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def task_results(report: dict[str, Any], name_part: str) -> dict[str, Any]:
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            if name_part in task["task"]["name"]:
+                return task["hosts"]
+    return {}
+
+
+@pytest.fixture(scope="module")
+def audit() -> dict[str, Any]:
+    rc, report = run_playbook()
+    assert rc == 0, report.get("stats")
+    return report
+
+
+def test_every_workstation_reports_every_control_once(audit: dict[str, Any]) -> None:
+    results = task_results(audit, "one round trip (Linux)")
+    assert sorted(results) == HOSTS
+    for host, res in results.items():
+        assert [r["id"] for r in res["hisops_controls"]] == IDS, host
+        assert all(r["status"] in ("pass", "fail", "exempt") for r in res["hisops_controls"]), host
+        assert res["summary"]["fixed"] == 0 and res["summary"]["error"] == 0
+
+
+def test_24h_clinical_station_has_no_shutdown(audit: dict[str, Any]) -> None:
+    results = task_results(audit, "one round trip (Linux)")
+    power = {h: next(r for r in res["hisops_controls"] if r["id"] == "HIM-6.5-power") for h, res in results.items()}
+    assert power["ws-mz-02"]["status"] in ("exempt", "fail")  # exempt unless someone planted a timer
+    assert not any("enable" in c for c in power["ws-mz-02"]["changes"])
+
+
+def test_check_mode_diff_lists_what_would_change(audit: dict[str, Any]) -> None:
+    results = task_results(audit, "one round trip (Linux)")
+    for host, res in results.items():
+        failing = [r for r in res["hisops_controls"] if r["status"] == "fail" and r["changes"]]
+        if failing:
+            assert res.get("diff"), host
+
+
+def test_bad_policy_stops_every_host_before_the_module_runs() -> None:
+    bad = json.dumps(
+        {
+            "hisops_workstation_exceptions": [
+                {"control": "HIM-7.4-storage", "hosts": ["ws-zy-01"], "expires": "2030-01-01"}
+            ]
+        }
+    )
+    rc, report = run_playbook("-e", bad)
+    assert rc != 0
+    validate = task_results(report, "VALIDATE")
+    msg = next(iter(validate.values()))["msg"]
+    assert "host ws-zy-01: hisops_workstation_exceptions[0].approver is missing" in msg
+    assert task_results(report, "one round trip (Linux)") == {}

@@ -1,0 +1,108 @@
+"""A planted Debian host tree and a command runner that acts on it like the real commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+BASE_PACKAGES = {
+    "bash": {"Priority": "required", "Section": "shells", "files": ["/bin/bash"]},
+    "sudo": {"Priority": "optional", "Section": "admin", "files": ["/usr/bin/sudo"]},
+    "python3": {"Priority": "optional", "Section": "python", "files": ["/usr/bin/python3"]},
+    "libfoo1": {"Priority": "optional", "Section": "libs", "files": ["/usr/lib/x86_64-linux-gnu/libfoo.so.1"]},
+}
+BASE_FILES = {
+    "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    "/etc/group": "root:x:0:\nsudo:x:27:\nmz_staff:x:1500:\n",
+    "/etc/pam.d/sshd": "@include common-account\n",
+    "/etc/pam.d/login": "@include common-account\n",
+    "/usr/bin/dconf": "#!/bin/sh\n",
+}
+
+
+def status_stanza(name: str, fields: dict[str, Any]) -> str:
+    return (
+        "Package: %s\nStatus: install ok installed\nPriority: %s\nSection: %s\nArchitecture: amd64\nVersion: 1.0\n\n"
+        % (name, fields.get("Priority", "optional"), fields.get("Section", "misc"))
+    )
+
+
+def plant(root: Path, packages: dict[str, dict[str, Any]], files: dict[str, str], auto: list[str]) -> None:
+    """Write the base tree plus the case's packages and files under ``root``."""
+    allpkgs = {**BASE_PACKAGES, **packages}
+    write(root, "/var/lib/dpkg/status", "".join(status_stanza(n, f) for n, f in allpkgs.items()))
+    for name, fields in allpkgs.items():
+        write(root, "/var/lib/dpkg/info/%s.list" % name, "".join("%s\n" % f for f in fields.get("files", [])))
+        for f in fields.get("files", []):
+            write(root, f, "#!/bin/sh\n")
+    write(root, "/var/lib/apt/extended_states", "".join("Package: %s\nAuto-Installed: 1\n\n" % a for a in auto))
+    for path, content in {**BASE_FILES, **files}.items():
+        write(root, path, content)
+
+
+def write(root: Path, path: str, content: str) -> None:
+    target = root / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content, encoding="utf-8")
+
+
+class FakeRunner:
+    """Runs apt-get purge, gpasswd -d, dconf update and systemctl against the planted tree."""
+
+    def __init__(self, root: Path, fail: tuple[str, ...] = ()) -> None:
+        self.root = root
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, argv: list[str]) -> tuple[int, str, str]:
+        self.calls.append(argv)
+        if argv[0] in self.fail:
+            return 100, "", "%s: simulated failure" % argv[0]
+        handler = getattr(self, "_" + argv[0].replace("-", "_"), None)
+        if handler is None:
+            return 127, "", "unexpected command %s" % argv
+        return handler(argv[1:])
+
+    def _apt_get(self, args: list[str]) -> tuple[int, str, str]:
+        names = [a for a in args if not a.startswith("-") and a not in ("purge", "install", "update")]
+        if args[0] == "purge":
+            status = (self.root / "var/lib/dpkg/status").read_text()
+            stanzas = [s for s in status.split("\n\n") if s.strip()]
+            kept = [s for s in stanzas if s.splitlines()[0].split(": ")[1] not in names]
+            (self.root / "var/lib/dpkg/status").write_text("".join(s + "\n\n" for s in kept))
+            for name in names:
+                listing = self.root / ("var/lib/dpkg/info/%s.list" % name)
+                for f in listing.read_text().split():
+                    (self.root / f.lstrip("/")).unlink(missing_ok=True)
+                listing.unlink()
+        return 0, "", ""
+
+    def _gpasswd(self, args: list[str]) -> tuple[int, str, str]:
+        user, group = args[1], args[2]
+        path = self.root / "etc/group"
+        lines = []
+        for line in path.read_text().splitlines():
+            parts = line.split(":")
+            if parts[0] == group:
+                parts[3] = ",".join(m for m in parts[3].split(",") if m and m != user)
+            lines.append(":".join(parts))
+        path.write_text("\n".join(lines) + "\n")
+        return 0, "", ""
+
+    def _dconf(self, args: list[str]) -> tuple[int, str, str]:
+        compiled = self.root / "etc/dconf/db/local"
+        compiled.write_text("compiled\n")
+        os.utime(compiled)
+        return 0, "", ""
+
+    def _systemctl(self, args: list[str]) -> tuple[int, str, str]:
+        wants = self.root / "etc/systemd/system/timers.target.wants"
+        if args[0] == "enable":
+            wants.mkdir(parents=True, exist_ok=True)
+            link = wants / args[-1]
+            if not link.is_symlink():
+                link.symlink_to("/etc/systemd/system/" + args[-1])
+        elif args[0] == "disable":
+            (wants / args[-1]).unlink(missing_ok=True)
+        return 0, "", ""

@@ -1,0 +1,151 @@
+"""The workstation mechanism data in the control catalog, for both platforms, and the module interfaces."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+from ansible.module_utils.hisops.workstation_linux import CHECKS
+from ansible.module_utils.hisops.workstation_policy import workstation_controls
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[3]
+CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
+IDS = workstation_controls(CATALOG)
+REG_PATH = re.compile(r"^HK(LM|CU):\\[^\\/]+(\\[^\\/]+)*$")
+REG_TYPES = {"dword": int, "qword": int, "string": str, "expandstring": str}
+REPORT_KEYS = ("rule", "rule_text", "title", "severity", "kind", "area")
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_report_keys_kept(cid: str) -> None:
+    entry = CATALOG[cid]
+    assert all(k in entry for k in REPORT_KEYS)
+    assert entry["title"]["zh"] and entry["title"]["en"]
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_linux_mechanism_names_a_check(cid: str) -> None:
+    linux = CATALOG[cid]["platforms"]["linux"]
+    assert linux["check"] in CHECKS
+    for key, value in linux.items():
+        if key.endswith(("_file", "_dir", "profile")):
+            assert str(value).startswith("/etc/"), (cid, key, value)
+
+
+def _registry_entries() -> list[tuple[str, dict]]:
+    return [(cid, e) for cid in IDS for e in CATALOG[cid]["platforms"]["windows"].get("registry") or []]
+
+
+@pytest.mark.parametrize(("cid", "entry"), _registry_entries(), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_windows_registry_entries_are_well_formed(cid: str, entry: dict) -> None:
+    assert REG_PATH.match(entry["path"]), entry["path"]
+    assert entry["name"] and entry["type"] in REG_TYPES
+    data = str(entry["data"]).replace("{seconds}", "300")
+    if REG_TYPES[entry["type"]] is int:
+        assert 0 <= int(data) < 2**32
+
+
+def test_every_control_has_windows_data() -> None:
+    assert all(CATALOG[cid]["platforms"]["windows"] for cid in IDS)
+    assert CATALOG["HIM-7.4-storage"]["platforms"]["windows"]["registry"][0]["data"] == 4  # USBSTOR disabled
+    assert CATALOG["HIM-5.5-admins"]["platforms"]["windows"]["group_sid"] == "S-1-5-32-544"
+
+
+def _doc_options(path: Path) -> set[str]:
+    text = path.read_text(encoding="utf-8")
+    doc = text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]
+    return set(yaml.safe_load(doc)["options"])
+
+
+def _load(path: Path) -> ModuleType:
+    """Import a plugin file by path (an action plugin of the same name is also on sys.path)."""
+    spec = importlib.util.spec_from_file_location("hisops_test_" + path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_linux_module_documents_its_argument_spec() -> None:
+    module = _load(ROOT / "plugins/modules/hisops_workstation_linux.py")
+    assert set(module.ARGUMENT_SPEC) == _doc_options(ROOT / "plugins/modules/hisops_workstation_linux.py")
+
+
+def test_windows_module_documents_the_same_interface() -> None:
+    assert _doc_options(ROOT / "plugins/modules/hisops_workstation_windows.py") == _doc_options(
+        ROOT / "plugins/modules/hisops_workstation_linux.py"
+    )
+    ps1 = (ROOT / "plugins/modules/hisops_workstation_windows.ps1").read_text(encoding="utf-8")
+    for option in _doc_options(ROOT / "plugins/modules/hisops_workstation_windows.py"):
+        assert re.search(r"\b%s\s*=\s*@\{" % option, ps1), "option %s missing in the PowerShell spec" % option
+
+
+def test_role_readme_and_argument_specs_list_the_same_variables() -> None:
+    role = ROOT / "roles/workstation_policy"
+    specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text(encoding="utf-8"))
+    options = set(specs["argument_specs"]["main"]["options"])
+    readme = set(re.findall(r"^\| `([a-z0-9_]+)` \|", (role / "README.md").read_text(encoding="utf-8"), re.M))
+    assert readme == options
+    defaults = set(yaml.safe_load((role / "defaults/main.yml").read_text(encoding="utf-8")))
+    assert defaults <= options
+
+
+def test_role_tags_are_the_catalog_ids_in_lower_case() -> None:
+    text = (ROOT / "roles/workstation_policy/README.md").read_text(encoding="utf-8")
+    for cid in IDS:
+        assert "| %s |" % cid in text
+
+
+def test_role_policy_defaults_are_the_module_utils_defaults() -> None:
+    from ansible.module_utils.hisops.workstation_policy import POLICY_DEFAULTS
+
+    defaults = yaml.safe_load((ROOT / "roles/workstation_policy/defaults/main.yml").read_text(encoding="utf-8"))
+    assert {k: defaults["hisops_workstation_" + k] for k in POLICY_DEFAULTS} == POLICY_DEFAULTS
+
+
+def _ps_bracket_problems(text: str) -> list[str]:
+    """Unbalanced (), [], {} in PowerShell code, outside comments and strings (no PowerShell here)."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack: list[tuple[str, int]] = []
+    problems = []
+    quote = ""
+    for lineno, line in enumerate(text.splitlines(), 1):
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if ch == "`":
+                i += 2
+                continue
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch == "#":
+                break
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "([{":
+                stack.append((ch, lineno))
+            elif ch in ")]}":
+                if not stack or stack[-1][0] != pairs[ch]:
+                    problems.append("line %d: unexpected %s" % (lineno, ch))
+                else:
+                    stack.pop()
+            i += 1
+        if quote == "'":
+            problems.append("line %d: unterminated string" % lineno)
+            quote = ""
+    return problems + ["line %d: %s never closed" % (n, c) for c, n in stack]
+
+
+def test_windows_module_brackets_balance() -> None:
+    ps1 = (ROOT / "plugins/modules/hisops_workstation_windows.ps1").read_text(encoding="utf-8")
+    assert ps1.startswith("#!powershell")
+    assert "#AnsibleRequires -CSharpUtil Ansible.Basic" in ps1
+    assert _ps_bracket_problems(ps1) == []
+    assert _ps_bracket_problems("if ($x) { foo(") != []

@@ -1,0 +1,101 @@
+"""The Linux workstation checks and fixes, as data (cases_linux.yml) against a planted tree."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ansible.module_utils.hisops.workstation_linux import Host, pin_content, run_controls
+from ansible.module_utils.hisops.workstation_policy import select_controls
+
+from .fakehost import FakeRunner, plant
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[3]
+CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
+CASES = yaml.safe_load((Path(__file__).with_name("cases_linux.yml")).read_text(encoding="utf-8"))
+TODAY = datetime.date(2026, 11, 25)
+DEPARTMENT = {"code": "outpatient", "login_group": "mz_staff"}
+
+
+def _args(case: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "host": "ws-test",
+        "groups": case.get("groups", ["dept_outpatient", "workstations_linux"]),
+        "department": DEPARTMENT,
+        "policy": case.get("policy", {"software_allowlist": ["python3*", "sudo"]}),
+        "connection_user": case.get("connection_user", "root"),
+        "clinical_24h": case.get("clinical_24h", False),
+    }
+
+
+def _statuses(records: list[dict[str, Any]]) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in records}
+
+
+def _evidence(records: list[dict[str, Any]], cid: str) -> str:
+    return "\n".join(next(r for r in records if r["id"] == cid)["evidence"])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case(name: str, tmp_path: Path) -> None:
+    case = CASES[name]
+    files = {
+        p: (pin_content(CATALOG["HIM-5.4-games"]["platforms"]["linux"], "HIM-5.4-games") if c == "@pin@" else c)
+        for p, c in (case.get("files") or {}).items()
+    }
+    plant(tmp_path, case.get("packages") or {}, files, case.get("auto") or [])
+    runner = FakeRunner(tmp_path, tuple(case.get("fail_commands") or ()))
+    selected = select_controls(CATALOG, case.get("controls"), None)
+    args = _args(case)
+
+    before = _snapshot(tmp_path)
+    audit, diffs = run_controls(Host(runner, str(tmp_path)), CATALOG, selected, args, False, TODAY)
+    assert _snapshot(tmp_path) == before, "an audit must not change the host"
+    assert runner.calls == [], "an audit runs no command"
+    assert _statuses(audit) == case["audit"]
+    for cid, needles in (case.get("evidence") or {}).items():
+        for needle in needles:
+            assert needle in _evidence(audit, cid)
+    for cid, needles in (case.get("not_evidence") or {}).items():
+        for needle in needles:
+            assert needle not in _evidence(audit, cid)
+    failing = [r for r in audit if r["status"] == "fail" and r["changes"]]
+    assert len(diffs) >= len(failing) > 0 or not failing
+
+    if "enforce" not in case:
+        return
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, selected, args, True, TODAY)
+    assert _statuses(fixed) == case["enforce"]
+    for call in case.get("calls") or []:
+        assert call in runner.calls
+    for command in case.get("no_calls") or []:
+        assert not [c for c in runner.calls if c[0] == command]
+    for path in case.get("absent_after") or []:
+        assert not (tmp_path / path.lstrip("/")).exists()
+    for path, needles in (case.get("contains_after") or {}).items():
+        text = (tmp_path / path.lstrip("/")).read_text(encoding="utf-8")
+        for needle in needles:
+            assert needle in text
+    if "after" in case:
+        runner.calls.clear()
+        again, diffs_again = run_controls(Host(runner, str(tmp_path)), CATALOG, selected, args, False, TODAY)
+        assert _statuses(again) == case["after"]
+        assert [r for r in again if r["changes"]] == [], "a second run has nothing left to change"
+        assert diffs_again == []
+
+
+def _snapshot(root: Path) -> dict[str, tuple[float, bytes]]:
+    return {str(p): (p.lstat().st_mtime, p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+
+
+def test_fix_that_raises_is_an_error_record_not_a_crash(tmp_path: Path) -> None:
+    plant(tmp_path, {"sl": {"Section": "games", "files": ["/usr/games/sl"]}}, {}, [])
+    runner = FakeRunner(tmp_path, ("apt-get",))
+    records, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, ["HIM-5.4-games"], _args({}), True, TODAY)
+    assert records[0]["status"] == "error"
+    assert "apt-get" in records[0]["message"] and "simulated failure" in records[0]["message"]
