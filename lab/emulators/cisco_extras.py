@@ -139,6 +139,28 @@ def _show_run(self: Any) -> None:
         self.write_line(line)
 
 
+_do_show = enabled.EnabledCommandProcessor.do_show
+
+
+def _show(self: Any, *args: str) -> None:
+    """``show interfaces status`` and ``show logging`` (missing from fake-switches)."""
+    if args[:2] == ("interfaces", "status"):
+        self.write_line("Port      Name               Status       Vlan       Duplex  Speed Type")
+        for port in self.switch_configuration.get_physical_ports():
+            status = "disabled" if port.shutdown else "connected"
+            vlan = "trunk" if port.mode == "trunk" else str(port.access_vlan or 1)
+            self.write_line(
+                "%-9s %-18s %-12s %-10s a-full  a-100 10/100BaseTX"
+                % (port.name, (port.description or "")[:18], status, vlan)
+            )
+    elif args[:1] == ("logging",):
+        self.write_line("Syslog logging: enabled (0 messages dropped)")
+        self.write_line("Log Buffer (4096 bytes):")
+        self.write_line("%SYS-5-CONFIG_I: Configured from console by admin on vty0")
+    else:
+        _do_show(self, *args)
+
+
 def _unknown(self: Any, line: str) -> None:
     self.command_processor.terminal_controller.write("% Invalid input detected at '^' marker.\n\n")
 
@@ -148,4 +170,5 @@ def install() -> None:
     ConfigCommandProcessor.parse_and_execute_command = _config_parse_and_execute
     ConfigInterfaceCommandProcessor.parse_and_execute_command = _interface_parse_and_execute
     enabled.EnabledCommandProcessor.show_run = _show_run
+    enabled.EnabledCommandProcessor.do_show = _show
     cisco_core.CiscoShellSession.handle_unknown_command = _unknown
