@@ -425,6 +425,14 @@ def _drop_hashed_negations(remediation: Any, negation: str) -> None:
             child.delete()
 
 
+def _drop_double_vlan_undo(remediation: Any) -> None:
+    """Huawei: ``undo vlan batch N`` deletes VLAN N with its settings; a separate ``undo vlan N`` is redundant."""
+    batch = {c.text[len("undo vlan batch ") :] for c in remediation.children if c.text.startswith("undo vlan batch ")}
+    for child in tuple(remediation.children):
+        if child.text.startswith("undo vlan ") and child.text[len("undo vlan ") :] in batch:
+            child.delete()
+
+
 def _command_lines(remediation: Any, originals: dict[str, str]) -> list[str]:
     lines: list[str] = []
     for line in remediation.dump_simple(sectional_exiting=True):
@@ -449,5 +457,7 @@ def compute(running: str, intended: str, vendor: str, *, strict: bool = True) ->
     int_h = parse(int_p.text, vendor)
     remediation = run_h.config_to_get_to(int_h).set_order_weight()
     _drop_hashed_negations(remediation, run_h.driver.negation_prefix)
+    if vendor == "huawei_vrp":
+        _drop_double_vlan_undo(remediation)
     # child order inside a block follows the ordering weights (link type before VLANs)
     return Diff(_command_lines(remediation, int_p.originals), _dump(run_h), _dump(int_h))
