@@ -248,6 +248,10 @@ def test_parallel_mode_one_task_for_all_switches(lab: Lab) -> None:
         assert any("130" in c for c in per_switch[name]["commands"])
         assert lab.running(name) == before[name]
     assert per_switch[UNREACHABLE]["failed"] is True and per_switch[UNREACHABLE]["unreachable"] is True
+    per_host = results(out, "result of this switch")
+    assert per_host["sw-hw-01"]["hisops_controls"][0]["id"] == "HIM-3.4-switch-config"
+    assert per_host["sw-hw-01"]["hisops_controls"][0]["status"] == "fail"  # check mode, differs
+    assert per_host[UNREACHABLE]["hisops_controls"][0]["status"] == "error"
     stats = out["stats"]
     assert stats[UNREACHABLE]["failures"] == 1
     assert all(stats[name]["failures"] == 0 and stats[name]["changed"] >= 1 for name in VENDORS)
