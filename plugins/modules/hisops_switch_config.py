@@ -141,23 +141,11 @@ hisops_controls:
             "evidence": ["interface FastEthernet0/1"], "changes": ["switchport access vlan 120"], "message": "..."}]
 """
 
-import os
-from typing import Any
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops import cfgbackup, netdev, results, switchcfg
+from ansible.module_utils.hisops import netdev
+from ansible.module_utils.hisops.switchrun import RUN_ERRORS, SwitchConfig, SwitchConfigFailed, failure_result
 
-CONFIG_CONTROL = "HIM-3.4-switch-config"
-BACKUP_CONTROL = "HIM-3.7-switch-backup"
-SEVERITY = "high"
-
-
-class SwitchConfigFailed(Exception):
-    """The run failed; carries what to report."""
-
-    def __init__(self, msg: str, **result: Any) -> None:
-        super().__init__(msg)
-        self.result = result
+__all__ = ["SwitchConfig", "SwitchConfigFailed", "build_module"]
 
 
 def build_module() -> AnsibleModule:
@@ -179,194 +167,20 @@ def build_module() -> AnsibleModule:
     )
 
 
-class SwitchConfig:
-    """One run against one switch."""
-
-    def __init__(self, params: dict[str, Any], check_mode: bool = False) -> None:
-        self.p = params
-        self.check_mode = check_mode
-        self.vendor: str = params["vendor"]
-        self.name: str = params["name"]
-        self.conn: Any = None
-        self.result: dict[str, Any] = {
-            "changed": False,
-            "commands": [],
-            "backup_file": "",
-            "backups": [],
-            "saved": False,
-            "verified": False,
-            "rolled_back": False,
-        }
-
-    # ---------------------------------------------------------------- helpers ---------
-    def _backups(self) -> list[str]:
-        return cfgbackup.list_backups(self.p["backup_dir"], self.name)
-
-    def _backup(self, text: str) -> None:
-        """Store the running configuration (not in check mode: nothing is written then)."""
-        if self.check_mode:
-            names = self._backups()
-            self.result["backup_file"] = os.path.join(self.p["backup_dir"], self.name, names[-1]) if names else ""
-            return
-        path, _written = cfgbackup.write_backup(self.p["backup_dir"], self.name, text, self.p["backup_keep"])
-        self.result["backup_file"] = path
-
-    def _backup_control(self) -> dict[str, Any]:
-        names = self._backups()
-        self.result["backups"] = names
-        if names:
-            return results.control_result(
-                BACKUP_CONTROL,
-                results.PASS,
-                SEVERITY,
-                ["%d backups, newest %s" % (len(names), names[-1])],
-                message="switch %s has a configuration backup to roll back to" % self.name,
-            )
-        return results.control_result(
-            BACKUP_CONTROL,
-            results.FAIL,
-            SEVERITY,
-            ["no backup in %s" % self.p["backup_dir"]],
-            message="switch %s has no configuration backup" % self.name,
-        )
-
-    def _running(self) -> str:
-        return netdev.running_config(self.conn, self.vendor)
-
-    def _apply(self, target: str, strict: bool) -> switchcfg.Diff:
-        """Push what takes the switch to ``target``; roll back and raise on any failure."""
-        before = self._running()
-        self._backup(before)
-        diff = switchcfg.compute(before, target, self.vendor, strict=strict)
-        self.result["commands"] = diff.commands
-        self.result["diff"] = {
-            "before": diff.before,
-            "after": diff.after,
-            "before_header": "%s running" % self.name,
-            "after_header": "%s intended" % self.name,
-        }
-        if not diff.changed:
-            self.result["verified"] = True
-            return diff
-        self.result["changed"] = True
-        if self.check_mode:
-            return diff
-        try:
-            netdev.push(self.conn, diff.commands)
-        except netdev.SwitchCommandError as exc:
-            self._rollback(before)
-            raise SwitchConfigFailed(
-                "switch %s rejected a command (%s); the configuration before the push was restored: %s"
-                % (self.name, exc, "yes" if self.result["rolled_back"] else "NO - check the switch by hand"),
-                **self.result,
-            ) from exc
-        left = switchcfg.compute(self._running(), target, self.vendor, strict=strict)
-        if left.changed:
-            self._rollback(before)
-            raise SwitchConfigFailed(
-                "switch %s accepted the commands but its configuration still differs (%s); the configuration "
-                "before the push was restored: %s"
-                % (self.name, "; ".join(left.commands[:5]), "yes" if self.result["rolled_back"] else "NO"),
-                **self.result,
-            )
-        self.result["verified"] = True
-        if self.p["save"]:
-            netdev.save(self.conn, self.vendor)
-            self.result["saved"] = True
-        self._backup(self._running())
-        return diff
-
-    def _rollback(self, before: str) -> None:
-        """Push the pre-push configuration back (managed blocks) and check it took."""
-        try:
-            back = switchcfg.compute(self._running(), before, self.vendor, strict=False)
-            netdev.push(self.conn, back.commands)
-            self.result["rolled_back"] = not switchcfg.compute(
-                self._running(), before, self.vendor, strict=False
-            ).changed
-        except (netdev.SwitchCommandError, switchcfg.ConfigError, OSError) as exc:
-            self.result["rollback_error"] = str(exc)
-            self.result["rolled_back"] = False
-
-    # ---------------------------------------------------------------- states ----------
-    def present(self) -> None:
-        diff = self._apply(self.p["intended_config"], strict=True)
-        if not diff.changed:
-            status, msg = results.PASS, "switch %s matches its baseline configuration" % self.name
-        elif self.check_mode:
-            status, msg = (
-                results.FAIL,
-                "switch %s differs from its baseline: %d commands would be sent" % (self.name, len(diff.commands)),
-            )
-        else:
-            status, msg = (
-                results.FIXED,
-                "switch %s brought to its baseline: %d commands sent%s"
-                % (self.name, len(diff.commands), ", saved" if self.result["saved"] else ""),
-            )
-        self.result[results.RESULT_KEY] = [
-            results.control_result(
-                CONFIG_CONTROL,
-                status,
-                SEVERITY,
-                diff.commands if diff.changed else [],
-                diff.commands if status == results.FIXED else [],
-                msg,
-            ),
-            self._backup_control(),
-        ]
-
-    def restore(self) -> None:
-        name, text = cfgbackup.read_backup(self.p["backup_dir"], self.name, self.p["backup_version"])
-        self.result["restored_from"] = name
-        self._apply(text, strict=False)
-        self.result[results.RESULT_KEY] = [self._backup_control()]
-
-    def backup(self) -> None:
-        before = self.result["backups"] = self._backups()
-        self._backup(self._running())
-        self.result["changed"] = not self.check_mode and self._backups() != before
-        self.result[results.RESULT_KEY] = [self._backup_control()]
-
-    def run(self) -> dict[str, Any]:
-        state = self.p["state"]
-        if state == "list":
-            self.result[results.RESULT_KEY] = [self._backup_control()]
-            return self.result
-        self.conn = netdev.connect(self.p)
-        try:
-            getattr(self, state)()
-        finally:
-            self.conn.disconnect()
-        return self.result
-
-
-def unreachable_result(name: str, msg: str) -> dict[str, Any]:
-    return {
-        results.RESULT_KEY: [
-            results.control_result(
-                CONFIG_CONTROL, results.ERROR, SEVERITY, [msg], message="switch %s: %s" % (name, msg)
-            )
-        ]
-    }
-
-
 def main() -> None:
     module = build_module()
-    run = SwitchConfig(module.params, module.check_mode)
+    run = SwitchConfig(module.params, module.check_mode, module._diff)
     try:
         result = run.run()
-    except netdev.SwitchConnectionError as exc:
-        module.fail_json(msg=str(exc), unreachable=True, **unreachable_result(module.params["name"], str(exc)))
-    except SwitchConfigFailed as exc:
-        exc.result[results.RESULT_KEY] = [
-            results.control_result(
-                CONFIG_CONTROL, results.ERROR, SEVERITY, exc.result.get("commands", []), message=str(exc)
-            )
-        ]
-        module.fail_json(msg=str(exc), **exc.result)
-    except (switchcfg.ConfigError, cfgbackup.BackupError, netdev.SwitchCommandError) as exc:
-        module.fail_json(msg="switch %s: %s" % (module.params["name"], exc), **run.result)
+    except RUN_ERRORS as exc:
+        failed = failure_result(module.params["name"], exc)
+        if not isinstance(exc, (SwitchConfigFailed, netdev.SwitchConnectionError)):
+            failed = {**run.result, **failed}
+        failed.pop("failed")
+        msg = failed.pop("msg")
+        if not module._diff:
+            failed.pop("diff", None)
+        module.fail_json(msg=msg, **failed)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

@@ -24,6 +24,7 @@ with an error pattern it waits 2 s of silence after EVERY command (15 s for 7 co
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 import contextlib
@@ -249,36 +250,72 @@ def _send_banner(conn: Any, lines: list[str]) -> str:
     return conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"[^\n]*[#\]]\s*$", re_flags=re.M)
 
 
+# Commands sent to a switch in one write. A switch answers each line with its output and a
+# new prompt; hisops waits for the prompts of the whole group instead of for each line (one
+# read loop per group instead of two per command: ~40x fewer polls, which is what matters
+# with 50 switches on 2 cores). Small groups keep a slow switch's input buffer from
+# overflowing, as with pasting into a console.
+PIPELINE = 20
+
+
+def _prompt_lines(conn: Any) -> Any:
+    """Regex of a prompt at the start of a line (``sw1(config-if)#``, ``[sw1-vlan10]``, ``<sw1>``)."""
+    return re.compile(r"^[<\[]?%s[^\n]*?[#>\]]" % re.escape(conn.base_prompt), re.M)
+
+
+def _send_group(conn: Any, lines: list[str], timeout: float) -> str:
+    """Send lines at once and read until the switch has answered each of them with a prompt."""
+    prompt = _prompt_lines(conn)
+    conn.write_channel("".join(line + conn.RETURN for line in lines))
+    output = ""
+    deadline = time.monotonic() + timeout
+    while True:
+        output += conn.read_channel()
+        # one prompt per line answered; the prompt after the last line has no echo after it
+        if len(prompt.findall(output)) >= len(lines) and re.search(r"[#>\]]\s*$", output):
+            return output
+        if time.monotonic() > deadline:
+            raise SwitchCommandError(
+                "the switch stopped answering during the push (after %r): %s"
+                % (lines[-1], output.strip().splitlines()[-1:] or "no output")
+            )
+        time.sleep(0.01)
+
+
+def _first_rejection(output: str, lines: list[str]) -> str | None:
+    """'command: error' for the first line the switch rejected in a group's output."""
+    last_command = ""
+    for text in output.splitlines():
+        problem = rejected(text)
+        if problem:
+            return "%s: %s" % (last_command or "?", problem)
+        for line in lines:
+            if line and text.rstrip().endswith(line):
+                last_command = line
+    return None
+
+
 def push(conn: Any, commands: list[str]) -> str:
-    """Send configuration commands, stopping at the first one the switch rejects.
+    """Send configuration commands in groups, stopping after the first group with a rejected command.
 
     Raises SwitchCommandError naming the rejected command (or the one after which the
     switch stopped answering); the caller rolls back.
     """
-    from netmiko.exceptions import ConfigInvalidException, ReadTimeout
+    from netmiko.exceptions import ReadTimeout
 
     if not commands:
         return ""
     output = conn.config_mode()
+    conn.clear_buffer()
     try:
         for kind, lines in _chunks(commands):
-            if kind == "plain":
-                output += conn.send_config_set(
-                    lines,
-                    enter_config_mode=False,
-                    exit_config_mode=False,
-                    error_pattern=ERROR_PATTERN,
-                    bypass_commands="",
-                    read_timeout=conn.timeout,
-                )
-            else:
-                text = _send_banner(conn, lines)
+            groups = [lines[i : i + PIPELINE] for i in range(0, len(lines), PIPELINE)] if kind == "plain" else [lines]
+            for group in groups:
+                text = _send_group(conn, group, conn.timeout) if kind == "plain" else _send_banner(conn, group)
                 output += text
-                problem = rejected(text)
+                problem = _first_rejection(text, group)
                 if problem:
-                    raise SwitchCommandError("the switch rejected the banner: %s" % problem)
-    except ConfigInvalidException as exc:
-        raise SwitchCommandError(str(exc)) from exc
+                    raise SwitchCommandError("the switch rejected %s" % problem)
     except ReadTimeout as exc:
         raise SwitchCommandError("the switch stopped answering during the push: %s" % str(exc).splitlines()[0]) from exc
     finally:

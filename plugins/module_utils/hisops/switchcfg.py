@@ -24,6 +24,7 @@ commands that take the running configuration to the intended one. hisops adds, p
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -314,8 +315,17 @@ class Prepared:
     originals: dict[str, str]
 
 
-def _in_scope(line: str, rules: VendorDiffRules) -> bool:
-    return any(re.match(p, line) for p in rules.scope)
+@functools.cache
+def _compiled(vendor: str) -> dict[str, Any]:
+    """The vendor's patterns, compiled once per process (prepare runs for every line)."""
+    rules = RULES[vendor]
+    return {
+        "scope": re.compile("|".join("(?:%s)" % p for p in rules.scope)),
+        "drop": re.compile("|".join("(?:%s)" % p for p in rules.drop)) if rules.drop else None,
+        "hashed": [(re.compile(p), r) for p, r in rules.hashed],
+        "trunk": re.compile(rules.trunk) if rules.trunk else None,
+        "child_scope": [(re.compile(p), re.compile(c)) for p, c in rules.child_scope],
+    }
 
 
 def _normalise_banner(line: str, vendor: str) -> str:
@@ -331,7 +341,7 @@ def _normalise_trunk(line: str, rules: VendorDiffRules) -> str:
     if not rules.trunk:
         return line
     stripped = line.strip()
-    m = re.match(rules.trunk, stripped)
+    m = re.match(rules.trunk, stripped) if "vlan" in stripped else None
     if not m:
         return line
     groups = [g for g in m.groups() if g is not None]
@@ -351,10 +361,11 @@ def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None
     """
     strict = (not running) if strict is None else strict
     rules = RULES[vendor]
+    rx = _compiled(vendor)
     out: list[str] = []
     originals: dict[str, str] = {}
     keep = False
-    child_re: str | None = None
+    child_re: Any = None
     in_banner = False
     for raw in text.replace("\r\n", "\n").replace("\t", " ").split("\n"):
         line = _normalise_banner(raw.rstrip(), vendor)
@@ -364,25 +375,25 @@ def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None
             if keep:
                 out.append(line)
             continue
-        if not line.strip() or any(re.match(p, line) for p in rules.drop):
+        if not line.strip() or (rx["drop"] is not None and rx["drop"].match(line)):
             continue
         if line == "banner motd #":
             in_banner = True
         if not line.startswith(" "):
-            keep = _in_scope(line, rules)
-            child_re = next((c for p, c in rules.child_scope if re.match(p, line)), None)
+            keep = bool(rx["scope"].match(line))
+            child_re = next((c for p, c in rx["child_scope"] if p.match(line)), None)
             if not keep and strict:
                 raise ConfigError(
                     "intended configuration line %r is outside what hisops manages on %s switches" % (line, vendor)
                 )
-        elif child_re and not re.match(child_re, line.strip()):
+        elif child_re is not None and not child_re.match(line.strip()):
             continue
         if not keep:
             continue
         line = _normalise_trunk(line, rules)
         masked = line
-        for pattern, repl in rules.hashed:
-            masked = re.sub(pattern, repl, masked)
+        for pattern, repl in rx["hashed"]:
+            masked = pattern.sub(repl, masked)
         if masked != line and not running:
             originals[masked.strip()] = line.strip()
         out.append(masked)
@@ -401,12 +412,21 @@ class Diff:
     """What it takes to get from the running to the intended configuration."""
 
     commands: list[str]  # CLI lines to send, in order, with section exits
-    before: str  # running configuration (managed scope, normalised, sorted)
-    after: str  # intended configuration (same form)
+    running: Any  # parsed running configuration (managed scope, normalised)
+    intended: Any  # parsed intended configuration
 
     @property
     def changed(self) -> bool:
         return bool(self.commands)
+
+    @property
+    def before(self) -> str:
+        """The running configuration as text for a diff (built only when asked: it costs CPU)."""
+        return _dump(self.running)
+
+    @property
+    def after(self) -> str:
+        return _dump(self.intended)
 
 
 # hisops never deletes a local user: a user it does not render is left alone.
@@ -460,4 +480,4 @@ def compute(running: str, intended: str, vendor: str, *, strict: bool = True) ->
     if vendor == "huawei_vrp":
         _drop_double_vlan_undo(remediation)
     # child order inside a block follows the ordering weights (link type before VLANs)
-    return Diff(_command_lines(remediation, int_p.originals), _dump(run_h), _dump(int_h))
+    return Diff(_command_lines(remediation, int_p.originals), run_h, int_h)

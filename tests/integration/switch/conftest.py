@@ -27,7 +27,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     )
     try:
         for port in ports.values():
-            wait_port(port)
+            wait_port(port, proc=proc, log=tmp / "switches.log")
         ports[UNREACHABLE] = free_port()  # nothing listens there
         yield Lab(tmp, ports)
     finally:

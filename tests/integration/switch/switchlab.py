@@ -33,14 +33,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_port(port: int, timeout: float = 20.0) -> None:
+def wait_port(port: int, timeout: float = 60.0, proc: Any = None, log: Path | None = None) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(
+                "the switch emulator exited (%s): %s" % (proc.returncode, log.read_text()[-2000:] if log else "")
+            )
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise RuntimeError("emulated switch on port %d did not start" % port)
+    raise RuntimeError("emulated switch on port %d did not start: %s" % (port, log.read_text()[-2000:] if log else ""))
 
 
 class Lab:

@@ -230,3 +230,32 @@ def test_bad_input_fails_before_any_switch_is_touched(lab: Lab) -> None:
     assert "duplicate VLAN id" in msgs
     assert all(out["stats"][name]["changed"] == 0 for name in VENDORS)
     assert {name: lab.running(name) for name in VENDORS} == before
+
+
+def test_parallel_mode_one_task_for_all_switches(lab: Lab) -> None:
+    """hisops_switch_parallel: every switch from one task in threads; an unreachable one fails alone."""
+    lab.baseline()
+    before = {name: lab.running(name) for name in VENDORS}
+    out = lab.playbook(
+        "playbooks/switch_config.yml", "--check", "--diff", "-e", MOVED_VLANS, "-e", "hisops_switch_parallel=8",
+        limit=",".join([*VENDORS, UNREACHABLE]),
+    )  # fmt: skip
+    fleet = results(out, "all switches at once")
+    per_switch = next(iter(fleet.values()))["switches"]
+    assert sorted(per_switch) == sorted([*VENDORS, UNREACHABLE])
+    for name in VENDORS:
+        assert per_switch[name]["changed"] is True and per_switch[name]["failed"] is False
+        assert any("130" in c for c in per_switch[name]["commands"])
+        assert lab.running(name) == before[name]
+    assert per_switch[UNREACHABLE]["failed"] is True and per_switch[UNREACHABLE]["unreachable"] is True
+    per_host = results(out, "result of this switch")
+    assert per_host["sw-hw-01"]["hisops_controls"][0]["id"] == "HIM-3.4-switch-config"
+    assert per_host["sw-hw-01"]["hisops_controls"][0]["status"] == "fail"  # check mode, differs
+    assert per_host[UNREACHABLE]["hisops_controls"][0]["status"] == "error"
+    stats = out["stats"]
+    assert stats[UNREACHABLE]["failures"] == 1
+    assert all(stats[name]["failures"] == 0 and stats[name]["changed"] >= 1 for name in VENDORS)
+    # and a real parallel run at the baseline changes nothing
+    out = lab.playbook("playbooks/switch_config.yml", "-e", "hisops_switch_parallel=8", limit=",".join(VENDORS))
+    per_switch = next(iter(results(out, "all switches at once").values()))["switches"]
+    assert all(r["changed"] is False and r["commands"] == [] for r in per_switch.values())

@@ -78,3 +78,50 @@ def test_comware_driver_verifies_commands() -> None:
     assert "global_cmd_verify" in inspect.getsource(cls.__init__)
     assert netdev.PROFILES["h3c_comware"].save_command == "save force"
     assert netdev.PROFILES["huawei_vrp"].save_confirm is True
+
+
+class FakeSwitch:
+    """Answers each line written to it like a CLI: echo, output, prompt (for the pipelined push)."""
+
+    RETURN = "\n"
+    base_prompt = "sw1"
+
+    def __init__(self, bad: str = "") -> None:
+        self.bad = bad
+        self.pending = ""
+        self.writes: list[str] = []
+
+    def write_channel(self, data: str) -> None:
+        self.writes.append(data)
+        for line in data.splitlines():
+            self.pending += line + "\n"
+            if line == self.bad:
+                self.pending += "% Invalid input detected at '^' marker.\n"
+            self.pending += "sw1(config)#"
+
+    def read_channel(self) -> str:
+        out, self.pending = self.pending, ""
+        return out
+
+
+def test_a_group_is_written_at_once_and_read_until_every_prompt() -> None:
+    sw = FakeSwitch()
+    out = netdev._send_group(sw, ["vlan 10", "name MZ", "exit"], timeout=2)
+    assert sw.writes == ["vlan 10\nname MZ\nexit\n"]
+    assert out.count("sw1(config)#") == 3 and netdev._first_rejection(out, ["vlan 10", "name MZ", "exit"]) is None
+
+
+def test_the_rejected_line_of_a_group_is_named() -> None:
+    sw = FakeSwitch(bad="bogus 1")
+    lines = ["vlan 10", "bogus 1", "exit"]
+    out = netdev._send_group(sw, lines, timeout=2)
+    assert netdev._first_rejection(out, lines) == "bogus 1: % Invalid input detected at '^' marker."
+
+
+def test_a_switch_that_stops_answering_is_reported() -> None:
+    class Mute(FakeSwitch):
+        def read_channel(self) -> str:
+            return ""
+
+    with pytest.raises(netdev.SwitchCommandError, match="stopped answering"):
+        netdev._send_group(Mute(), ["vlan 10"], timeout=0.05)
