@@ -271,6 +271,7 @@ def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None
         (["--period", "2026-13"], "month 13"),
         (["--period", "November"], "unknown period 'November'"),
         (["--period", "2026-11", "--format", "pdf"], "unknown --format pdf"),
+        (["--period", "2026-11", "--target", "95"], "--target 95.0 is not a compliance rate"),
     ],
 )
 def test_bad_input_is_a_clear_error(known_store: str, tmp_path: Path, args: list[str], message: str) -> None:

@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         period = parse_period(args.period)
         formats = _formats(args.format)
+        if not 0 < args.target <= 1:
+            raise UsageError("--target %s is not a compliance rate between 0 and 1 (e.g. 0.95)" % args.target)
         out = _out_dir(args.out)
         opts = Options(
             store=args.store,
