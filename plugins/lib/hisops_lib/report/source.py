@@ -43,6 +43,8 @@ HOST_STATUS = "hisops_host_status"
 HOST_COUNTS = "hisops_host_counts"
 HOSTS = "hisops_hosts"
 TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS)
+# Status counts as aggregate FILTERs (SQLite >= 3.30 and PostgreSQL): cheaper than SUM(CASE ...).
+STATUS_COUNTS = ", ".join("COUNT(*) FILTER (WHERE status = '%s') AS %s" % (s, s) for s in CONTROL_STATUSES)
 # A host "with findings": a fail or error among its latest results, or unreachable at its last run.
 FAILING_HOST = "(fail + error > 0 OR host_status = 'unreachable')"
 
@@ -156,7 +158,7 @@ class ReportSource:
             % (HOST_STATUS, PERIOD_RUNS)
         )
         self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_STATUS, HOST_STATUS))
-        sums = ", ".join("SUM(CASE WHEN status = '%s' THEN 1 ELSE 0 END) AS %s" % (s, s) for s in CONTROL_STATUSES)
+        sums = STATUS_COUNTS
         self._execute(
             "CREATE TEMP TABLE %s AS SELECT host, MAX(department) AS department, %s FROM %s GROUP BY host"
             % (HOST_COUNTS, sums, LATEST)
@@ -224,7 +226,7 @@ class ReportSource:
     def _counts(self, group: Sequence[str], extra: str = "") -> list[dict[str, Any]]:
         """Status counts of the latest records grouped by columns, with total/compliant/rate."""
         cols = ", ".join(group)
-        sums = ", ".join("SUM(CASE WHEN status = '%s' THEN 1 ELSE 0 END) AS %s" % (s, s) for s in CONTROL_STATUSES)
+        sums = STATUS_COUNTS
         if extra:
             sums += ", " + extra
         sql = "SELECT %s, %s FROM %s GROUP BY %s ORDER BY %s" % (cols, sums, LATEST, cols, cols)
