@@ -30,7 +30,6 @@ def run_once(limit: str, record: bool, store: str) -> float:
     env = dict(os.environ)
     env.update(
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_LIBRARY=str(ROOT / "tests" / "unit" / "store" / "library"),
         HISOPS_STORE=store,
         PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
     )

@@ -163,3 +163,23 @@ def test_constructed_keyed_groups_and_compose(tmp_path: Path, monkeypatch: pytes
     assert _hosts(inventory, "model_M1") == {"ws-a-01", "ws-b-03", "ws-b-05"}
     assert _hosts(inventory, "bought_2021") == {"ws-a-01", "ws-b-03", "ws-b-05"}
     assert inventory.get_host("ws-a-01").vars["asset_year"] == "2021"
+
+
+def test_enabled_in_ansible_cfg_and_combined_with_the_hospital_inventory() -> None:
+    """ansible-inventory with the project's ansible.cfg: the register adds asset data to the hosts."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    exe = str(Path(sys.executable).parent / "ansible-inventory")
+    sources = ["-i", str(ROOT / "inventory" / "example-hospital"), "-i", str(EXAMPLE / "hospital.hisops_assets.yml")]
+    proc = subprocess.run([exe, *sources, "--list"], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "hisops_asset_register" not in proc.stderr  # parsed by the plugin, no warning
+    data = json.loads(proc.stdout)
+    hostvars = data["_meta"]["hostvars"]
+    # Register text is untrusted data to Ansible (never templated), so --list marks it unsafe.
+    assert hostvars["his-db-01"]["hisops_asset"]["serial"] == {"__ansible_unsafe": "2102311XYZ"}
+    assert hostvars["his-db-01"]["hisops_department"]["name_zh"] == "信息科"  # the hospital's group_vars still apply

@@ -70,3 +70,10 @@ def test_every_label_exists_in_both_languages() -> None:
 )
 def test_relative_periods_for_schedules(spec: str, today: dt.date, expected: str) -> None:
     assert parse_period(spec, today=today).spec == expected
+
+
+def test_inventory_data_marked_unsafe_is_read_as_text() -> None:
+    from hisops_lib.report.catalog import _plain
+
+    data = {"code": {"__ansible_unsafe": "it"}, "custodian": {"name": {"__ansible_unsafe": "王伟"}}, "x": [1]}
+    assert _plain(data) == {"code": "it", "custodian": {"name": "王伟"}, "x": [1]}

@@ -271,6 +271,7 @@ def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None
         (["--period", "2026-13"], "month 13"),
         (["--period", "November"], "unknown period 'November'"),
         (["--period", "2026-11", "--format", "pdf"], "unknown --format pdf"),
+        (["--period", "2026-11", "--target", "95"], "--target 95.0 is not a compliance rate"),
     ],
 )
 def test_bad_input_is_a_clear_error(known_store: str, tmp_path: Path, args: list[str], message: str) -> None:
@@ -327,3 +328,21 @@ def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
     assert [p["runs"] for p in per_run] == [1, 1, 1]
     assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03", "2026-11-20"]
     assert sum(p["total"] for p in per_day) == 9 + 11 + 3
+
+
+def test_same_report_with_an_index_on_run_and_status(known_store: str, tmp_path: Path) -> None:
+    """The one-pass statistics used when the store has an index on (run_id, status) give the same report."""
+    import shutil
+
+    indexed = tmp_path / "indexed.sqlite"
+    shutil.copy(known_store, indexed)
+    with sqlite3.connect(indexed) as conn:
+        conn.execute("CREATE INDEX test_run_status ON control_results (run_id, status)")
+    docs = []
+    for store in (known_store, str(indexed)):
+        out = tmp_path / ("out-%d" % len(docs))
+        code, files, err = run_cli("--store", store, "--period", "2026-Q4", "--format", "json", "--out", str(out))
+        assert code == 0, err
+        doc = json.loads(files[0].read_text(encoding="utf-8"))
+        docs.append({t["key"]: t["rows"] for s in doc["sections"] for t in s["tables"] if t["key"] != "runs"})
+    assert docs[0] == docs[1] and docs[0]["trend"]

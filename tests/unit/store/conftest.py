@@ -30,7 +30,6 @@ def recorder_env(store: str, **extra: str) -> dict[str, str]:
     env.update(
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_CALLBACKS_ENABLED="hisops_recorder",
-        ANSIBLE_LIBRARY=str(HERE / "library"),
         ANSIBLE_LOCAL_TEMP=tempfile.gettempdir(),
         ANSIBLE_NOCOLOR="1",
         HISOPS_STORE=store,

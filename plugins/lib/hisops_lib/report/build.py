@@ -25,7 +25,7 @@ class Options:
     catalog: str | None = None
     inventory: str | None = None
     html_rows: int = 500
-    xlsx_rows: int = 20000
+    xlsx_rows: int = 10000
     target: float = 0.95
 
 

@@ -41,6 +41,17 @@ def rules_text(control: dict[str, Any] | None) -> str:
     return ", ".join(str(r) for r in (rule if isinstance(rule, list) else [rule]))
 
 
+def _plain(value: Any) -> Any:
+    """Unwrap ansible-inventory's {"__ansible_unsafe": text} (data an inventory plugin read)."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def inventory_departments(inventory: str, ansible_inventory: str | None = None) -> dict[str, dict[str, str]]:
     """Department code -> names and custodian, from ``ansible-inventory --list`` of an inventory.
 
@@ -59,7 +70,7 @@ def inventory_departments(inventory: str, ansible_inventory: str | None = None) 
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise CatalogError("ansible-inventory -i %s failed: %s" % (inventory, last))
-    data = json.loads(proc.stdout)
+    data = _plain(json.loads(proc.stdout))
     out: dict[str, dict[str, str]] = {}
     for hostvars in data.get("_meta", {}).get("hostvars", {}).values():
         dept = hostvars.get("hisops_department")

@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--inventory", help="inventory for department names in English (ansible-inventory --list)")
     ap.add_argument("--html-rows", type=int, default=500, help="rows of each detail table in the HTML (default 500)")
     ap.add_argument(
-        "--xlsx-rows", type=int, default=20000, help="rows of the findings sheet (default 20000; CSV/JSON have all)"
+        "--xlsx-rows", type=int, default=10000, help="rows of the findings sheet (default 10000; CSV/JSON have all)"
     )
     ap.add_argument("--target", type=float, default=0.95, help="target compliance rate 0..1 for colours (0.95)")
     return ap.parse_args(argv)
@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         period = parse_period(args.period)
         formats = _formats(args.format)
+        if not 0 < args.target <= 1:
+            raise UsageError("--target %s is not a compliance rate between 0 and 1 (e.g. 0.95)" % args.target)
         out = _out_dir(args.out)
         opts = Options(
             store=args.store,

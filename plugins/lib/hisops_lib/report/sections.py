@@ -41,7 +41,7 @@ class Context:
     catalog: dict[str, dict[str, Any]]
     departments: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> name_zh/name_en/custodian
     html_rows: int = 500
-    xlsx_rows: int = 20000
+    xlsx_rows: int = 10000
     target: float = 0.95
     _cache: dict[str, Any] = field(default_factory=dict)
 

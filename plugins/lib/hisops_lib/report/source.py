@@ -43,6 +43,8 @@ HOST_STATUS = "hisops_host_status"
 HOST_COUNTS = "hisops_host_counts"
 HOSTS = "hisops_hosts"
 TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS)
+# Status counts as aggregate FILTERs (SQLite >= 3.30 and PostgreSQL): cheaper than SUM(CASE ...).
+STATUS_COUNTS = ", ".join("COUNT(*) FILTER (WHERE status = '%s') AS %s" % (s, s) for s in CONTROL_STATUSES)
 # A host "with findings": a fail or error among its latest results, or unreachable at its last run.
 FAILING_HOST = "(fail + error > 0 OR host_status = 'unreachable')"
 
@@ -156,7 +158,7 @@ class ReportSource:
             % (HOST_STATUS, PERIOD_RUNS)
         )
         self._execute("CREATE INDEX %s_host ON %s (host)" % (HOST_STATUS, HOST_STATUS))
-        sums = ", ".join("SUM(CASE WHEN status = '%s' THEN 1 ELSE 0 END) AS %s" % (s, s) for s in CONTROL_STATUSES)
+        sums = STATUS_COUNTS
         self._execute(
             "CREATE TEMP TABLE %s AS SELECT host, MAX(department) AS department, %s FROM %s GROUP BY host"
             % (HOST_COUNTS, sums, LATEST)
@@ -171,10 +173,23 @@ class ReportSource:
     def run_stats(self) -> dict[int, dict[str, Any]]:
         """Per run of the period: status counts and the id range of its control records.
 
-        Two cheap passes instead of one with five CASE expressions per record (measured 40 % less
-        CPU on 4.8 million records): the id range and count from the (run_id, ...) index alone,
-        then the count of each status other than pass (pass = count - the others).
+        With an index on (run_id, status) one index-only pass. Without it, two cheap passes instead
+        of one with five CASE expressions per record (measured 40 % less CPU on 4.8 million
+        records): the id range and count from the (run_id, host) index alone, then the count of
+        each status other than pass (pass = count - the others).
         """
+        if self._run_stats is None and self._has_run_status_index():
+            # One pass over an index on (run_id, status), when the store has one: no table reads.
+            sql = (
+                "SELECT run_id, status, MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM control_results "
+                "WHERE run_id IN (SELECT id FROM %s) GROUP BY run_id, status" % PERIOD_RUNS
+            )
+            stats: dict[int, dict[str, Any]] = {}
+            for row in self.rows(sql):
+                acc = stats.setdefault(int(row["run_id"]), {"lo": row["lo"], "hi": row["hi"], "n": 0})
+                acc |= {"lo": min(acc["lo"], row["lo"]), "hi": max(acc["hi"], row["hi"]), "n": acc["n"] + int(row["n"])}
+                acc[row["status"]] = int(row["n"])
+            self._run_stats = {k: dict.fromkeys(CONTROL_STATUSES, 0) | v for k, v in stats.items()}
         if self._run_stats is None:
             sql = (
                 "SELECT run_id, MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM control_results "
@@ -191,6 +206,16 @@ class ReportSource:
                 row["pass"] = int(row["n"]) - sum(row[s] for s in CONTROL_STATUSES if s != "pass")
             self._run_stats = stats
         return self._run_stats
+
+    def _has_run_status_index(self) -> bool:
+        """True when control_results has an index whose first columns are (run_id, status) (SQLite)."""
+        if self.kind != "sqlite":
+            return False
+        for index in self.rows("PRAGMA index_list(control_results)"):
+            columns = [r["name"] for r in self.rows("PRAGMA index_info(%s)" % index["name"])]
+            if columns[:2] == ["run_id", "status"]:
+                return True
+        return False
 
     def _latest_sql(self) -> str:
         """SELECT of the latest control record per (host, control) among the period's runs."""
@@ -224,7 +249,7 @@ class ReportSource:
     def _counts(self, group: Sequence[str], extra: str = "") -> list[dict[str, Any]]:
         """Status counts of the latest records grouped by columns, with total/compliant/rate."""
         cols = ", ".join(group)
-        sums = ", ".join("SUM(CASE WHEN status = '%s' THEN 1 ELSE 0 END) AS %s" % (s, s) for s in CONTROL_STATUSES)
+        sums = STATUS_COUNTS
         if extra:
             sums += ", " + extra
         sql = "SELECT %s, %s FROM %s GROUP BY %s ORDER BY %s" % (cols, sums, LATEST, cols, cols)

@@ -1,0 +1,1 @@
+../../tests/unit/store/playbooks/library/hisops_test_controls.py
