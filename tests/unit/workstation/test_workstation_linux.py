@@ -10,7 +10,8 @@ import pytest
 import yaml
 from ansible.module_utils.hisops.workstation_linux import Host, pin_content, run_controls
 from ansible.module_utils.hisops.workstation_policy import select_controls
-from workstation_fakehost import FakeRunner, plant
+
+from .fakehost import FakeRunner, plant
 
 pytestmark = pytest.mark.unit
 
