@@ -6,6 +6,7 @@ emulated switch. ``up`` is idempotent: it reuses the built image (rebuilt only w
 recipe under ``lab/image`` changes), keeps running containers, replaces stale ones and
 removes lab containers that the inventory no longer names.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,7 +95,9 @@ def read_inventory(path: Path = INVENTORY) -> tuple[list[LabHost], list[LabSwitc
             lab_hosts.append(LabHost(name, int(hv["ansible_port"]), spec.get("image", "base"), spec["ip"]))
         elif "hisops_lab_switch" in hv:
             spec = hv["hisops_lab_switch"]
-            switches.append(LabSwitch(name, int(hv["ansible_port"]), spec["model"], hv.get("hisops_switch_vendor", "cisco_ios")))
+            switches.append(
+                LabSwitch(name, int(hv["ansible_port"]), spec["model"], hv.get("hisops_switch_vendor", "cisco_ios"))
+            )
     return lab_hosts, switches
 
 
@@ -113,8 +116,11 @@ def podman(*args: str, check: bool = True, capture: bool = True, stdin: bytes | 
     if shutil.which("podman") is None:
         raise LabError("podman is not installed: run './hisops setup' (or apt-get install podman runc)")
     proc = subprocess.run(
-        ["podman", *args], env=podman_env(), input=stdin,
-        stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE,
+        ["podman", *args],
+        env=podman_env(),
+        input=stdin,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.PIPE,
     )
     if check and proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
@@ -174,7 +180,10 @@ def build_images() -> None:
             tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
             subprocess.run(
                 ["podman", "import", "--change", 'CMD ["/sbin/init"]', "-", base],
-                stdin=tar.stdout, env=podman_env(), check=True, stdout=subprocess.DEVNULL,
+                stdin=tar.stdout,
+                env=podman_env(),
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
             if tar.wait() != 0:
                 raise LabError("tar of the lab rootfs failed")
@@ -186,7 +195,17 @@ def build_images() -> None:
     if not image_exists(db):
         say("building lab image %s (PostgreSQL, MariaDB)" % db)
         started = time.monotonic()
-        podman("build", "-q", "--build-arg", "BASE=" + base, "-f", str(IMAGE_DIR / "Containerfile.db"), "-t", db, str(IMAGE_DIR))
+        podman(
+            "build",
+            "-q",
+            "--build-arg",
+            "BASE=" + base,
+            "-f",
+            str(IMAGE_DIR / "Containerfile.db"),
+            "-t",
+            db,
+            str(IMAGE_DIR),
+        )
         say("db image built in %.0f s" % (time.monotonic() - started))
     prune_old_images({base, db})
 
@@ -225,7 +244,9 @@ def ensure_network() -> None:
 def ensure_key() -> str:
     if not SSH_KEY.exists():
         SSH_KEY.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hisops-lab", "-f", str(SSH_KEY)], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hisops-lab", "-f", str(SSH_KEY)], check=True
+        )
     return SSH_KEY.with_suffix(".pub").read_text()
 
 
@@ -246,18 +267,38 @@ def start_container(host: LabHost, existing: dict[str, Any] | None) -> None:
             "find it with \"ss -ltnp 'sport = :%d'\" and stop it" % (host.port, host.name, host.port)
         )
     podman(
-        "run", "-d", "--name", cname(host), "--hostname", host.name,
-        "--label", LABEL + "=1", "--label", "%s.port=%d" % (LABEL, host.port),
-        "--network", NETWORK, "--ip", host.ip,
-        "-p", "127.0.0.1:%d:22" % host.port,
-        "--systemd", "always", "--stop-signal", "SIGRTMIN+3",
-        tag, "/sbin/init",
+        "run",
+        "-d",
+        "--name",
+        cname(host),
+        "--hostname",
+        host.name,
+        "--label",
+        LABEL + "=1",
+        "--label",
+        "%s.port=%d" % (LABEL, host.port),
+        "--network",
+        NETWORK,
+        "--ip",
+        host.ip,
+        "-p",
+        "127.0.0.1:%d:22" % host.port,
+        "--systemd",
+        "always",
+        "--stop-signal",
+        "SIGRTMIN+3",
+        tag,
+        "/sbin/init",
     )
 
 
 def install_key(host: LabHost, pubkey: str) -> None:
     podman(
-        "exec", "-i", cname(host), "sh", "-c",
+        "exec",
+        "-i",
+        cname(host),
+        "sh",
+        "-c",
         "install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys",
         stdin=pubkey.encode(),
     )
@@ -277,8 +318,10 @@ def wait_ssh(hosts: list[LabHost], timeout: float = 90.0) -> None:
         except OSError:
             pass
         if time.monotonic() > deadline:
-            raise LabError("%s did not answer SSH on 127.0.0.1:%d within %.0f s: see 'podman logs %s'"
-                           % (host.name, host.port, timeout, cname(host)))
+            raise LabError(
+                "%s did not answer SSH on 127.0.0.1:%d within %.0f s: see 'podman logs %s'"
+                % (host.name, host.port, timeout, cname(host))
+            )
         time.sleep(0.3)
 
 
@@ -318,11 +361,15 @@ def start_switches(switches: list[LabSwitch]) -> None:
                 "find it with \"ss -ltnp 'sport = :%d'\" and stop it" % (sw.port, sw.name, sw.port)
             )
     spec_file.write_text(spec)
-    log = open(SWITCH_LOG, "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lab.switches", "--spec", str(spec_file)],
-        cwd=str(ROOT), stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    with open(SWITCH_LOG, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lab.switches", "--spec", str(spec_file)],
+            cwd=str(ROOT),
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     SWITCH_PID.write_text(str(proc.pid))
     deadline = time.monotonic() + 30
     for sw in switches:
@@ -372,7 +419,10 @@ def cmd_status(_: argparse.Namespace) -> None:
         print("%-12s 127.0.0.1:%-5d %s" % (host.name, host.port, c["State"] if c else "absent"))
     up = switches_running()
     for sw in switches:
-        print("%-12s 127.0.0.1:%-5d %s (%s)" % (sw.name, sw.port, "running" if up and port_in_use(sw.port) else "down", sw.model))
+        print(
+            "%-12s 127.0.0.1:%-5d %s (%s)"
+            % (sw.name, sw.port, "running" if up and port_in_use(sw.port) else "down", sw.model)
+        )
 
 
 def cmd_image(args: argparse.Namespace) -> None:
@@ -383,7 +433,9 @@ def cmd_image(args: argparse.Namespace) -> None:
 
 
 def cmd_smoke(args: argparse.Namespace) -> None:
-    rc = subprocess.run(["ansible-playbook", str(ROOT / "playbooks" / "lab_smoke.yml"), *args.extra], cwd=str(ROOT)).returncode
+    rc = subprocess.run(
+        ["ansible-playbook", str(ROOT / "playbooks" / "lab_smoke.yml"), *args.extra], cwd=str(ROOT)
+    ).returncode
     if rc:
         raise LabError("the smoke playbook failed (exit %d): see its output above" % rc)
 

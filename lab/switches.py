@@ -8,13 +8,18 @@ worked around here, in the launcher, never in the project's switch code:
 2. config mode has no ``end`` command, so netmiko cannot leave config mode: ``do_end``
    is added to the Cisco config command processor;
 3. some show commands hang the session: the project only uses ``show running-config``,
-   ``show version`` and ``show vlan`` against it.
+   ``show version`` and ``show vlan`` against it;
+4. management commands (NTP, syslog, SNMP, banner, users, AAA, port security) are added
+   by ``lab.emulators.cisco_extras``.
+
+Huawei VRP and H3C Comware switches are hisops' own emulators (``lab.emulators``).
 
 Run: ``python -m lab.switches --spec FILE`` where FILE is a JSON list of
 ``{"name", "port", "model", "vendor"}``; or ``--count N --base-port P`` for benchmarks.
 Every switch listens on 127.0.0.1 only. Login: user ``admin``, password and enable
 secret from ``HISOPS_LAB_SWITCH_PASSWORD`` (default ``hisops-lab``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,12 +27,15 @@ import json
 import logging
 import os
 import signal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fake_switches.cisco.command_processor.config import ConfigCommandProcessor
 from fake_switches.switch_factory import SwitchFactory
 from fake_switches.transports.ssh_service import SwitchSshService
 from twisted.internet import reactor
+
+from lab.emulators import cisco_extras, h3c_comware, huawei_vrp
 
 DEFAULT_PASSWORD = "hisops-lab"
 USER = "admin"
@@ -39,10 +47,19 @@ def _do_end(self: ConfigCommandProcessor) -> None:
 
 
 ConfigCommandProcessor.do_end = _do_end  # type: ignore[attr-defined]
+# NTP, syslog, SNMP, banner, users, AAA, port security; IOS's "% Invalid input" error.
+cisco_extras.install()
 
 # Extra switch models (e.g. the project's Huawei VRP / H3C Comware emulators) register a
 # factory here: name -> callable(hostname, password) returning a switch core.
-EXTRA_MODELS: dict[str, Callable[[str, str], Any]] = {}
+EXTRA_MODELS: dict[str, Callable[[str, str], Any]] = {
+    "huawei_s5735_l24t4s": huawei_vrp.build,
+    "h3c_s5130_28s": h3c_comware.build,
+    # Ruijie RGOS is IOS-like: fake-switches' Cisco model, driven by netmiko's ruijie_os driver.
+    "ruijie_s2928g": lambda hostname, password: SwitchFactory().get(
+        "cisco_2960_24TT_L", hostname=hostname, password=password
+    ),
+}
 
 
 def build_core(model: str, hostname: str, password: str) -> Any:
@@ -74,10 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.spec:
         with open(args.spec, encoding="utf-8") as fh:
             specs = json.load(fh)
-    specs += [
-        {"name": "bench-sw-%03d" % i, "port": args.base_port + i, "model": args.model}
-        for i in range(args.count)
-    ]
+    specs += [{"name": "bench-sw-%03d" % i, "port": args.base_port + i, "model": args.model} for i in range(args.count)]
     if not specs:
         parser.error("nothing to start: give --spec or --count")
     serve(specs, os.environ.get("HISOPS_LAB_SWITCH_PASSWORD", DEFAULT_PASSWORD))

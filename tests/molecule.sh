@@ -20,6 +20,7 @@ passed=0
 for role in "${roles[@]}"; do
   echo "==> molecule test: $role"
   start=$(date +%s)
+  export HISOPS_MOLECULE_ROLE="${role//_/-}"
   if (cd "$ROOT/roles/$role" && molecule test); then
     passed=$((passed + 1))
     echo "==> molecule $role passed in $(( $(date +%s) - start )) s"

@@ -1,7 +1,7 @@
-# -*- coding: utf-8 -*-
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that check hisops' inventory model before anything changes."""
+
 from __future__ import annotations
 
 import re
@@ -35,7 +35,7 @@ def department_problems(dept: Any, host: str, dept_groups: list[str]) -> list[st
     if not DEPARTMENT_GROUP.match(group):
         problems.append("host %s: department group %r must be ASCII: dept_ then a-z, 0-9, _" % (host, group))
     if not isinstance(dept, dict):
-        return problems + ["host %s: hisops_department is not set for group %s (group_vars/%s)" % (host, group, group)]
+        return [*problems, "host %s: hisops_department is not set for group %s (group_vars/%s)" % (host, group, group)]
     for key in REQUIRED_TEXT:
         if not isinstance(dept.get(key), str) or not dept[key].strip():
             problems.append("host %s: hisops_department.%s is missing or empty (group %s)" % (host, key, group))

@@ -1,11 +1,10 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only facts from a switch over SSH (netmiko)."""
+
 from __future__ import annotations
 
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
@@ -28,6 +27,12 @@ options:
   secret: {description: Enable secret (Cisco/Ruijie)., type: str, default: ""}
   conn_timeout: {description: Seconds to wait for the SSH connection., type: float, default: 10}
   command_timeout: {description: Seconds to wait for a command's output., type: float, default: 30}
+  evidence:
+    description:
+      - Also read the running configuration, the interface status and the log buffer
+        (rulebook 七.5 - keep the scene). Still read-only.
+    type: bool
+    default: false
 author: hisops contributors
 """
 
@@ -53,14 +58,38 @@ version:
   returned: success
   type: str
   sample: "Cisco IOS Software, C2960 Software ..."
+config:
+  description: Running configuration (show running-config / display current-configuration).
+  returned: when evidence is true
+  type: str
+  sample: "vlan 110\n name MZ-OUTPATIENT"
+interfaces:
+  description: Interface status (show interfaces status / display interface brief).
+  returned: when evidence is true
+  type: str
+  sample: "Interface  PHY  Protocol ..."
+logs:
+  description: Log buffer (show logging / display logbuffer).
+  returned: when evidence is true
+  type: str
+  sample: "%%01SHELL/5/LOGIN ..."
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops.netdev import CONNECTION_SPEC, SHOW_VERSION, SwitchConnectionError, connect
+from ansible.module_utils.hisops.netdev import (
+    CONNECTION_SPEC,
+    PROFILES,
+    SHOW_VERSION,
+    SwitchConnectionError,
+    connect,
+    running_config,
+)
 
 
 def build_module() -> AnsibleModule:
-    return AnsibleModule(argument_spec=dict(CONNECTION_SPEC), supports_check_mode=True)
+    spec = dict(CONNECTION_SPEC)
+    spec["evidence"] = {"type": "bool", "default": False}
+    return AnsibleModule(argument_spec=spec, supports_check_mode=True)
 
 
 def main() -> None:
@@ -69,12 +98,18 @@ def main() -> None:
         conn = connect(module.params)
     except SwitchConnectionError as exc:
         module.fail_json(msg=str(exc))
+    vendor = module.params["vendor"]
+    result = {}
     try:
-        prompt = conn.find_prompt()
-        version = conn.send_command(SHOW_VERSION[module.params["vendor"]])
+        result["prompt"] = conn.find_prompt()
+        result["version"] = conn.send_command(SHOW_VERSION[vendor])
+        if module.params["evidence"]:
+            result["config"] = running_config(conn, vendor)
+            result["interfaces"] = conn.send_command(PROFILES[vendor].interface_status)
+            result["logs"] = conn.send_command(PROFILES[vendor].logs)
     finally:
         conn.disconnect()
-    module.exit_json(changed=False, prompt=prompt, version=version)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

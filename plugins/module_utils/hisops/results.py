@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-control result record shared by every hisops audit/enforce module.
@@ -18,11 +17,12 @@ A record::
       "message": "2 game packages installed",  # one line for a technician
     }
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
-__metaclass__ = type
 
 RESULT_KEY = "hisops_controls"
 SCHEMA_VERSION = 1
@@ -55,7 +55,7 @@ def control_result(
         raise ValueError("unknown severity %r (expected one of %s)" % (severity, ", ".join(SEVERITIES)))
     ev = [str(e) for e in (evidence or [])]
     if len(ev) > MAX_EVIDENCE:
-        ev = ev[:MAX_EVIDENCE] + ["... and %d more" % (len(ev) - MAX_EVIDENCE)]
+        ev = [*ev[:MAX_EVIDENCE], "... and %d more" % (len(ev) - MAX_EVIDENCE)]
     return {
         "id": str(control_id),
         "status": status,

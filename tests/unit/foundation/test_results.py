@@ -1,4 +1,5 @@
 """The shared per-control result record."""
+
 from __future__ import annotations
 
 import pytest

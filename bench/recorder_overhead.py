@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Bench: the same playbook on the lab with and without the hisops_recorder callback.
+
+bench/recorder_overhead.yml (about 20 tasks, 40 control records per host, check mode) runs
+against the lab workstations, alternately WITHOUT the recorder (callbacks_enabled emptied) and
+WITH it (SQLite store in a temp dir, the default back-end), ROUNDS pairs. The report: each
+pair's wall times and ratio, the median of each side and the ratio of medians (target <= 1.05),
+and the rows the recorder wrote. Nothing changes on the hosts. No timed assert: numbers to read.
+
+Usage: python bench/recorder_overhead.py [--rounds N] [--limit PATTERN] [--store DSN] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_once(limit: str, record: bool, store: str) -> float:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_LIBRARY=str(ROOT / "tests" / "unit" / "store" / "library"),
+        HISOPS_STORE=store,
+        PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+    )
+    if not record:
+        env["ANSIBLE_CALLBACKS_ENABLED"] = ""  # the recorder is not even loaded
+    cmd = ["ansible-playbook", "bench/recorder_overhead.yml", "-l", limit]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit("bench run failed (rc %d):\n%s" % (proc.returncode, (proc.stdout + proc.stderr)[-2000:]))
+    return elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5, help="pairs of runs (default 5)")
+    ap.add_argument("--limit", default="workstations_linux", help="host pattern (default workstations_linux)")
+    ap.add_argument("--store", help="results store of the recorded runs (default: a temp SQLite file)")
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="hisops-bench-")
+    store = args.store or str(Path(tmp) / "results.sqlite")
+    run_once(args.limit, True, store)  # warm-up: SSH control sockets, caches, store creation
+    pairs = []
+    for i in range(args.rounds):
+        # alternate which side goes first, so a drift in machine load hits both sides alike
+        order = (False, True) if i % 2 == 0 else (True, False)
+        times = {rec: run_once(args.limit, rec, store) for rec in order}
+        pairs.append((times[False], times[True]))
+        print(
+            "round %d: without %.2f s, with %.2f s, ratio %.3f"
+            % (i + 1, times[False], times[True], times[True] / times[False])
+        )
+    without = statistics.median(p[0] for p in pairs)
+    with_rec = statistics.median(p[1] for p in pairs)
+    ratio = with_rec / without
+    pair_ratio = statistics.median(p[1] / p[0] for p in pairs)
+    rows = {}
+    if not args.store:
+        conn = sqlite3.connect(store)
+        for table in ("runs", "host_results", "control_results", "changes"):
+            rows[table] = conn.execute("SELECT COUNT(*) FROM %s" % table).fetchone()[0]
+        conn.close()
+    print("median without recorder: %.2f s" % without)
+    print("median with recorder:    %.2f s" % with_rec)
+    print("ratio of medians: %.3f   median of pair ratios: %.3f   (target <= 1.05)" % (ratio, pair_ratio))
+    if rows:
+        print("rows written over %d recorded runs: %s" % (args.rounds + 1, rows))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "pairs": pairs,
+                    "median_without": without,
+                    "median_with": with_rec,
+                    "ratio": ratio,
+                    "pair_ratio": pair_ratio,
+                    "rows": rows,
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Controller-side Python of hisops (results store, reports): not shipped to managed hosts."""

@@ -1,0 +1,106 @@
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Switch configuration backups on the control node, with history (rulebook 三.7).
+
+Layout: ``<backup_dir>/<switch>/<UTC timestamp>.cfg``, e.g.
+``backups/switches/sw-core-01/20261125T231502.123456Z.cfg``. The newest ``keep`` versions
+are kept. A backup is written to a temporary file in the same folder, flushed to disk and
+renamed into place, so a crash never leaves a half-written backup and never loses the
+previous one. Files are readable by their owner only: a running configuration holds
+secrets (hashed passwords, SNMP communities).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import tempfile
+
+
+SUFFIX = ".cfg"
+NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}Z\.cfg$")
+SAFE_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class BackupError(Exception):
+    """A backup could not be written or found."""
+
+
+def switch_dir(backup_dir: str, switch: str) -> str:
+    if not SAFE_HOST.match(switch):
+        raise BackupError("switch name %r cannot be used as a backup folder name" % switch)
+    return os.path.join(backup_dir, switch)
+
+
+def list_backups(backup_dir: str, switch: str) -> list[str]:
+    """Backup file names of one switch, oldest first."""
+    folder = switch_dir(backup_dir, switch)
+    if not os.path.isdir(folder):
+        return []
+    return sorted(n for n in os.listdir(folder) if NAME.match(n))
+
+
+def _timestamp(now: datetime.datetime | None = None) -> str:
+    now = now or datetime.datetime.now(datetime.UTC)
+    return now.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def read_backup(backup_dir: str, switch: str, version: str) -> tuple[str, str]:
+    """(file name, text) of a backup chosen by name, ``latest``, or ``-N`` (N versions back).
+
+    ``-1`` is the newest version, ``-2`` the one before it, and so on.
+    """
+    names = list_backups(backup_dir, switch)
+    if not names:
+        raise BackupError("switch %s has no configuration backup in %s" % (switch, backup_dir))
+    if version == "latest":
+        name = names[-1]
+    elif re.match(r"^-\d+$", version):
+        idx = int(version)
+        if -idx > len(names):
+            raise BackupError("switch %s has only %d backups, cannot go back %d versions" % (switch, len(names), -idx))
+        name = names[idx]
+    else:
+        name = version if version.endswith(SUFFIX) else version + SUFFIX
+        if name not in names:
+            raise BackupError("switch %s has no backup %s (have: %s)" % (switch, name, ", ".join(names[-5:])))
+    with open(os.path.join(switch_dir(backup_dir, switch), name), encoding="utf-8") as fh:
+        return name, fh.read()
+
+
+def write_backup(
+    backup_dir: str, switch: str, text: str, keep: int, now: datetime.datetime | None = None
+) -> tuple[str, bool]:
+    """Store ``text`` as the newest backup unless it equals the newest one.
+
+    Returns (path of the newest backup, True when a new file was written). Prunes to
+    ``keep`` versions, oldest first.
+    """
+    if keep < 1:
+        raise BackupError("backup_keep must be at least 1 (got %d)" % keep)
+    folder = switch_dir(backup_dir, switch)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    names = list_backups(backup_dir, switch)
+    if names:
+        with open(os.path.join(folder, names[-1]), encoding="utf-8") as fh:
+            if fh.read() == text:
+                return os.path.join(folder, names[-1]), False
+    name = _timestamp(now) + SUFFIX
+    if names and name <= names[-1]:
+        raise BackupError("clock went backwards: newest backup of %s is %s" % (switch, names[-1]))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, os.path.join(folder, name))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    for old in ([*names, name])[:-keep]:
+        os.unlink(os.path.join(folder, old))
+    return os.path.join(folder, name), True

@@ -1,0 +1,127 @@
+"""A compliance run on the lab, directly and through ansible-runner (AWX's executor), is recorded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hisops_lib.store import open_store
+
+pytestmark = pytest.mark.lab
+
+ROOT = Path(__file__).resolve().parents[3]
+PLAYBOOK = "playbooks/compliance_audit.yml"
+
+
+def lab_hosts() -> dict[str, str]:
+    """Every host of the lab inventory and its department code (from its dept_ group)."""
+    data = yaml.safe_load((ROOT / "inventory" / "lab" / "hosts.yml").read_text())
+    out: dict[str, str] = {}
+    for group, body in data["all"]["children"]["departments"]["children"].items():
+        for host in body["hosts"]:
+            out[host] = group.removeprefix("dept_")
+    return out
+
+
+EXTRA_INVENTORY = """
+all:
+  children:
+    dept_outpatient:
+      hosts:
+        ws-gone:     # nothing listens on its port: unreachable
+          ansible_host: 127.0.0.1
+          ansible_port: %(closed_port)d
+        ws-broken:   # a real lab host whose Python is missing: every module fails
+          ansible_host: 127.0.0.1
+          ansible_port: 22211
+          ansible_python_interpreter: /nonexistent/python3
+    workstations_linux:
+      hosts:
+        ws-gone:
+        ws-broken:
+"""
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when the socket is
+
+
+def test_compliance_run_records_every_lab_host(tmp_path: Path) -> None:
+    store_path = tmp_path / "results.sqlite"
+    extra = tmp_path / "extra.yml"
+    extra.write_text(EXTRA_INVENTORY % {"closed_port": _closed_port()})
+    env = dict(os.environ, HISOPS_STORE=str(store_path), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", "inventory/lab", "-i", str(extra), PLAYBOOK],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode in (0, 2, 4), proc.stdout[-3000:] + proc.stderr[-3000:]
+    expected = lab_hosts() | {"ws-gone": "outpatient", "ws-broken": "outpatient"}
+    with open_store(store_path) as store:
+        (run,) = store.runs()
+        # a failing and an unreachable host make the run "failed", but it went through every host
+        assert (run["status"], run["mode"], run["playbook"]) == ("failed", "check", PLAYBOOK)
+        hosts = {h["host"]: h for h in store.run_host_results(run["uuid"])}
+        assert {h: r["department"] for h, r in hosts.items()} == expected
+        assert {h for h, r in hosts.items() if r["kind"] == "switch"} == {h for h in expected if h.startswith("sw-")}
+        assert hosts["ws-gone"]["status"] == "unreachable" and hosts["ws-gone"]["unreachable"] > 0
+        assert hosts["ws-broken"]["status"] == "failed" and hosts["ws-broken"]["message"]
+        lab = lab_hosts()
+        assert all(hosts[h]["status"] == "ok" and hosts[h]["changed"] == 0 for h in lab)
+        # every host has its HIM-7.6 record, the failing and the unreachable one too
+        controls = store.run_control_results(run["uuid"])
+        assert {(c["host"], c["control_id"], c["status"]) for c in controls} == {
+            (h, "HIM-7.6-audit-trail", "pass") for h in expected
+        }
+        assets = {a["host"]: a for a in store.assets()}
+        linux = {h for h in lab if not h.startswith("sw-")}
+        assert set(assets) == linux
+        for host in linux:
+            asset = assets[host]
+            assert asset["os"] == "Debian" and asset["packages_count"] > 100 and asset["memory_mb"] > 0
+            assert asset["department"] == lab[host] and asset["custodian"]  # joined with the inventory
+        assert assets["ws-mz-01"]["ipv4"] == "10.89.210.11" and assets["ws-mz-01"]["department_name"] == "门诊部"
+        by_dept = {d["department"]: d["total"] for d in store.compliance_by_department()}
+        assert by_dept == {d: sum(1 for v in expected.values() if v == d) for d in set(expected.values())}
+
+
+def test_compliance_run_through_ansible_runner(tmp_path: Path) -> None:
+    import ansible_runner
+
+    store_path = tmp_path / "results.sqlite"
+    (tmp_path / "runner").mkdir()
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path / "runner"),
+        project_dir=str(ROOT),
+        playbook=PLAYBOOK,
+        inventory=str(ROOT / "inventory" / "lab"),
+        limit="dept_outpatient",
+        envvars={"HISOPS_STORE": str(store_path), "HISOPS_RUN_USER": "ansible-runner-test"},
+        quiet=True,
+    )
+    assert (runner.status, runner.rc) == ("successful", 0)
+    # runner kept its artifacts: the job's events and stdout
+    artifacts = Path(runner.config.artifact_dir)
+    assert (artifacts / "stdout").is_file() and any((artifacts / "job_events").iterdir())
+    with open_store(store_path) as store:
+        (run,) = store.runs()
+        assert (run["status"], run["user_name"], run["limit_expr"]) == ("ok", "ansible-runner-test", "dept_outpatient")
+        hosts = {h["host"] for h in store.run_host_results(run["uuid"])}
+        outpatient = {h for h, d in lab_hosts().items() if d == "outpatient"}
+        assert hosts == outpatient
+        statuses = {c["host"]: c["status"] for c in store.run_control_results(run["uuid"])}
+        assert statuses == dict.fromkeys(outpatient, "pass")

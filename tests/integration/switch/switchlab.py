@@ -1,0 +1,131 @@
+"""Helpers for the switch lab tests: the TEST starts its own emulated switches on free 127.0.0.1 ports
+(``python -m lab.switches --spec FILE``), so the shared lab switches are never touched."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+# inventory name -> emulator model (the lab inventory's hosts; one per vendor)
+SWITCHES = {
+    "sw-mz-01": "cisco_2960_24TT_L",
+    "sw-rj-01": "ruijie_s2928g",
+    "sw-hw-01": "huawei_s5735_l24t4s",
+    "sw-h3c-01": "h3c_s5130_28s",
+}
+VENDORS = {"sw-mz-01": "cisco_ios", "sw-rj-01": "ruijie_os", "sw-hw-01": "huawei_vrp", "sw-h3c-01": "h3c_comware"}
+UNREACHABLE = "sw-core-01"  # given a port where nothing listens
+PASSWORD = "hisops-lab"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("emulated switch on port %d did not start" % port)
+
+
+class Lab:
+    """Emulated switches of one test module, and how to run playbooks against them."""
+
+    def __init__(self, tmp: Path, ports: dict[str, int]) -> None:
+        self.tmp = tmp
+        self.ports = ports
+        self.backup_dir = tmp / "backups"
+        self.inventory = tmp / "ports.yml"
+        hosts = {name: {"ansible_port": port} for name, port in ports.items()}
+        self.inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
+        self.at_baseline = False
+
+    def baseline(self) -> None:
+        """Bring every switch to the inventory's baseline (once; tests that change it restore it)."""
+        if not self.at_baseline:
+            out = self.playbook("playbooks/switch_config.yml", limit=",".join(VENDORS))
+            assert all(s["failures"] == 0 for s in out["stats"].values()), out["stats"]
+            self.at_baseline = True
+
+    def playbook(self, *args: str, limit: str = "", check: bool = True) -> dict[str, Any]:
+        """Run a playbook with the json callback; returns the parsed output."""
+        env = dict(os.environ)
+        env.update(
+            ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+            ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+            ANSIBLE_FORCE_COLOR="0",
+        )
+        cmd = [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(ROOT / "inventory" / "lab"),
+            "-i",
+            str(self.inventory),
+            "--limit",
+            limit or ",".join(self.ports),
+            "-e",
+            "hisops_switch_backup_dir=%s" % self.backup_dir,
+            "-e",
+            "hisops_switch_conn_timeout=5",
+            "-e",
+            "hisops_switch_command_timeout=10",
+            *args,
+        ]
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        out = proc.stdout[proc.stdout.index("{") :] if "{" in proc.stdout else ""
+        if not out:
+            raise AssertionError("ansible-playbook printed no JSON: %s %s" % (proc.stdout[-2000:], proc.stderr[-2000:]))
+        return json.loads(out)
+
+    def params(self, name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "host": "127.0.0.1",
+            "port": self.ports[name],
+            "vendor": VENDORS[name],
+            "username": "admin",
+            "password": PASSWORD,
+            "secret": PASSWORD,
+            "conn_timeout": 5.0,
+            "command_timeout": 10.0,
+            "state": "present",
+            "intended_config": None,
+            "secrets": [],
+            "backup_dir": str(self.backup_dir),
+            "backup_keep": 30,
+            "backup_version": "latest",
+            "save": True,
+        }
+
+    def running(self, name: str) -> str:
+        from ansible.module_utils.hisops import netdev
+
+        conn = netdev.connect(self.params(name))
+        try:
+            return netdev.running_config(conn, VENDORS[name])
+        finally:
+            conn.disconnect()
+
+
+def results(output: dict[str, Any], task_prefix: str) -> dict[str, dict[str, Any]]:
+    """Per-host results of the first task whose name contains ``task_prefix``."""
+    for play in output["plays"]:
+        for task in play["tasks"]:
+            if task_prefix in task["task"]["name"]:
+                return task["hosts"]
+    raise AssertionError("no task %r in the run" % task_prefix)

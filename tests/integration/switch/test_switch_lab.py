@@ -1,0 +1,232 @@
+"""Switch configuration against emulated switches over real SSH (Cisco, Ruijie, Huawei VRP, H3C Comware).
+
+The tests run in order on the same switches: first push from empty, idempotence, check mode,
+a changed department VLAN, a rejected command rolled back, backups and restore.
+"""
+
+from __future__ import annotations
+
+import json
+
+import hisops_switch_config as mod
+import pytest
+from ansible.module_utils.hisops import cfgbackup, switchcfg
+from switchlab import UNREACHABLE, VENDORS, Lab, results
+
+pytestmark = pytest.mark.lab
+
+PUSH = "HIM-3.4 | ENFORCE"
+MOVED_VLANS = json.dumps(
+    {
+        "hisops_vlans": {
+            "it": {"id": 100, "name": "XXK-IT"},
+            "outpatient": {"id": 130, "name": "MZ-OUTPATIENT"},
+            "inpatient": {"id": 120, "name": "ZY-INPATIENT"},
+        }
+    }
+)
+
+
+def controls(result: dict) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in result["hisops_controls"]}
+
+
+def test_first_push_from_empty_and_unreachable_switch_reported(lab: Lab) -> None:
+    empty = {name: lab.running(name) for name in VENDORS}
+    out = lab.playbook("playbooks/switch_config.yml", limit=",".join([*VENDORS, UNREACHABLE]))
+    stats, res = out["stats"], results(out, PUSH)
+    for name in VENDORS:
+        assert stats[name]["failures"] == 0 and stats[name]["unreachable"] == 0, res[name].get("msg")
+        assert res[name]["changed"] is True and res[name]["saved"] is True and res[name]["verified"] is True
+        assert controls(res[name]) == {"HIM-3.4-switch-config": "fixed", "HIM-3.7-switch-backup": "pass"}
+        assert lab.running(name) != empty[name]
+        # the backup taken before the push is the empty switch
+        first = cfgbackup.list_backups(str(lab.backup_dir), name)[0]
+        assert cfgbackup.read_backup(str(lab.backup_dir), name, first)[1] == empty[name]
+    # the module runs on the control node: Ansible counts it failed; the result says unreachable
+    assert stats[UNREACHABLE]["failures"] == 1 and res[UNREACHABLE]["unreachable"] is True
+    assert "did not answer SSH" in res[UNREACHABLE]["msg"] or "cannot reach" in res[UNREACHABLE]["msg"]
+    assert res[UNREACHABLE]["hisops_controls"][0]["status"] == "error"
+    lab.at_baseline = True
+    # secrets never appear in the output
+    text = json.dumps(out)
+    for secret in ("hisops-lab-ro", "hisops-lab-netadmin"):
+        assert secret not in text
+
+
+def test_second_run_changes_nothing(lab: Lab) -> None:
+    lab.baseline()
+    out = lab.playbook("playbooks/switch_config.yml")
+    res = results(out, PUSH)
+    for name in VENDORS:
+        assert res[name]["changed"] is False and res[name]["commands"] == [] and res[name]["saved"] is False
+        assert controls(res[name])["HIM-3.4-switch-config"] == "pass"
+
+
+def test_check_mode_reports_and_leaves_running_config_byte_identical(lab: Lab) -> None:
+    lab.baseline()
+    before = {name: lab.running(name) for name in VENDORS}
+    backups = {name: cfgbackup.list_backups(str(lab.backup_dir), name) for name in VENDORS}
+    out = lab.playbook("playbooks/switch_config.yml", "--check", "--diff", "-e", MOVED_VLANS)
+    res = results(out, PUSH)
+    for name in VENDORS:
+        assert res[name]["changed"] is True
+        assert any("130" in c for c in res[name]["commands"])
+        assert "130" in res[name]["diff"]["after"] and "130" not in res[name]["diff"]["before"]
+        assert controls(res[name])["HIM-3.4-switch-config"] == "fail"
+        assert lab.running(name) == before[name]
+        assert cfgbackup.list_backups(str(lab.backup_dir), name) == backups[name]
+
+
+def test_changed_department_vlan_pushes_only_that_change(lab: Lab) -> None:
+    lab.baseline()
+    out = lab.playbook("playbooks/switch_config.yml", "-e", MOVED_VLANS, limit="sw-mz-01,sw-hw-01,sw-h3c-01")
+    res = results(out, PUSH)
+    assert res["sw-mz-01"]["commands"] == [
+        "vlan 130",
+        "name MZ-OUTPATIENT",
+        "exit",
+        "interface FastEthernet0/1",
+        "switchport access vlan 130",
+        "exit",
+        "interface FastEthernet0/2",
+        "switchport access vlan 130",
+        "exit",
+        "interface GigabitEthernet0/1",
+        "switchport trunk allowed vlan 100,120,130",
+        "exit",
+        "no vlan 110",
+    ]
+    assert res["sw-hw-01"]["commands"] == [
+        "vlan 130",
+        "name MZ-OUTPATIENT",
+        "quit",
+        "vlan batch 130",
+        "interface GigabitEthernet0/0/1",
+        "port default vlan 130",
+        "quit",
+        "interface GigabitEthernet0/0/2",
+        "port default vlan 130",
+        "quit",
+        "interface XGigabitEthernet0/0/1",
+        "undo port trunk allow-pass vlan 100 110 120",
+        "port trunk allow-pass vlan 100 120 130",
+        "quit",
+        "undo vlan batch 110",
+    ]
+    # sw-h3c-01 serves the inpatient department only: its access ports stay as they are
+    assert res["sw-h3c-01"]["commands"] == [
+        "vlan 130",
+        "name MZ-OUTPATIENT",
+        "quit",
+        "interface Ten-GigabitEthernet1/0/25",
+        "undo port trunk permit vlan 100 110 120",
+        "port trunk permit vlan 100 120 130",
+        "quit",
+        "undo vlan 110",
+    ]
+    for name in ("sw-mz-01", "sw-hw-01", "sw-h3c-01"):
+        assert res[name]["verified"] is True and res[name]["saved"] is True
+    # and back to the plan of the inventory
+    out = lab.playbook("playbooks/switch_config.yml", limit="sw-mz-01,sw-hw-01,sw-h3c-01")
+    assert all(r["verified"] for r in results(out, PUSH).values())
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [
+        (
+            "sw-mz-01",
+            ("interface FastEthernet0/1", " description MZ-101 ws-mz-01 outpatient"),
+            ("interface FastEthernet0/2", " hisops-injected-bad-command"),
+        ),
+        (
+            "sw-hw-01",
+            ("interface GigabitEthernet0/0/1", " description MZ-201 mz-pc-201 outpatient"),
+            ("interface GigabitEthernet0/0/2", " port hisops-injected-bad-command"),
+        ),
+        (
+            "sw-h3c-01",
+            ("interface GigabitEthernet1/0/1", " description ZY-4F-01 zy-pc-401 inpatient"),
+            ("interface GigabitEthernet1/0/2", " port hisops-injected-bad-command"),
+        ),
+    ],
+)
+def test_rejected_command_mid_push_rolls_back(lab: Lab, name: str, good: tuple[str, str], bad: tuple[str, str]) -> None:
+    lab.baseline()
+    before = lab.running(name)
+    vendor = VENDORS[name]
+    intended = before.replace(good[0] + "\n" + good[1], good[0] + "\n description CHANGED-BEFORE-FAILURE")
+    intended = intended.replace(bad[0] + "\n", bad[0] + "\n" + bad[1] + "\n")
+    intended = switchcfg.prepare(intended, vendor, running=False, strict=False).text
+    params = lab.params(name)
+    params["intended_config"] = intended
+    run = mod.SwitchConfig(params)
+    with pytest.raises(mod.SwitchConfigFailed, match="rejected a command"):
+        run.run()
+    assert run.result["rolled_back"] is True and run.result["saved"] is False
+    assert run.result["commands"].index(good[0]) < run.result["commands"].index(bad[0])  # the change was pushed first
+    assert lab.running(name) == before
+
+
+def test_failed_verification_rolls_back(lab: Lab) -> None:
+    """The switch takes a command silently but does not apply it: the read-back catches it."""
+    lab.baseline()
+    name = "sw-mz-01"
+    before = lab.running(name)
+    intended = before.replace(
+        "interface FastEthernet0/1\n description MZ-101 ws-mz-01 outpatient",
+        "interface FastEthernet0/1\n description CHANGED\n switchport hisops-silently-ignored",
+    )
+    params = lab.params(name)
+    params["intended_config"] = switchcfg.prepare(intended, "cisco_ios", running=False, strict=False).text
+    run = mod.SwitchConfig(params)
+    with pytest.raises(mod.SwitchConfigFailed, match=r"still differs .*hisops-silently-ignored"):
+        run.run()
+    assert run.result["rolled_back"] is True and run.result["verified"] is False
+    assert lab.running(name) == before
+
+
+def test_backups_accumulate_and_an_earlier_one_restores(lab: Lab) -> None:
+    lab.baseline()
+    name = "sw-rj-01"
+    out = lab.playbook("playbooks/switch_config.yml", "-e", MOVED_VLANS, limit=name)
+    assert results(out, PUSH)[name]["changed"] is True
+    names = cfgbackup.list_backups(str(lab.backup_dir), name)
+    assert len(names) == 3  # empty switch, baseline, moved VLAN
+    baseline = names[1]
+    out = lab.playbook("playbooks/switch_config.yml", "-e", "hisops_switch_action=list", limit=name)
+    assert results(out, "HIM-3.7 | ENFORCE")[name]["backups"] == names
+    out = lab.playbook(
+        "playbooks/switch_config.yml",
+        "-e",
+        "hisops_switch_action=restore",
+        "-e",
+        "hisops_switch_restore_version=%s" % baseline,
+        limit=name,
+    )
+    res = results(out, "HIM-3.7 | ENFORCE")[name]
+    assert res["restored_from"] == baseline and res["changed"] is True and res["verified"] is True
+    restored = cfgbackup.read_backup(str(lab.backup_dir), name, baseline)[1]
+    assert switchcfg.compute(lab.running(name), restored, "ruijie_os", strict=False).commands == []
+    assert len(cfgbackup.list_backups(str(lab.backup_dir), name)) == 4
+
+
+def test_bad_input_fails_before_any_switch_is_touched(lab: Lab) -> None:
+    before = {name: lab.running(name) for name in VENDORS}
+    bad = json.dumps(
+        {
+            "hisops_vlans": {
+                "it": {"id": 100, "name": "XXK-IT"},
+                "outpatient": {"id": 4095, "name": "MZ"},
+                "inpatient": {"id": 100, "name": "ZY"},
+            }
+        }
+    )
+    out = lab.playbook("playbooks/switch_config.yml", "-e", bad)
+    res = results(out, "HIM-3.4 | VALIDATE")
+    msgs = " ".join(r.get("msg", "") for r in res.values())
+    assert "switch sw-mz-01: hisops_vlans.outpatient.id 4095 is not a VLAN id (1-4094)" in msgs
+    assert "duplicate VLAN id" in msgs
+    assert all(out["stats"][name]["changed"] == 0 for name in VENDORS)
+    assert {name: lab.running(name) for name in VENDORS} == before

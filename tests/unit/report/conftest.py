@@ -1,0 +1,36 @@
+"""Fixtures of the report tests: a store with known data, and the report CLI run in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from .reportdata import make_store
+
+
+@pytest.fixture(scope="session")
+def known_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return make_store(tmp_path_factory.mktemp("store") / "results.sqlite")
+
+
+def run_cli(*args: str) -> tuple[int, list[Path], str]:
+    """Run ``python -m hisops_lib.report`` in-process: (exit code, files written, stderr)."""
+    from hisops_lib.report.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, [Path(p) for p in out.getvalue().split()], err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def zh_report(known_store: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The November 2026 report in every format, in Chinese."""
+    out = tmp_path_factory.mktemp("zh")
+    code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx,csv,json",
+                               "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    return {("csv" if p.is_dir() else p.suffix[1:]): p for p in files}

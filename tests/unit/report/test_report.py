@@ -1,0 +1,329 @@
+"""Reports from a store with known data: numbers against the store, every format, both languages."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import openpyxl
+import pytest
+from hisops_lib.migrations import MIGRATIONS, Migration
+from hisops_lib.report import sections as report_sections
+from hisops_lib.report.model import Column
+from hisops_lib.store import Batch, open_store
+
+from .conftest import run_cli
+from .reportdata import expected_latest, make_store
+
+pytestmark = pytest.mark.unit
+COMPLIANT = ("pass", "fixed", "exempt")
+
+
+def _html(path: Path) -> Any:
+    return lxml.html.fromstring(path.read_text(encoding="utf-8"))
+
+
+def _html_table(doc: Any, key: str) -> list[list[str]]:
+    """Body rows (not group headings) of the table after <h3 id="t-KEY">."""
+    heading = doc.get_element_by_id("t-" + key)
+    table = heading.getnext()
+    assert table.tag == "table", key
+    return [[td.text_content() for td in tr.findall("td")] for tr in table.iter("tr") if tr.findall("td")]
+
+
+def _expected_by_department(period: str = "2026-11") -> dict[str, float]:
+    from .reportdata import HOSTS
+
+    totals: dict[str, list[int]] = {}
+    for (host, _control), status in expected_latest(period).items():
+        acc = totals.setdefault(HOSTS[host][0], [0, 0])
+        acc[0] += status in COMPLIANT
+        acc[1] += 1
+    return {dept: c / n for dept, (c, n) in totals.items()}
+
+
+def test_html_numbers_match_the_store_and_the_known_data(zh_report: dict[str, Path], known_store: str) -> None:
+    doc = _html(zh_report["html"])
+    store = open_store(known_store, migrate=False)
+    try:
+        api = {r["department"]: r for r in store.compliance_by_department("2026-11-01", "2026-12-01")}
+        summary = store.compliance_summary("2026-11-01", "2026-12-01")
+    finally:
+        store.close()
+    expected = _expected_by_department()
+    rows = {r[0]: r for r in _html_table(doc, "by_department")}
+    assert set(rows) == set(api) == set(expected) == {"outpatient", "inpatient", "it"}
+    for dept, row in rows.items():
+        assert row[-1] == "%.1f" % (api[dept]["rate"] * 100) == "%.1f" % (expected[dept] * 100)
+        # Hosts: those with results plus the unreachable one (ws-zy-02), which is a host with findings.
+        hosts = {h for (h, _c) in expected_latest() if _dept(h) == dept} | (
+            {"ws-zy-02"} if dept == "inpatient" else set()
+        )
+        assert int(row[3]) == len(hosts)
+        assert int(row[5]) == {"inpatient": 2, "outpatient": 0, "it": 0}[dept]
+    assert rows["outpatient"][1:3] == ["门诊部", "张丽"]
+    kpi = doc.xpath('//section[@id="summary"]//div[contains(@class, "kpi")]/div[@class="v"]/text()')
+    assert kpi[0] == "%.1f%%" % (summary["rate"] * 100) == "81.8%"
+    # Top failing: inpatient's storage (fail) and antivirus (error), one host each.
+    top = _html_table(doc, "top_failing")
+    assert {r[0] for r in top} == {"HIM-7.4-storage", "HIM-7.7-antivirus"}
+    # By control: the October run is outside the period (its failures do not count).
+    by_control = {r[0]: r for r in _html_table(doc, "by_control")}
+    assert by_control["HIM-5.4-games"][-1] == "100.0" and by_control["HIM-5.4-games"][1] == "禁止游戏软件"
+    assert by_control["HIM-7.4-storage"][2] == "七.4, 五.4"
+
+
+def _dept(host: str) -> str:
+    from .reportdata import HOSTS
+
+    return HOSTS[host][0]
+
+
+def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]) -> None:
+    doc = _html(zh_report["html"])
+    ids = [s.get("id") for s in doc.iter("section")]
+    assert ids == ["summary", "departments", "hosts", "runs", "assets", "switch_changes", "manual"]
+    findings = _html_table(doc, "findings")
+    assert [(r[0], r[1], r[3]) for r in findings] == [
+        ("ws-zy-01", "HIM-7.4-storage", "不合格"),
+        ("ws-zy-01", "HIM-7.7-antivirus", "错误"),
+    ]
+    # Evidence is text, escaped: a '<b>' in evidence never becomes markup.
+    assert "found: 发现问题 <b>&x</b>\nsecond line" in findings[0][-1]
+    assert not doc.xpath("//section[@id='hosts']//td//b")
+    failing = {r[0]: r for r in _html_table(doc, "failing_hosts")}
+    assert set(failing) == {"ws-zy-01", "ws-zy-02"}
+    assert failing["ws-zy-02"][2] == "不可达"
+    assert len(_html_table(doc, "runs")) == 2  # the October run is not in November
+    manual = _html_table(doc, "manual_controls")
+    assert len(manual) == 7 and all(r[5] == "人工" for r in manual)
+    changes = _html_table(doc, "switch_changes")
+    assert len(changes) == 1 and changes[0][1] == "sw-core-01" and "vlan 20" in changes[0][6]
+    assets = _html_table(doc, "assets")
+    assert {r[0] for r in assets} == {"ws-mz-01", "ws-mz-02", "ws-zy-01", "sw-core-01", "db-01"}
+
+
+def test_html_is_self_contained(zh_report: dict[str, Path]) -> None:
+    text = zh_report["html"].read_text(encoding="utf-8")
+    doc = _html(zh_report["html"])
+    assert not doc.xpath("//script | //link | //img | //iframe | //object")
+    assert not [e for e in doc.xpath("//*[@src]")]
+    assert not [h for h in doc.xpath("//@href") if not h.startswith("#")]
+    assert "@import" not in text and "url(http" not in text
+    assert len(doc.xpath("//svg")) == 3 and "<text" in text  # charts keep text as text (CJK by the browser)
+    svg_ids = doc.xpath("//svg//@id")
+    assert len(svg_ids) == len(set(svg_ids))
+
+
+def test_xlsx_has_the_same_tables(zh_report: dict[str, Path], known_store: str) -> None:
+    book = openpyxl.load_workbook(zh_report["xlsx"])
+    assert book.sheetnames[0] == "领导摘要"
+    for name in ("按科室合规率", "按控制项合规率", "不合格项及证据", "主机合规汇总", "资产", "人工检查项", "检查运行"):
+        assert name in book.sheetnames
+    ws = book["按科室合规率"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["科室代码", "科室", "负责人"] and header[-1] == "合规率 (%)"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws["A1"].font.b
+    rates = {row[0]: row[-1] for row in ws.iter_rows(min_row=2, values_only=True)}
+    expected = _expected_by_department()
+    assert rates == pytest.approx({d: round(r, 4) for d, r in expected.items()})
+    hosts = book["主机合规汇总"]
+    assert {r[0] for r in hosts.iter_rows(min_row=2, values_only=True) if r[0]} == {
+        "ws-mz-01", "ws-mz-02", "ws-zy-01", "ws-zy-02", "sw-core-01", "db-01"}  # fmt: skip
+    findings = list(book["不合格项及证据"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[4]) for r in findings] == [
+        ("ws-zy-01", "HIM-7.4-storage", "不合格"),
+        ("ws-zy-01", "HIM-7.7-antivirus", "错误"),
+    ]
+    assert findings[0][-1] == "found: 发现问题 <b>&x</b>\nsecond line"
+
+
+def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
+    folder = zh_report["csv"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert "findings.csv" in names and "by_department.csv" in names and "hosts.csv" in names
+    assert "failing_hosts.csv" not in names  # an HTML-only view
+    raw = (folder / "by_department.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["科室代码", "科室", "负责人"]
+    assert {r[0]: r[-1] for r in rows[1:]} == {d: "%.1f" % (r * 100) for d, r in _expected_by_department().items()}
+
+
+def test_json_document(zh_report: dict[str, Path]) -> None:
+    doc = json.loads(zh_report["json"].read_text(encoding="utf-8"))
+    assert doc["schema"] == "hisops-report" and doc["schema_version"] == 1
+    assert doc["meta"]["period"] == "2026-11" and doc["meta"]["runs"] == 2
+    tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
+    assert "failing_hosts" not in tables and "hosts" in tables
+    findings = tables["findings"]
+    assert findings["total"] == len(findings["rows"]) == 2
+    latest = expected_latest()
+    for row in findings["rows"]:
+        assert latest[(row["host"], row["control_id"])] == row["status"]
+    by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
+    assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department().items()})
+    summary = next(s for s in doc["sections"] if s["key"] == "summary")
+    assert summary["kpis"]["rate"] == pytest.approx(0.8182)
+    assert summary["kpis"]["hosts"] == 6 and summary["kpis"]["failing_hosts"] == 2
+
+
+def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
+    code, files, err = run_cli(
+        "--store", known_store, "--period", "2026-Q4", "--format", "json", "--out", str(tmp_path)
+    )
+    assert code == 0, err
+    doc = json.loads(files[0].read_text(encoding="utf-8"))
+    tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
+    assert doc["meta"]["runs"] == 3 and len(tables["trend"]["rows"]) == 3
+    by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
+    assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department("2026-Q4").items()})
+
+
+def test_english_labels_and_inventory_names(known_store: str, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[3]
+    code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx", "--lang", "en",
+                               "--inventory", str(root / "inventory" / "lab"), "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    html = next(p for p in files if p.suffix == ".html")
+    doc = _html(html)
+    assert doc.get("lang") == "en"
+    assert doc.xpath("//h2")[0].text_content() == "Summary for leadership"
+    text = html.read_text(encoding="utf-8")
+    for chinese in ("领导摘要", "合规率", "不合格", "科室"):
+        assert chinese not in text
+    rows = {r[0]: r for r in _html_table(doc, "by_department")}
+    assert rows["outpatient"][1] == "Outpatient" and rows["it"][1] == "Information Department"
+    assert rows["outpatient"][2] == "张丽"  # the person in charge the store recorded
+    book = openpyxl.load_workbook(next(p for p in files if p.suffix == ".xlsx"))
+    assert "Compliance by department" in book.sheetnames
+
+
+def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "bare.sqlite", with_assets=False, with_changes=False)
+    code, files, err = run_cli("--store", store, "--period", "2026-11", "--format", "html,json", "--out", str(tmp_path))
+    assert code == 0, err
+    doc = _html(next(p for p in files if p.suffix == ".html"))
+    ids = [s.get("id") for s in doc.iter("section")]
+    assert "assets" not in ids and "switch_changes" not in ids and "hosts" in ids
+    # A period without runs: the summary says so, and nothing else but the manual controls.
+    code, files, err = run_cli("--store", store, "--period", "2025", "--format", "html", "--out", str(tmp_path))
+    assert code == 0, err
+    doc = _html(files[0])
+    assert [s.get("id") for s in doc.iter("section")] == ["summary", "manual"]
+    assert "没有合规检查记录" in doc.text_content()
+
+
+def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backup = Migration(
+        len(MIGRATIONS) + 1,
+        "test: backup register",
+        ("CREATE TABLE backup_register (run_id INTEGER NOT NULL, host TEXT NOT NULL, medium TEXT NOT NULL, "
+         "custodian TEXT NOT NULL, recorded_at TEXT NOT NULL)",),
+    )  # fmt: skip
+    path = tmp_path / "ext.sqlite"
+    store = open_store(str(path), migrations=(*MIGRATIONS, backup))
+    store.start_run({"uuid": "b-1", "started": "2026-11-05T01:00:00.000000Z", "mode": "enforce"})
+    store.close()
+    monkeypatch.setattr(report_sections, "SECTIONS", list(report_sections.SECTIONS))
+    from hisops_lib.report import i18n
+
+    monkeypatch.setitem(i18n.CATALOG, "section.backups", ("备份登记", "Backup register"))
+    monkeypatch.setitem(i18n.CATALOG, "col.medium", ("介质", "Medium"))
+    report_sections.register(
+        report_sections.RecordSection(
+            "backup_register",
+            "section.backups",
+            [Column("host", "col.host"), Column("medium", "col.medium"), Column("custodian", "col.custodian")],
+        )
+    )
+    code, files, err = run_cli("--store", str(path), "--period", "2026-11", "--format", "html", "--out", str(tmp_path))
+    assert code == 0, err
+    assert "backup_register" not in [s.get("id") for s in _html(files[0]).iter("section")]  # no rows: no section
+    store = open_store(str(path), migrations=(*MIGRATIONS, backup))
+    batch = Batch("b-1", extra={"backup_register": [{"host": "db-01", "medium": "LTO-8 #12", "custodian": "王伟",
+                                                    "recorded_at": "2026-11-05T01:30:00.000000Z"}]})  # fmt: skip
+    store.write(batch)
+    store.close()
+    code, files, err = run_cli("--store", str(path), "--period", "2026-11", "--format", "html", "--out", str(tmp_path))
+    assert code == 0, err
+    doc = _html(files[0])
+    assert "backup_register" in [s.get("id") for s in doc.iter("section")]
+    assert _html_table(doc, "backup_register") == [["db-01", "LTO-8 #12", "王伟"]]
+
+
+def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None:
+    first = run_cli("--store", known_store, "--period", "2026-11", "--format", "json,csv", "--out", str(tmp_path))
+    second = run_cli("--store", known_store, "--period", "2026-11", "--format", "json,csv", "--out", str(tmp_path))
+    assert first[0] == second[0] == 0
+    assert len(set(first[1]) | set(second[1])) == 4
+    assert all(p.exists() for p in first[1] + second[1])
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "2026-13"], "month 13"),
+        (["--period", "November"], "unknown period 'November'"),
+        (["--period", "2026-11", "--format", "pdf"], "unknown --format pdf"),
+    ],
+)
+def test_bad_input_is_a_clear_error(known_store: str, tmp_path: Path, args: list[str], message: str) -> None:
+    code, files, err = run_cli("--store", known_store, "--out", str(tmp_path), *args)
+    assert code == 2 and files == []
+    assert err.startswith("hisops report: error: ") and message in err
+
+
+def test_missing_store_and_unwritable_out_dir(known_store: str, tmp_path: Path) -> None:
+    code, _, err = run_cli("--store", str(tmp_path / "nope.sqlite"), "--period", "2026-11", "--out", str(tmp_path))
+    assert code == 2 and "does not exist" in err and "nope.sqlite" in err
+    assert not (tmp_path / "nope.sqlite").exists()  # a report never creates a store
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, _, err = run_cli("--store", known_store, "--period", "2026-11", "--out", str(blocker / "reports"))
+    assert code == 2 and "cannot write reports to" in err and "--out" in err
+    not_a_store = tmp_path / "text.sqlite"
+    not_a_store.write_text("hello")
+    code, _, err = run_cli("--store", str(not_a_store), "--period", "2026-11", "--out", str(tmp_path))
+    assert code == 2 and "file is not a database" in err, err
+    empty = tmp_path / "empty.sqlite"
+    conn = sqlite3.connect(empty)
+    conn.execute("CREATE TABLE other (x)")
+    conn.close()
+    code, _, err = run_cli("--store", str(empty), "--period", "2026-11", "--out", str(tmp_path))
+    assert code == 2 and "is not a hisops results store" in err, err
+
+
+def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> None:
+    code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx",
+                               "--html-rows", "1", "--xlsx-rows", "1", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    doc = _html(next(p for p in files if p.suffix == ".html"))
+    assert len(_html_table(doc, "failing_hosts")) == 1
+    note = doc.get_element_by_id("t-failing_hosts").getnext().getnext()
+    assert note.get("class") == "note" and "共 2 行" in note.text_content()
+    sheet = openpyxl.load_workbook(next(p for p in files if p.suffix == ".xlsx"))["不合格项及证据"]
+    values = [r for r in sheet.iter_rows(min_row=2, values_only=True) if any(r)]
+    assert len(values) == 2 and "findings.csv" in values[-1][0]  # one finding, then the note
+
+
+def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
+    from hisops_lib.report.period import parse_period
+    from hisops_lib.report.source import ReportSource, open_report_store
+
+    store = open_report_store(known_store)
+    try:
+        source = ReportSource(store, parse_period("2026-Q4"))
+        per_run = source.trend()
+        per_day = source.trend(max_points=2)
+        source.close()
+    finally:
+        store.close()
+    assert [p["runs"] for p in per_run] == [1, 1, 1]
+    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03", "2026-11-20"]
+    assert sum(p["total"] for p in per_day) == 9 + 11 + 3

@@ -1,0 +1,89 @@
+"""Pieces of the recorder and the HIM-7.6 audit trail: redaction, asset facts, the audit-trail action."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import hisops_recorder
+import pytest
+from hisops_lib.store import open_store
+
+from .conftest import HERE, recorder_env
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password = hunter2", "password = ********"),
+        ("db_password: hunter2", "db_password: ********"),
+        ("username admin privilege 15 secret 5 $1$abc", "username admin privilege 15 secret 5 ********"),
+        ("snmp-server community public RO", "snmp-server community ******** RO"),
+        ("local-user admin password irreversible-cipher $1a$xyz", "local-user admin password ******** $1a$xyz"),
+        ("postgresql://hisops:pw@db/hisops", "postgresql://hisops:********@db/hisops"),
+        ("package sl installed", "package sl installed"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    out = hisops_recorder.redact(text)
+    assert out == expected
+    assert hisops_recorder.redact(out) == out  # idempotent: a second pass changes nothing
+
+
+def test_asset_columns_from_facts() -> None:
+    facts = {
+        "ansible_system_vendor": "LENOVO",
+        "ansible_product_name": "ThinkCentre M720",
+        "ansible_product_serial": "PC0ABCDE",
+        "ansible_distribution": "Debian",
+        "ansible_distribution_version": "12.5",
+        "ansible_processor_vcpus": 4,
+        "ansible_memtotal_mb": 7821,
+        "ansible_default_ipv4": {"address": "10.1.2.3", "macaddress": "aa:bb:cc:dd:ee:ff"},
+        "ansible_devices": {
+            "sda": {"sectors": 500118192, "sectorsize": 512},
+            "loop0": {"sectors": 100, "sectorsize": 512},
+            "sr0": {"sectors": 2097151, "sectorsize": 512},
+        },
+    }
+    cols = hisops_recorder.asset_columns(facts)
+    assert cols["vendor"] == "LENOVO" and cols["serial"] == "PC0ABCDE" and cols["os_version"] == "12.5"
+    assert (cols["cpus"], cols["memory_mb"], cols["ipv4"]) == (4, 7821, "10.1.2.3")
+    assert (cols["disks_count"], cols["disk_total_gb"]) == (1, 256.1)
+    assert hisops_recorder.asset_columns({"packages": {"bash": [{}], "sl": [{}]}}) == {"packages_count": 2}
+    assert hisops_recorder.asset_columns({"ansible_product_serial": "NA"}) == {}
+
+
+def _audit_trail(store: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        str(Path(recorder_env("")["PATH"].split(":")[0]) / "ansible-playbook"),
+        "-i",
+        str(HERE / "playbooks" / "hosts.yml"),
+    ]
+    return subprocess.run(
+        [*cmd, str(HERE / "playbooks" / "audit_trail.yml")],
+        env=recorder_env(str(store), **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_audit_trail_passes_when_the_run_is_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "results.sqlite"
+    proc = _audit_trail(path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open_store(path) as store:
+        (run,) = store.runs()
+        records = store.run_control_results(run["uuid"])
+    assert {(r["host"], r["status"]) for r in records} == {("ws-a", "pass"), ("ws-b", "pass")}
+    assert "this run is recorded as %s" % run["uuid"] in records[0]["evidence"][0]
+
+
+def test_audit_trail_fails_when_the_recorder_is_off(tmp_path: Path) -> None:
+    proc = _audit_trail(tmp_path / "results.sqlite", HISOPS_RECORDER_ENABLED="false")
+    assert proc.returncode == 0
+    assert proc.stdout.count("fail: runs are not recorded: enable the hisops_recorder callback") == 2
