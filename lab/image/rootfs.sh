@@ -10,7 +10,9 @@ debootstrap --variant=minbase \
 # systemd in a container: no machine-id (generated at boot), no getty, no clock setters.
 : >"$ROOTFS/etc/machine-id"
 rm -f "$ROOTFS/var/lib/dbus/machine-id"
-chroot "$ROOTFS" systemctl mask getty@tty1.service systemd-timesyncd.service \
+# poweroff.target is masked too: a policy that schedules a shutdown (rulebook 六.5) must not
+# stop a lab container in the middle of a test run; the timer itself stays real.
+chroot "$ROOTFS" systemctl mask getty@tty1.service systemd-timesyncd.service poweroff.target \
   systemd-udevd.service systemd-udevd-kernel.socket systemd-udevd-control.socket >/dev/null 2>&1 || true
 # sshd: key-only root login for the controller; host keys are made at first boot.
 sed -i 's/^#\?PermitRootLogin.*/PermitRootLogin prohibit-password/' "$ROOTFS/etc/ssh/sshd_config"
