@@ -4,8 +4,10 @@
 bench/recorder_overhead.yml (about 20 tasks, 40 control records per host, check mode) runs
 against the lab workstations, alternately WITHOUT the recorder (HISOPS_RECORDER_ENABLED=false) and
 WITH it (SQLite store in a temp dir, the default back-end), ROUNDS pairs. The report: each
-pair's wall times and ratio, the median of each side and the ratio of medians (target <= 1.05),
-and the rows the recorder wrote. Nothing changes on the hosts. No timed assert: numbers to read.
+pair's wall time and controller CPU time (ansible-playbook and its workers: far less sensitive
+than wall time to other load on the machine) with their ratios, the medians of each side and
+the ratios (target <= 1.05), and the rows the recorder wrote. Nothing changes on the hosts.
+No timed assert: numbers to read.
 
 Usage: python bench/recorder_overhead.py [--rounds N] [--limit PATTERN] [--store DSN] [--json FILE]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -26,7 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_once(limit: str, record: bool, store: str) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(limit: str, record: bool, store: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of ansible-playbook and the workers it waited for)."""
     env = dict(os.environ)
     env.update(
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
@@ -36,12 +45,12 @@ def run_once(limit: str, record: bool, store: str) -> float:
         PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
     )
     cmd = ["ansible-playbook", "bench/recorder_overhead.yml", "-l", limit]
-    start = time.perf_counter()
+    cpu0, start = _children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu0
     if proc.returncode != 0 or "ok=" not in proc.stdout:  # a run that reached no host is no figure
         sys.exit("bench run failed (rc %d):\n%s" % (proc.returncode, (proc.stdout + proc.stderr)[-2000:]))
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -54,45 +63,43 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="hisops-bench-")
     store = args.store or str(Path(tmp) / "results.sqlite")
     run_once(args.limit, True, store)  # warm-up: SSH control sockets, caches, store creation
-    pairs = []
+    pairs = []  # (wall without, wall with, cpu without, cpu with)
     for i in range(args.rounds):
         # alternate which side goes first, so a drift in machine load hits both sides alike
         order = (False, True) if i % 2 == 0 else (True, False)
         times = {rec: run_once(args.limit, rec, store) for rec in order}
-        pairs.append((times[False], times[True]))
+        pairs.append((times[False][0], times[True][0], times[False][1], times[True][1]))
         print(
-            "round %d: without %.2f s, with %.2f s, ratio %.3f"
-            % (i + 1, times[False], times[True], times[True] / times[False])
-        )
-    without = statistics.median(p[0] for p in pairs)
-    with_rec = statistics.median(p[1] for p in pairs)
-    ratio = with_rec / without
-    pair_ratio = statistics.median(p[1] / p[0] for p in pairs)
+            "round %d: wall %.2f s -> %.2f s (x%.3f), controller CPU %.2f s -> %.2f s (x%.3f)"
+            % (i + 1, times[False][0], times[True][0], times[True][0] / times[False][0],
+               times[False][1], times[True][1], times[True][1] / times[False][1])
+        )  # fmt: skip
+    figures = {}
+    for name, a, b in (("wall", 0, 1), ("cpu", 2, 3)):
+        without = statistics.median(p[a] for p in pairs)
+        with_rec = statistics.median(p[b] for p in pairs)
+        figures[name] = {
+            "median_without": without,
+            "median_with": with_rec,
+            "ratio_of_medians": with_rec / without,
+            "median_pair_ratio": statistics.median(p[b] / p[a] for p in pairs),
+        }
     rows = {}
     if not args.store:
         conn = sqlite3.connect(store)
         for table in ("runs", "host_results", "control_results", "changes"):
             rows[table] = conn.execute("SELECT COUNT(*) FROM %s" % table).fetchone()[0]
         conn.close()
-    print("median without recorder: %.2f s" % without)
-    print("median with recorder:    %.2f s" % with_rec)
-    print("ratio of medians: %.3f   median of pair ratios: %.3f   (target <= 1.05)" % (ratio, pair_ratio))
+    for name, fig in figures.items():
+        print(
+            "%-4s median without %.2f s, with %.2f s: ratio of medians %.3f, median of pair ratios %.3f"
+            " (target <= 1.05)"
+            % (name, fig["median_without"], fig["median_with"], fig["ratio_of_medians"], fig["median_pair_ratio"])
+        )
     if rows:
         print("rows written over %d recorded runs: %s" % (args.rounds + 1, rows))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "pairs": pairs,
-                    "median_without": without,
-                    "median_with": with_rec,
-                    "ratio": ratio,
-                    "pair_ratio": pair_ratio,
-                    "rows": rows,
-                },
-                indent=2,
-            )
-        )
+        Path(args.json).write_text(json.dumps({"pairs": pairs, "figures": figures, "rows": rows}, indent=2))
     return 0
 
 
