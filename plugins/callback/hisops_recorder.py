@@ -167,6 +167,15 @@ class CallbackModule(CallbackBase):
     def __init__(self, display: Any = None) -> None:
         super().__init__(display=display)
         self._store: Store | None = None
+        self._batch_rows = 2000
+        self._pid = os.getpid()
+        self._previous_handlers: dict[int, Any] = {}
+        self._writing = False
+        self._pending_signal: int | None = None
+        self._new_run()
+
+    def _new_run(self) -> None:
+        """Per-run state: Ansible sends playbook_on_start .. playbook_on_stats once per playbook file."""
         self._run_uuid = str(uuid.uuid4())
         self._started_at = time.monotonic()
         self._playbook = ""
@@ -179,11 +188,6 @@ class CallbackModule(CallbackBase):
         self._dirty_hosts: set[str] = set()
         self._dirty_assets: set[str] = set()
         self._current_play: Any = None
-        self._writing = False
-        self._pending_signal: int | None = None
-        self._batch_rows = 2000
-        self._pid = os.getpid()
-        self._previous_handlers: dict[int, Any] = {}
 
     # -- set-up ------------------------------------------------------------------------
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
@@ -206,8 +210,10 @@ class CallbackModule(CallbackBase):
         return True
 
     def v2_playbook_on_start(self, playbook: Any) -> None:
+        if self._finished:  # `ansible-playbook a.yml b.yml`: one recorded run per playbook
+            self._new_run()
         self._playbook = _relative(getattr(playbook, "_file_name", "") or "")
-        if not self._open():
+        if not self._open() or self._previous_handlers:
             return
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._previous_handlers[signum] = signal.getsignal(signum)
@@ -426,6 +432,7 @@ class CallbackModule(CallbackBase):
             self._display.error("hisops_recorder: could not close run %s: %s" % (self._run_uuid, exc))
         finally:
             self._store.close()
+            self._store = None
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
         failed = any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())

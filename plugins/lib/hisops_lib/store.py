@@ -17,7 +17,8 @@ Schema (version 2)
 ------------------
 Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on read.
 
-- ``runs``: id, uuid, started, ended, status (running|ok|failed|interrupted), user_name,
+- ``runs``: id, uuid, started, ended, status (running|ok|failed|interrupted; failed = at least
+  one host failed or was unreachable; running = in progress, or killed with SIGKILL), user_name,
   controller, playbook, inventory, mode (check|enforce), limit_expr, tags, duration (s),
   ansible_version, stats (JSON: Ansible's per-host counters).
 - ``host_results``: run_id, host, department (code), kind (workstation|switch|server|''),
@@ -70,6 +71,10 @@ Writing (the recording callback; tests)
 ``finish_run(uuid, status, ended=None, duration=None, stats=None, mode=None)``,
 ``close_stale_runs(before)``. Writes are batched by the caller: one commit per batch,
 SQLite in WAL mode with ``synchronous=NORMAL`` (no fsync per row).
+
+Both back-ends give the same answers for the same data (tests/unit/store/test_postgres.py);
+text columns sort by the database's collation, so create a PostgreSQL store database with
+``LC_COLLATE 'C'`` (or ``--no-locale``) for the byte order SQLite uses.
 """
 
 from __future__ import annotations

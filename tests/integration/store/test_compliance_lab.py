@@ -81,12 +81,21 @@ def test_compliance_run_records_every_lab_host(tmp_path: Path) -> None:
         assert hosts["ws-gone"]["status"] == "unreachable" and hosts["ws-gone"]["unreachable"] > 0
         assert hosts["ws-broken"]["status"] == "failed" and hosts["ws-broken"]["message"]
         lab = lab_hosts()
-        assert all(hosts[h]["status"] == "ok" and hosts[h]["changed"] == 0 for h in lab)
-        # every host has its HIM-7.6 record, the failing and the unreachable one too
-        controls = store.run_control_results(run["uuid"])
-        assert {(c["host"], c["control_id"], c["status"]) for c in controls} == {
-            (h, "HIM-7.6-audit-trail", "pass") for h in expected
-        }
+        assert all(hosts[h]["status"] == "ok" for h in lab)
+        # every host has its HIM-7.6 record, the failing and the unreachable one too; every
+        # recorded control is an automated control of the catalog; hosts of one kind were
+        # audited for the same controls (whatever control roles the playbook imports)
+        catalog = yaml.safe_load((ROOT / "group_vars" / "all" / "controls.yml").read_text())["hisops_control_catalog"]
+        by_host: dict[str, dict[str, str]] = {}
+        for rec in store.run_control_results(run["uuid"]):
+            by_host.setdefault(rec["host"], {})[rec["control_id"]] = rec["status"]
+        assert set(by_host) == set(expected)
+        assert all(controls["HIM-7.6-audit-trail"] == "pass" for controls in by_host.values())
+        recorded = {cid for controls in by_host.values() for cid in controls}
+        assert all(catalog[cid]["kind"] == "automated" for cid in recorded), recorded - set(catalog)
+        for kind in ("workstation", "switch", "server"):
+            audited = {frozenset(by_host[h]) for h in lab if hosts[h]["kind"] == kind}
+            assert len(audited) == 1, (kind, audited)
         assets = {a["host"]: a for a in store.assets()}
         linux = {h for h in lab if not h.startswith("sw-")}
         assert set(assets) == linux
@@ -96,7 +105,9 @@ def test_compliance_run_records_every_lab_host(tmp_path: Path) -> None:
             assert asset["department"] == lab[host] and asset["custodian"]  # joined with the inventory
         assert assets["ws-mz-01"]["ipv4"] == "10.89.210.11" and assets["ws-mz-01"]["department_name"] == "门诊部"
         by_dept = {d["department"]: d["total"] for d in store.compliance_by_department()}
-        assert by_dept == {d: sum(1 for v in expected.values() if v == d) for d in set(expected.values())}
+        assert by_dept == {
+            d: sum(len(by_host[h]) for h, v in expected.items() if v == d) for d in set(expected.values())
+        }
 
 
 def test_compliance_run_through_ansible_runner(tmp_path: Path) -> None:
@@ -123,5 +134,9 @@ def test_compliance_run_through_ansible_runner(tmp_path: Path) -> None:
         hosts = {h["host"] for h in store.run_host_results(run["uuid"])}
         outpatient = {h for h, d in lab_hosts().items() if d == "outpatient"}
         assert hosts == outpatient
-        statuses = {c["host"]: c["status"] for c in store.run_control_results(run["uuid"])}
-        assert statuses == dict.fromkeys(outpatient, "pass")
+        trail = {
+            c["host"]: c["status"]
+            for c in store.run_control_results(run["uuid"])
+            if c["control_id"] == "HIM-7.6-audit-trail"
+        }
+        assert trail == dict.fromkeys(outpatient, "pass")

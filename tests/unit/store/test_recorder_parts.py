@@ -87,3 +87,24 @@ def test_audit_trail_fails_when_the_recorder_is_off(tmp_path: Path) -> None:
     proc = _audit_trail(tmp_path / "results.sqlite", HISOPS_RECORDER_ENABLED="false")
     assert proc.returncode == 0
     assert proc.stdout.count("fail: runs are not recorded: enable the hisops_recorder callback") == 2
+
+
+def test_each_playbook_of_a_command_is_one_run(tmp_path: Path) -> None:
+    path = tmp_path / "results.sqlite"
+    book = str(HERE / "playbooks" / "audit_trail.yml")
+    cmd = [str(Path(recorder_env("")["PATH"].split(":")[0]) / "ansible-playbook")]
+    proc = subprocess.run(
+        [*cmd, "-i", str(HERE / "playbooks" / "hosts.yml"), book, book],
+        env=recorder_env(str(path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0 and "hisops_recorder" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    with open_store(path) as store:
+        runs = store.runs()
+        assert [r["status"] for r in runs] == ["ok", "ok"] and runs[0]["uuid"] != runs[1]["uuid"]
+        for run in runs:  # each run's audit trail names its own run
+            records = store.run_control_results(run["uuid"])
+            assert len(records) == 2 and all(run["uuid"] in r["evidence"][0] for r in records)

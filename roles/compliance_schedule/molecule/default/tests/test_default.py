@@ -50,6 +50,6 @@ def test_wrapper_runs_ansible_runner_and_keeps_artifacts(host) -> None:
     jobs = host.run("ls -1 /var/lib/hisops/artifacts/report").stdout.split()
     assert len(jobs) == 1 and re.match(r"^report-\d{8}T\d{6}$", jobs[0]), jobs
     command = host.file("/var/lib/hisops/artifacts/report/%s/command" % jobs[0]).content_string
-    assert "playbooks/compliance_report.yml" in command and "hisops_report_period=" in command
+    assert "playbooks/report.yml" in command and "hisops_report_period=" in command
     assert re.search(r"hisops_report_period=\d{4}-\d{2}", command)
     assert "/opt/hisops/inventory/site" in command
