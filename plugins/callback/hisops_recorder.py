@@ -269,6 +269,10 @@ class CallbackModule(CallbackBase):
     def _record(self, result: Any, outcome: str) -> None:
         if self._store is None or not self._run_started or self._finished:
             return
+        if getattr(result.host, "implicit", False):
+            # Ansible's implicit localhost (the controller, e.g. writing a report) is not a
+            # managed host: recording it would count a host with no department in the reports.
+            return
         host_name = result.host.get_name()
         task_name = str(result.task.get_name())[:500]  # written by the playbook's author: not redacted
         data = result.result
