@@ -28,20 +28,9 @@ description:
     from the newest one; the newest O(backup_keep) versions are kept.
   - Returns the control records C(HIM-3.4-switch-config) and C(HIM-3.7-switch-backup)
     under C(hisops_controls).
+extends_documentation_fragment: [hisops_switch_connection]
 options:
   name: {description: Switch name (the inventory hostname); names its backup folder., type: str, required: true}
-  host: {description: Address of the switch., type: str, required: true}
-  port: {description: SSH port., type: int, default: 22}
-  vendor:
-    description: Switch operating system.
-    type: str
-    required: true
-    choices: [cisco_ios, h3c_comware, huawei_vrp, ruijie_os]
-  username: {description: Login user., type: str, required: true}
-  password: {description: Login password (keep it in Ansible Vault)., type: str, required: true}
-  secret: {description: Enable secret (Cisco)., type: str, default: ""}
-  conn_timeout: {description: Seconds to wait for the SSH connection., type: float, default: 10}
-  command_timeout: {description: Seconds to wait for a command's output., type: float, default: 30}
   state:
     description: What to do.
     type: str

@@ -14,19 +14,8 @@ description:
   - Connects to a switch with netmiko from the control node and reads its prompt and
     software version. Changes nothing on the switch.
   - Used by the lab smoke test and as the first step of evidence collection.
+extends_documentation_fragment: [hisops_switch_connection]
 options:
-  host: {description: Address of the switch., type: str, required: true}
-  port: {description: SSH port., type: int, default: 22}
-  vendor:
-    description: Switch operating system.
-    type: str
-    required: true
-    choices: [cisco_ios, h3c_comware, huawei_vrp, ruijie_os]
-  username: {description: Login user., type: str, required: true}
-  password: {description: Login password (keep it in Ansible Vault)., type: str, required: true}
-  secret: {description: Enable secret (Cisco/Ruijie)., type: str, default: ""}
-  conn_timeout: {description: Seconds to wait for the SSH connection., type: float, default: 10}
-  command_timeout: {description: Seconds to wait for a command's output., type: float, default: 30}
   evidence:
     description:
       - Also read the running configuration, the interface status and the log buffer

@@ -57,10 +57,18 @@ def test_every_control_has_windows_data() -> None:
     assert CATALOG["HIM-5.5-admins"]["platforms"]["windows"]["group_sid"] == "S-1-5-32-544"
 
 
-def _doc_options(path: Path) -> set[str]:
+def _documentation(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
-    doc = text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]
-    return set(yaml.safe_load(doc)["options"])
+    return yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
+
+
+def _doc_options(path: Path) -> set[str]:
+    """The module's documented options, with those of its doc fragments (as ansible-doc shows them)."""
+    doc = _documentation(path)
+    options = set(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        options |= set(_documentation(ROOT / "plugins/doc_fragments" / (fragment + ".py"))["options"])
+    return options
 
 
 def _load(path: Path) -> ModuleType:
