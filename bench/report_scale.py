@@ -153,7 +153,7 @@ def main() -> int:
     ap.add_argument(
         "--what-if-index",
         action="store_true",
-        help="first add an index control_results (run_id, status) to the store (not in the schema: a what-if)",
+        help="also add an index control_results (run_id, status) (the schema has one since version 3: kept to compare)",
     )
     args = ap.parse_args()
     if not shutil.which("sqlite3"):

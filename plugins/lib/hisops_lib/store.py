@@ -13,7 +13,7 @@ Anything else fails with one line naming the setting and what is accepted (``Sto
 The schema is created and migrated when the store is opened (table ``schema_version``;
 the migrations are in ``hisops_lib.migrations``).
 
-Schema (version 2)
+Schema (version 3)
 ------------------
 Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on read.
 

@@ -14,7 +14,7 @@ from . import dataset
 pytestmark = pytest.mark.unit
 
 BACKUP_REGISTER = mig.Migration(
-    3,
+    len(mig.MIGRATIONS) + 1,
     "backup register (a new kind of record, as a later issue would add it)",
     (
         """CREATE TABLE backup_register (
@@ -49,7 +49,7 @@ def test_migrate_from_v1_keeps_data(tmp_path: Path) -> None:
         store.write(Batch("old", controls=[{"host": "h", "control_id": "HIM-5.4-games", "status": "fail"}]))
         store.finish_run("old", "ok")
     with open_store(path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == len(mig.MIGRATIONS)
         assert "assets" in store.tables()
         assert [r["status"] for r in store.control_results()] == ["fail"]
         assert store.run("old")["status"] == "ok"
@@ -62,7 +62,7 @@ def test_new_record_kind_is_a_migration(tmp_path: Path) -> None:
         dataset.fill(store)
         assert store.count("backup_register") == 0  # absent table: no section, no error
     with open_store(path, migrations=(*mig.MIGRATIONS, BACKUP_REGISTER)) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == BACKUP_REGISTER.version
         row = {"host": "db-01", "medium": "NAS", "location": "机房A", "custodian": "王伟", "checksum": "ab12"}
         store.write(Batch("run-3", extra={"backup_register": [row | {"recorded_at": "2026-11-02T08:00:00.000000Z"}]}))
         assert store.count("backup_register", "2026-11-01", "2026-12-01") == 1
