@@ -14,7 +14,7 @@ description:
     does for one (back up, block-level diff, push, save only when changed, verify, roll back
     on a rejected command), with up to O(parallel) switches at once in threads of ONE
     process on the control node.
-  - One process instead of one per Ansible fork: with 50 switches, Ansible forks spend most
+  - One process instead of one per Ansible fork. With 50 switches, Ansible forks spend most
     of their time starting Python and importing netmiko (about 1 s of CPU each), threads
     share one import and spend their time waiting for the switches.
   - A switch that fails (unreachable, rejected command rolled back) is reported under its
