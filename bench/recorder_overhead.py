@@ -48,7 +48,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
-def run_once(limit: str, record: bool, store: str) -> tuple[float, float, float]:
+def run_once(limit: str, record: bool, store: str, inventory: str | None = None) -> tuple[float, float, float]:
     """(wall s, CPU s of ansible-playbook and the workers it waited for, CPU s of its main process)."""
     env = dict(os.environ)
     env.update(
@@ -60,6 +60,8 @@ def run_once(limit: str, record: bool, store: str) -> tuple[float, float, float]
     )
     playbook_cli = str(Path(sys.executable).parent / "ansible-playbook")
     cmd = [sys.executable, "-c", MAIN_CPU_WRAPPER, playbook_cli, "bench/recorder_overhead.yml", "-l", limit]
+    if inventory:  # another inventory (e.g. local-connection hosts): the play runs on all its hosts
+        cmd += ["-i", inventory, "-e", "bench_hosts=all"]
     cpu0, start = _children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu0
@@ -75,15 +77,16 @@ def main() -> int:
     ap.add_argument("--limit", default="workstations_linux", help="host pattern (default workstations_linux)")
     ap.add_argument("--store", help="results store of the recorded runs (default: a temp SQLite file)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--inventory", help="another inventory than the lab's (the play then targets all its hosts)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="hisops-bench-")
     store = args.store or str(Path(tmp) / "results.sqlite")
-    run_once(args.limit, True, store)  # warm-up: SSH control sockets, caches, store creation
+    run_once(args.limit, True, store, args.inventory)  # warm-up: SSH control sockets, caches, store creation
     pairs = []  # (wall without, wall with, cpu without, cpu with, main cpu without, main cpu with)
     for i in range(args.rounds):
         # alternate which side goes first, so a drift in machine load hits both sides alike
         order = (False, True) if i % 2 == 0 else (True, False)
-        times = {rec: run_once(args.limit, rec, store) for rec in order}
+        times = {rec: run_once(args.limit, rec, store, args.inventory) for rec in order}
         off, on = times[False], times[True]
         pairs.append((off[0], on[0], off[1], on[1], off[2], on[2]))
         print(
