@@ -115,7 +115,14 @@ def _table_sheet(book: xlsxwriter.Workbook, table: Table, t: Translator, fmt: _F
 
 def render_xlsx(report: Report, out: IO[bytes], t: Translator) -> None:
     book = xlsxwriter.Workbook(
-        out, {"strings_to_numbers": False, "strings_to_urls": False, "strings_to_formulas": False}
+        out,
+        {
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "strings_to_formulas": False,
+            # rows are written in order: stream them to disk instead of holding every cell
+            "constant_memory": True,
+        },
     )
     book.set_properties({"title": t("report.title") + " " + report.meta["period_label"], "author": "hisops"})
     fmt = _Formats(book)
