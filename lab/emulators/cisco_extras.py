@@ -18,6 +18,8 @@ from fake_switches.cisco.command_processor import enabled
 from fake_switches.cisco.command_processor.config import ConfigCommandProcessor
 from fake_switches.cisco.command_processor.config_interface import ConfigInterfaceCommandProcessor
 
+from lab.emulators.undo_cli import store_line
+
 GLOBAL_PREFIXES = (
     "ntp server ",
     "logging host ",
@@ -45,14 +47,6 @@ def _hash(secret: str) -> str:
     return "$1$hs$" + hashlib.sha256(secret.encode()).hexdigest()[:22]
 
 
-def _store(lines: list[str], line: str, single: tuple[str, ...]) -> None:
-    for prefix in single:
-        if line.startswith(prefix):
-            lines[:] = [x for x in lines if not x.startswith(prefix)]
-    if line not in lines:
-        lines.append(line)
-
-
 def _global_line(body: str) -> str:
     m = re.match(r"^username (\S+) privilege (\d+) secret (?:0 )?(\S+)$", body)
     if m:
@@ -77,7 +71,7 @@ def _banner(self: Any, delimiter: str, collected: list[str], line: str) -> None:
     if line.strip() == delimiter:
         text = "\n".join(collected)
         lines = _extras(self.switch_configuration)
-        _store(lines, "banner motd ^C\n%s\n^C" % text, SINGLE)
+        store_line(lines, "banner motd ^C\n%s\n^C" % text, SINGLE)
         return
     self.continue_to(lambda nxt: _banner(self, delimiter, [*collected, line], nxt))
 
@@ -96,7 +90,7 @@ def _config_parse_and_execute(self: Any, line: str) -> bool:
         if negate:
             _remove(lines, body)
         else:
-            _store(lines, _global_line(body), SINGLE)
+            store_line(lines, _global_line(body), SINGLE)
         return True
     return _config_parse(self, line)
 
@@ -110,7 +104,7 @@ def _interface_parse_and_execute(self: Any, line: str) -> bool:
         if negate:
             _remove(lines, body)
         elif re.match(r"^switchport port-security( maximum \d+| violation (protect|restrict|shutdown))?$", body):
-            _store(lines, body, ("switchport port-security maximum ", "switchport port-security violation "))
+            store_line(lines, body, ("switchport port-security maximum ", "switchport port-security violation "))
         else:
             self.write_line("% Invalid input detected at '^' marker.")
         return True

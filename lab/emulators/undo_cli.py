@@ -76,6 +76,15 @@ def parse_vlans(tokens: list[str]) -> list[int] | None:
     return vlans
 
 
+def store_line(lines: list[str], line: str, single: tuple[str, ...]) -> None:
+    """Add a configuration line; a line starting with one of ``single`` replaces its earlier value."""
+    for prefix in single:
+        if line.startswith(prefix):
+            lines[:] = [x for x in lines if not x.startswith(prefix)]
+    if line not in lines:
+        lines.append(line)
+
+
 def vlan_text(vlans: list[int]) -> str:
     runs: list[list[int]] = []
     for v in sorted(set(vlans)):
@@ -344,7 +353,7 @@ class Session:
                     g for g in s.globals if not (g == rest or g.startswith(rest + " ") or g.startswith(rest))
                 ]
             else:
-                self._store(s.globals, self._global_line(rest), d.single_prefixes)
+                store_line(s.globals, self._global_line(rest), d.single_prefixes)
             return True
         return False
 
@@ -359,14 +368,6 @@ class Session:
                 return "snmp-agent community %s cipher %%^%%#%s%%^%%#" % (mode, enc)
             return "snmp-agent community %s cipher $c$3$%s" % (mode, enc)
         return rest
-
-    @staticmethod
-    def _store(lines: list[str], line: str, single: tuple[str, ...]) -> None:
-        for prefix in single:
-            if line.startswith(prefix):
-                lines[:] = [x for x in lines if not x.startswith(prefix)]
-        if line not in lines:
-            lines.append(line)
 
     def _vlan_cmd(self, text: str, body: list[str], undo: bool) -> bool:
         s, d = self.s, self.d
@@ -457,7 +458,7 @@ class Session:
             if undo:
                 p.extra[:] = [x for x in p.extra if not x.startswith(rest)]
             else:
-                self._store(p.extra, rest, d.port_single)
+                store_line(p.extra, rest, d.port_single)
             return True
         return False
 
@@ -515,7 +516,7 @@ class Session:
         else:
             self.error("wrong", text)
             return True
-        self._store(s.aaa, line, (key,))
+        store_line(s.aaa, line, (key,))
         return True
 
     def view_luser(self, text: str, words: list[str]) -> bool:
@@ -535,7 +536,7 @@ class Session:
             if undo:
                 lines[:] = [x for x in lines if not x.startswith(rest)]
             else:
-                self._store(lines, rest, ())
+                store_line(lines, rest, ())
             return True
         return False
 

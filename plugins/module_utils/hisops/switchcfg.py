@@ -82,18 +82,22 @@ COMWARE_SCOPE = (
     r"^port-security enable$",
 )
 
+# Cisco IOS and Ruijie RGOS print the same hashed secrets and the same non-configuration lines.
+IOS_HASHED = ((r"^username (\S+) privilege (\d+) secret .*$", r"username \1 privilege \2 secret " + HASHED),)
+IOS_DROP = (r"^Building configuration", r"^Current configuration", r"^version ", r"^end$", r"^\s*!")
+
 RULES: dict[str, VendorDiffRules] = {
     "cisco_ios": VendorDiffRules(
         scope=IOS_SCOPE,
-        hashed=((r"^username (\S+) privilege (\d+) secret .*$", r"username \1 privilege \2 secret " + HASHED),),
-        drop=(r"^Building configuration", r"^Current configuration", r"^version ", r"^end$", r"^\s*!"),
+        hashed=IOS_HASHED,
+        drop=IOS_DROP,
         trunk=r"^(switchport trunk allowed vlan )([\d,\-]+)$",
         trunk_style="cisco",
     ),
     "ruijie_os": VendorDiffRules(
         scope=IOS_SCOPE,
-        hashed=((r"^username (\S+) privilege (\d+) secret .*$", r"username \1 privilege \2 secret " + HASHED),),
-        drop=(r"^Building configuration", r"^Current configuration", r"^version ", r"^end$", r"^\s*!"),
+        hashed=IOS_HASHED,
+        drop=IOS_DROP,
         trunk=r"^(switchport trunk allowed vlan only )([\d,\-]+)$|^(switchport trunk allowed vlan )([\d,\-]+)$",
         trunk_style="cisco",
     ),
