@@ -1,22 +1,34 @@
 """Benchmark: switch pushes, as ratios against a baseline measured in the same run.
 
-1. fleet vs one switch (engine): a full push (empty switch -> baseline) to ONE switch, then to
-   50 switches at once, with the engine of ``hisops_switch_config_fleet`` (threads in one
-   process). Target: 50 switches in at most 2x the wall time of one.
-2. fleet vs one switch (playbook): the same through ``ansible-playbook playbooks/switch_config.yml``
-   with ``hisops_switch_parallel=50`` (includes Ansible's per-host task overhead).
+1. fleet vs one switch (engine): with the engine of ``hisops_switch_config_fleet``
+   (``switchrun.run_parallel``: worker processes, threads in each), side by side:
+   a. full push: an empty switch brought to the baseline (about 120 commands), ONE switch,
+      then 50 switches at once;
+   b. change: one department's VLAN renumbered (new VLAN, old one removed, access port moved:
+      the everyday push), ONE switch, then the same 50 at once.
+   Target: 50 switches in at most 2x the wall time of one.
+2. fleet vs one switch (playbook): the full push through ``ansible-playbook
+   playbooks/switch_config.yml`` with ``hisops_switch_parallel=50`` (adds Ansible's per-host
+   task overhead).
 3. Huawei VRP vs Cisco IOS per switch: median full push to one emulated switch of each vendor,
    one after the other. Target: Huawei within 1.5x of Cisco (no 2-second waits).
 
 Every switch is emulated on 127.0.0.1 (``python -m lab.switches``), started here on free ports
-and stopped at the end. Prints one JSON document with the figures. Never asserts on time.
+and stopped at the end. Real switches each have their own CPU; the emulators share this
+machine's cores with hisops, so they run as ``--emulators`` processes (default: one per core;
+``--emulators 1`` puts every switch in one single-threaded process, which then becomes the
+bottleneck). The intended configurations are rendered once, before any timing (rendering is
+Ansible's template lookup, not the engine). The CPU seconds that hisops and the emulators
+used during each fleet push are printed with the figures. Prints one JSON document. Never
+asserts on time.
 
-    python bench/switch_push.py [--fleet 50] [--repeat 5] [--skip-playbook]
+    python bench/switch_push.py [--fleet 50] [--repeat 5] [--emulators N] [--processes N] [--skip-playbook]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import socket
@@ -25,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "unit" / "switch"), str(ROOT)]
 
 import conftest  # noqa: E402,F401 - makes ansible.module_utils.hisops and the plugins importable
-from ansible.module_utils.hisops.switchrun import SwitchConfig  # noqa: E402
-from test_templates import render  # noqa: E402 - renders the role's templates like Ansible does
+from ansible.module_utils.hisops.switchrun import run_parallel  # noqa: E402
+from test_templates import VLANS, render  # noqa: E402 - renders the role's templates like Ansible does
 
 PASSWORD = "hisops-lab"
 MODELS = {"cisco_ios": "cisco_2960_24TT_L", "huawei_vrp": "huawei_s5735_l24t4s"}
@@ -53,7 +64,7 @@ def free_ports(n: int) -> list[int]:
 
 
 def start(specs: list[dict[str, Any]], tmp: Path) -> subprocess.Popen[bytes]:
-    spec_file = tmp / "spec.json"
+    spec_file = tmp / ("spec-%s.json" % specs[0]["name"])
     spec_file.write_text(json.dumps(specs), encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "lab.switches", "--spec", str(spec_file)],
@@ -73,7 +84,16 @@ def start(specs: list[dict[str, Any]], tmp: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
-def params(spec: dict[str, Any], backup_dir: Path) -> dict[str, Any]:
+# the everyday change: the outpatient department moves from VLAN 110 to VLAN 120
+CHANGED_VLANS = {**VLANS, "outpatient": {**VLANS["outpatient"], "id": 120}}
+
+
+@functools.cache
+def intended(vendor: str, change: bool = False) -> str:
+    return render(vendor, vlans=CHANGED_VLANS) if change else render(vendor)
+
+
+def params(spec: dict[str, Any], backup_dir: Path, change: bool = False) -> dict[str, Any]:
     return {
         "name": spec["name"],
         "host": "127.0.0.1",
@@ -85,7 +105,7 @@ def params(spec: dict[str, Any], backup_dir: Path) -> dict[str, Any]:
         "conn_timeout": 30.0,
         "command_timeout": 120.0,
         "state": "present",
-        "intended_config": render(spec["vendor"]),
+        "intended_config": intended(spec["vendor"], change),
         "secrets": [],
         "backup_dir": str(backup_dir),
         "backup_keep": 30,
@@ -94,11 +114,20 @@ def params(spec: dict[str, Any], backup_dir: Path) -> dict[str, Any]:
     }
 
 
-def push(spec: dict[str, Any], backup_dir: Path) -> float:
+def push_all(specs: list[dict[str, Any]], backup_dir: Path, change: bool, processes: int) -> tuple[float, int]:
+    """Push to every switch at once with the fleet engine; (wall seconds, commands of the first switch)."""
+    items = [params(s, backup_dir, change) for s in specs]
     started = time.monotonic()
-    result = SwitchConfig(params(spec, backup_dir)).run()
-    assert result["verified"] and result["commands"], spec["name"]
-    return time.monotonic() - started
+    results = run_parallel(items, check_mode=False, diff=False, parallel=len(items), processes=processes)
+    wall = time.monotonic() - started
+    bad = [n for n, r in results.items() if r["failed"] or not r["verified"] or not r["commands"]]
+    if bad:
+        raise RuntimeError("push failed on %s: %s" % (bad[0], results[bad[0]].get("msg")))
+    return wall, len(results[specs[0]["name"]]["commands"])
+
+
+def push(spec: dict[str, Any], backup_dir: Path, change: bool = False) -> float:
+    return push_all([spec], backup_dir, change, processes=1)[0]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -107,22 +136,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def engine_fleet(specs: list[dict[str, Any]], backup_dir: Path, emulator: int) -> dict[str, float]:
-    single = push(specs[0], backup_dir)
-    fleet = specs[1:]
-    cpu0, emu0 = time.process_time(), cpu_seconds(emulator)
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(fleet)) as pool:
-        list(pool.map(lambda s: push(s, backup_dir), fleet))
-    wall = time.monotonic() - started
+def own_cpu() -> float:
+    """CPU seconds of this process and of its ended children (the fleet's worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def fleet_vs_one(
+    specs: list[dict[str, Any]], backup_dir: Path, emulators: list[int], change: bool, processes: int
+) -> dict[str, float]:
+    single, _ = push_all(specs[:1], backup_dir, change, processes)
+    cpu0, emu0 = own_cpu(), sum(cpu_seconds(p) for p in emulators)
+    fleet, commands = push_all(specs[1:], backup_dir, change, processes)
     return {
+        "commands_per_switch": commands,
         "one_switch_s": round(single, 2),
-        "fleet_s": round(wall, 2),
-        "switches": len(fleet),
-        "ratio": round(wall / single, 2),
-        # where the fleet's time goes: CPU of hisops (one process, threads) and of the emulator
-        "fleet_client_cpu_s": round(time.process_time() - cpu0, 2),
-        "fleet_emulator_cpu_s": round(cpu_seconds(emulator) - emu0, 2),
+        "fleet_s": round(fleet, 2),
+        "switches": len(specs) - 1,
+        "ratio": round(fleet / single, 2),
+        # where the fleet's time goes: CPU of hisops (all its processes) and of the emulators
+        "fleet_hisops_cpu_s": round(own_cpu() - cpu0, 2),
+        "fleet_emulator_cpu_s": round(sum(cpu_seconds(p) for p in emulators) - emu0, 2),
         "load_average_1min": round(os.getloadavg()[0], 1),
     }
 
@@ -176,6 +210,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fleet", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--emulators", type=int, default=os.cpu_count() or 1, help="emulator processes")
+    parser.add_argument("--processes", type=int, default=0, help="hisops worker processes (0: the module's default)")
     parser.add_argument("--skip-playbook", action="store_true")
     args = parser.parse_args()
     n = args.fleet + 1
@@ -192,12 +228,18 @@ def main() -> int:
     all_specs = [*engine, *pbook, *vendors, warm]
     for s in all_specs:
         s["model"] = MODELS[s["vendor"]]
+        intended(s["vendor"]), intended(s["vendor"], True)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        proc = start(all_specs, tmp)
+        k = max(1, args.emulators)
+        procs = [start(all_specs[i::k], tmp) for i in range(k)]
+        pids = [p.pid for p in procs]
         try:
             push(warm, tmp / "b")  # imports and first-use costs out of the figures
-            figures: dict[str, Any] = {"engine_fleet_vs_one": engine_fleet(engine, tmp / "b", proc.pid)}
+            figures: dict[str, Any] = {
+                "engine_full_push": fleet_vs_one(engine, tmp / "b", pids, False, args.processes),
+                "engine_change": fleet_vs_one(engine, tmp / "b", pids, True, args.processes),
+            }
             if pbook:
                 one = playbook(pbook, tmp, [pbook[0]["name"]])
                 fleet = playbook(pbook, tmp, [s["name"] for s in pbook[1:]])
@@ -214,9 +256,12 @@ def main() -> int:
                 "runs": args.repeat, "ratio": round(huawei / cisco, 2),
             }  # fmt: skip
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=20)
     figures["cpu_cores"] = os.cpu_count()
+    figures["emulator_processes"] = k
     print(json.dumps(figures, indent=2))
     return 0
 

@@ -1,22 +1,23 @@
 #!/usr/bin/python
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Keep many switches at their baseline from ONE task, in threads (the role's parallel mode)."""
+"""Keep many switches at their baseline from ONE task, in threads of a few processes (the role's parallel mode)."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 ---
 module: hisops_switch_config_fleet
-short_description: Keep many switches at their baseline from one task, in parallel threads
+short_description: Keep many switches at their baseline from one task, in parallel
 description:
   - Does for every switch in O(switches) what M(hisops_switch_config) with C(state=present)
     does for one (back up, block-level diff, push, save only when changed, verify, roll back
-    on a rejected command), with up to O(parallel) switches at once in threads of ONE
-    process on the control node.
-  - One process instead of one per Ansible fork. With 50 switches, Ansible forks spend most
-    of their time starting Python and importing netmiko (about 1 s of CPU each), threads
-    share one import and spend their time waiting for the switches.
+    on a rejected command), with up to O(parallel) switches at once on the control node.
+  - One module run instead of one per Ansible fork. With 50 switches, Ansible forks spend
+    most of their time starting Python and importing netmiko (about 1 s of CPU each). Here
+    the imports happen once; the switches are dealt to one forked worker process per CPU
+    core (O(processes)), each running its share in threads, so SSH and configuration
+    parsing use every core instead of one interpreter lock.
   - A switch that fails (unreachable, rejected command rolled back) is reported under its
     name and the others go on; the task fails only when O(fail_on_any) is true.
   - Check mode and diff work as in M(hisops_switch_config).
@@ -45,7 +46,14 @@ options:
         elements: str
         default: []
         no_log: true
-  parallel: {description: Switches handled at once., type: int, default: 50}
+  parallel: {description: Switches handled at once (threads in all worker processes)., type: int, default: 50}
+  processes:
+    description:
+      - Worker processes that share the switches, each running its share in threads.
+      - C(0) picks one per CPU core of the control node, with at least 8 switches per process.
+      - C(1) runs every switch in threads of the module's own process.
+    type: int
+    default: 0
   conn_timeout: {description: Seconds to wait for each SSH connection., type: float, default: 10}
   command_timeout: {description: Seconds to wait for each command's output., type: float, default: 30}
   backup_dir: {description: Folder that holds one backup folder per switch., type: path, required: true}
@@ -78,12 +86,11 @@ failed_switches:
   sample: ["sw-core-01"]
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.hisops import netdev
-from ansible.module_utils.hisops.switchrun import RUN_ERRORS, SwitchConfig, failure_result
+from ansible.module_utils.hisops.switchrun import run_parallel
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},
@@ -98,11 +105,16 @@ SWITCH_SPEC: dict[str, Any] = {
 }
 
 
+# smallest accepted value of the numeric options
+LEAST = {"parallel": 1, "processes": 0}
+
+
 def build_module() -> AnsibleModule:
     return AnsibleModule(
         argument_spec={
             "switches": {"type": "list", "elements": "dict", "required": True, "options": SWITCH_SPEC},
             "parallel": {"type": "int", "default": 50},
+            "processes": {"type": "int", "default": 0},
             "conn_timeout": {"type": "float", "default": 10.0},
             "command_timeout": {"type": "float", "default": 30.0},
             "backup_dir": {"type": "path", "required": True},
@@ -114,28 +126,17 @@ def build_module() -> AnsibleModule:
     )
 
 
-def run_one(switch: dict[str, Any], common: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
-    params = {**common, **switch, "state": "present", "backup_version": "latest"}
-    try:
-        result = SwitchConfig(params, check_mode, diff).run()
-        result["failed"] = False
-    except RUN_ERRORS as exc:
-        result = failure_result(switch["name"], exc)
-    if not diff:
-        result.pop("diff", None)
-    return result
-
-
 def run_fleet(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, dict[str, Any]]:
     common = {k: params[k] for k in ("conn_timeout", "command_timeout", "backup_dir", "backup_keep", "save")}
-    workers = max(1, min(params["parallel"], len(params["switches"])))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {s["name"]: pool.submit(run_one, s, common, check_mode, diff) for s in params["switches"]}
-        return {name: future.result() for name, future in futures.items()}
+    items = [{**common, **s, "state": "present", "backup_version": "latest"} for s in params["switches"]]
+    return run_parallel(items, check_mode, diff, params["parallel"], params["processes"])
 
 
 def main() -> None:
     module = build_module()
+    for field, least in LEAST.items():
+        if module.params[field] < least:
+            module.fail_json(msg="%s must be %d or more (got %d)" % (field, least, module.params[field]))
     per_switch = run_fleet(module.params, module.check_mode, module._diff)
     failed = sorted(name for name, r in per_switch.items() if r["failed"])
     result = {

@@ -8,6 +8,11 @@ are kept. A backup is written to a temporary file in the same folder, flushed to
 renamed into place, so a crash never leaves a half-written backup and never loses the
 previous one. Files are readable by their owner only: a running configuration holds
 secrets (hashed passwords, SNMP communities).
+
+Lines a switch changes by itself (IOS's ``! NVRAM config last updated at ...`` after every
+save, ``! Last configuration change at ...``, ``ntp clock-period``) are not a new version:
+as Oxidized does, ``write_backup`` compares without them (``volatile``), so the history
+only grows when the configuration did.
 """
 
 from __future__ import annotations
@@ -69,11 +74,24 @@ def read_backup(backup_dir: str, switch: str, version: str) -> tuple[str, str]:
         return name, fh.read()
 
 
+def _stable(text: str, volatile: re.Pattern[str] | None) -> str:
+    """The text without the lines a switch rewrites by itself (timestamps)."""
+    if volatile is None:
+        return text
+    return "\n".join(line for line in text.split("\n") if not volatile.match(line))
+
+
 def write_backup(
-    backup_dir: str, switch: str, text: str, keep: int, now: datetime.datetime | None = None
+    backup_dir: str,
+    switch: str,
+    text: str,
+    keep: int,
+    now: datetime.datetime | None = None,
+    volatile: re.Pattern[str] | None = None,
 ) -> tuple[str, bool]:
     """Store ``text`` as the newest backup unless it equals the newest one.
 
+    Lines matching ``volatile`` are left out of the comparison (not out of the file).
     Returns (path of the newest backup, True when a new file was written). Prunes to
     ``keep`` versions, oldest first.
     """
@@ -84,7 +102,7 @@ def write_backup(
     names = list_backups(backup_dir, switch)
     if names:
         with open(os.path.join(folder, names[-1]), encoding="utf-8") as fh:
-            if fh.read() == text:
+            if _stable(fh.read(), volatile) == _stable(text, volatile):
                 return os.path.join(folder, names[-1]), False
     name = _timestamp(now) + SUFFIX
     if names and name <= names[-1]:

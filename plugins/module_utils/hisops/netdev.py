@@ -65,17 +65,37 @@ class VendorProfile:
     save_confirm: bool
     interface_status: str
     logs: str
+    # lines of the running configuration the switch rewrites by itself (not a change)
+    volatile: re.Pattern[str] | None = None
 
+
+# IOS rewrites these on every change or save (Oxidized drops the same lines)
+IOS_VOLATILE = re.compile(
+    r"^(! (Last configuration change|No configuration change since last restart|NVRAM config last updated)|"
+    r"ntp clock-period )"
+)
 
 PROFILES: dict[str, VendorProfile] = {
     "cisco_ios": VendorProfile(
-        "cisco_ios", "show running-config", "write memory", False, "show interfaces status", "show logging"
+        "cisco_ios",
+        "show running-config",
+        "write memory",
+        False,
+        "show interfaces status",
+        "show logging",
+        IOS_VOLATILE,
     ),
     "ruijie_os": VendorProfile(
-        "ruijie_os", "show running-config", "write", False, "show interfaces status", "show logging"
+        "ruijie_os", "show running-config", "write", False, "show interfaces status", "show logging", IOS_VOLATILE
     ),
     "huawei_vrp": VendorProfile(
-        "huawei", "display current-configuration", "save", True, "display interface brief", "display logbuffer"
+        "huawei",
+        "display current-configuration",
+        "save",
+        True,
+        "display interface brief",
+        "display logbuffer",
+        re.compile(r"^!Last configuration was (updated|saved) at "),
     ),
     "h3c_comware": VendorProfile(
         "hp_comware",

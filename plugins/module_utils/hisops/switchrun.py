@@ -6,7 +6,10 @@ Shared by the modules ``hisops_switch_config`` (one switch per Ansible host) and
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.module_utils.hisops import cfgbackup, netdev, results, switchcfg
@@ -54,7 +57,9 @@ class SwitchConfig:
             names = self._backups()
             self.result["backup_file"] = os.path.join(self.p["backup_dir"], self.name, names[-1]) if names else ""
             return
-        path, _written = cfgbackup.write_backup(self.p["backup_dir"], self.name, text, self.p["backup_keep"])
+        path, _written = cfgbackup.write_backup(
+            self.p["backup_dir"], self.name, text, self.p["backup_keep"], volatile=netdev.PROFILES[self.vendor].volatile
+        )
         self.result["backup_file"] = path
 
     def _backup_control(self) -> dict[str, Any]:
@@ -79,11 +84,12 @@ class SwitchConfig:
     def _running(self) -> str:
         return netdev.running_config(self.conn, self.vendor)
 
-    def _apply(self, target: str, strict: bool) -> switchcfg.Diff:
-        """Push what takes the switch to ``target``; roll back and raise on any failure."""
+    def _apply(self, intended: str, strict: bool) -> switchcfg.Diff:
+        """Push what takes the switch to ``intended``; roll back and raise on any failure."""
+        target = switchcfg.target(intended, self.vendor, strict=strict)
         before = self._running()
         self._backup(before)
-        diff = switchcfg.compute(before, target, self.vendor, strict=strict)
+        diff = switchcfg.compute(before, target, self.vendor)
         self.result["commands"] = diff.commands
         if self.want_diff:
             self.result["diff"] = {
@@ -107,7 +113,8 @@ class SwitchConfig:
                 % (self.name, exc, "yes" if self.result["rolled_back"] else "NO - check the switch by hand"),
                 **self.result,
             ) from exc
-        left = switchcfg.compute(self._running(), target, self.vendor, strict=strict)
+        after = self._running()
+        left = switchcfg.compute(after, target, self.vendor)
         if left.changed:
             self._rollback(before)
             raise SwitchConfigFailed(
@@ -120,17 +127,18 @@ class SwitchConfig:
         if self.p["save"]:
             netdev.save(self.conn, self.vendor)
             self.result["saved"] = True
-        self._backup(self._running())
+        # the verified configuration is the new version: saving rewrites only volatile lines
+        # (a timestamp), so reading it again would cost a slow "show running-config" for nothing
+        self._backup(after)
         return diff
 
     def _rollback(self, before: str) -> None:
         """Push the pre-push configuration back (managed blocks) and check it took."""
         try:
-            back = switchcfg.compute(self._running(), before, self.vendor, strict=False)
+            target = switchcfg.target(before, self.vendor, strict=False)
+            back = switchcfg.compute(self._running(), target, self.vendor)
             netdev.push(self.conn, back.commands)
-            self.result["rolled_back"] = not switchcfg.compute(
-                self._running(), before, self.vendor, strict=False
-            ).changed
+            self.result["rolled_back"] = not switchcfg.compute(self._running(), target, self.vendor).changed
         except (netdev.SwitchCommandError, switchcfg.ConfigError, OSError) as exc:
             self.result["rollback_error"] = str(exc)
             self.result["rolled_back"] = False
@@ -228,3 +236,102 @@ RUN_ERRORS = (
     cfgbackup.BackupError,
     OSError,
 )
+
+
+# ------------------------------------------------------------------ many switches ------
+# A process handles at least this many switches: below it, forking costs more than it saves.
+MIN_SWITCHES_PER_PROCESS = 8
+
+
+def run_switch(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """One switch's run as a result dict; a failure is reported, never raised."""
+    try:
+        result = SwitchConfig(params, check_mode, diff).run()
+        result["failed"] = False
+    except RUN_ERRORS as exc:
+        result = failure_result(params["name"], exc)
+    if not diff:
+        result.pop("diff", None)
+    return result
+
+
+def _run_threads(
+    items: list[dict[str, Any]], check_mode: bool, diff: bool, threads: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Switches of one process, ``threads`` at once (each mostly waits for its switch)."""
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(items)))) as pool:
+        results = pool.map(lambda item: run_switch(item, check_mode, diff), items)
+        return [(item["name"], result) for item, result in zip(items, results, strict=True)]
+
+
+def plan_processes(switches: int, processes: int = 0) -> int:
+    """How many processes share the switches: ``processes``, or by default one per CPU core,
+    but never fewer than MIN_SWITCHES_PER_PROCESS switches each."""
+    if switches < 1:
+        return 1
+    wanted = processes if processes > 0 else (os.cpu_count() or 1)
+    return max(1, min(wanted, math.ceil(switches / MIN_SWITCHES_PER_PROCESS), switches))
+
+
+def _lost_result(name: str, why: str) -> dict[str, Any]:
+    msg = "the worker process running this switch ended abnormally (%s); check the switch, then run it again" % why
+    return {"failed": True, "msg": "switch %s: %s" % (name, msg), "changed": False, **unreachable_result(name, msg)}
+
+
+def _worker(share: list[dict[str, Any]], check_mode: bool, diff: bool, threads: int, out: Any) -> None:
+    """A forked worker: run its switches, send ("ok", results) or ("bug", traceback) back."""
+    try:
+        message: tuple[str, Any] = ("ok", _run_threads(share, check_mode, diff, threads))
+    except Exception:  # a bug: the parent re-raises it with this traceback
+        import traceback
+
+        message = ("bug", traceback.format_exc())
+    out.send(message)
+    out.close()
+
+
+def run_parallel(
+    items: list[dict[str, Any]], check_mode: bool, diff: bool, parallel: int, processes: int = 0
+) -> dict[str, dict[str, Any]]:
+    """Every switch's run, ``parallel`` at once, spread over worker processes.
+
+    Threads of one process share one interpreter lock: with dozens of switches the SSH
+    packet handling and the configuration parsing keep one core busy while the other
+    waits. Switches are dealt round-robin to ``plan_processes`` forked workers (fork: a
+    worker inherits the loaded module, whose file is not importable by name), each running
+    its share in threads, ``parallel`` in all. Results come back in ``items`` order.
+
+    Workers are independent processes, not a pool: a worker that dies (out of memory,
+    killed) costs its own switches an error result, while the others finish their pushes
+    (a pool would stop them mid-push).
+    """
+    workers = plan_processes(len(items), processes)
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return dict(_run_threads(items, check_mode, diff, max(1, parallel)))
+    threads = max(1, math.ceil(max(1, parallel) / workers))
+    ctx = multiprocessing.get_context("fork")
+    running = []
+    for share in (items[i::workers] for i in range(workers)):
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_worker, args=(share, check_mode, diff, threads, send), daemon=True)
+        proc.start()
+        send.close()  # the worker holds the only sending end: its death is an EOF here
+        running.append((share, proc, receive))
+    done: dict[str, dict[str, Any]] = {}
+    bugs: list[str] = []
+    for share, proc, receive in running:
+        try:
+            kind, payload = receive.recv()
+        except EOFError:
+            kind, payload = "lost", None
+        proc.join()
+        if kind == "ok":
+            done.update(payload)
+        elif kind == "bug":
+            bugs.append(payload)
+        else:
+            why = "exit code %s" % proc.exitcode
+            done.update((item["name"], _lost_result(item["name"], why)) for item in share)
+    if bugs:
+        raise RuntimeError("a switch worker failed:\n%s" % "\n".join(bugs))
+    return {item["name"]: done[item["name"]] for item in items}

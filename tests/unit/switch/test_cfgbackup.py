@@ -71,3 +71,24 @@ def test_a_failed_write_keeps_the_previous_backup(tmp_path: Path, monkeypatch: p
     names = cfgbackup.list_backups(str(tmp_path), "sw1")
     assert len(names) == 1 and os.listdir(tmp_path / "sw1") == names
     assert cfgbackup.read_backup(str(tmp_path), "sw1", "latest")[1] == "v1\n"
+
+
+def test_a_timestamp_the_switch_rewrites_is_not_a_new_version(tmp_path: Path) -> None:
+    from ansible.module_utils.hisops import netdev
+
+    volatile = netdev.PROFILES["cisco_ios"].volatile
+    v1 = (
+        "!\n! Last configuration change at 10:00:01 UTC Thu Nov 26 2026 by admin\n"
+        "! NVRAM config last updated at 10:00:05\nvlan 10\n"
+    )
+    saved_again = v1.replace("10:00:05", "11:30:00").replace("10:00:01", "11:29:58")
+    changed = saved_again.replace("vlan 10", "vlan 20")
+    p1, w1 = cfgbackup.write_backup(str(tmp_path), "sw1", v1, 5, at(0), volatile=volatile)
+    p2, w2 = cfgbackup.write_backup(str(tmp_path), "sw1", saved_again, 5, at(1), volatile=volatile)
+    assert (w1, w2, p2) == (True, False, p1)
+    _, w3 = cfgbackup.write_backup(str(tmp_path), "sw1", changed, 5, at(2), volatile=volatile)
+    assert w3 is True
+    assert cfgbackup.read_backup(str(tmp_path), "sw1", "latest")[1] == changed  # stored whole, timestamps kept
+    # without the vendor's pattern every byte counts
+    _, w4 = cfgbackup.write_backup(str(tmp_path), "sw1", changed.replace("11:30:00", "12:00:00"), 5, at(3))
+    assert w4 is True

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import hisops_switch_config_fleet as fleet
 import pytest
@@ -22,8 +24,8 @@ def test_unreachable_switches_are_reported_each_under_its_name(tmp_path: Path) -
               "intended_config": "vlan 10\n name X\n", "secrets": []}  # fmt: skip
     params = {
         "switches": [{**switch, "name": n, "port": closed_port()} for n in ("sw-a", "sw-b")],
-        "parallel": 2, "conn_timeout": 2.0, "command_timeout": 2.0, "backup_dir": str(tmp_path), "backup_keep": 3,
-        "save": True,
+        "parallel": 2, "processes": 0, "conn_timeout": 2.0, "command_timeout": 2.0, "backup_dir": str(tmp_path),
+        "backup_keep": 3, "save": True,
     }  # fmt: skip
     results = fleet.run_fleet(params, check_mode=False, diff=False)
     assert sorted(results) == ["sw-a", "sw-b"]
@@ -32,3 +34,48 @@ def test_unreachable_switches_are_reported_each_under_its_name(tmp_path: Path) -
         assert result["hisops_controls"][0]["status"] == "error"
         assert name in result["hisops_controls"][0]["message"]
     assert list(tmp_path.iterdir()) == []  # nothing reached, nothing backed up
+
+
+def test_switches_are_shared_by_one_process_per_core_with_at_least_eight_each() -> None:
+    from ansible.module_utils.hisops import switchrun
+
+    cores = os.cpu_count() or 1
+    assert switchrun.plan_processes(0) == 1
+    assert switchrun.plan_processes(5) == 1  # too few to be worth a fork
+    assert switchrun.plan_processes(16, processes=2) == 2
+    assert switchrun.plan_processes(50) == min(cores, 7)
+    assert switchrun.plan_processes(50, processes=1) == 1
+    assert switchrun.plan_processes(3, processes=8) == 1
+
+
+def _fake_switch(item: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    if item["name"] == "sw-dies":
+        os._exit(3)  # a worker killed mid-run (out of memory, kill -9)
+    return {"failed": False, "changed": True, "pid": os.getpid(), "check": check_mode}
+
+
+def test_workers_run_in_separate_processes_and_results_keep_the_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible.module_utils.hisops import switchrun
+
+    monkeypatch.setattr(switchrun, "run_switch", _fake_switch)
+    items = [{"name": "sw-%02d" % i} for i in range(16)]
+    results = switchrun.run_parallel(items, check_mode=True, diff=False, parallel=50, processes=2)
+    assert list(results) == [i["name"] for i in items]
+    pids = {r["pid"] for r in results.values()}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert all(r["check"] for r in results.values())
+
+
+def test_a_dead_worker_costs_only_its_own_switches_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible.module_utils.hisops import switchrun
+
+    monkeypatch.setattr(switchrun, "run_switch", _fake_switch)
+    items = [{"name": "sw-%02d" % i} for i in range(15)] + [{"name": "sw-dies"}]
+    results = switchrun.run_parallel(items, check_mode=False, diff=False, parallel=50, processes=2)
+    assert sorted(results) == sorted(i["name"] for i in items)
+    lost = {n for n, r in results.items() if r["failed"]}
+    assert "sw-dies" in lost
+    assert lost < set(results)  # the other worker's switches have their own results
+    for name in lost:
+        assert results[name]["hisops_controls"][0]["status"] == "error"
+        assert "worker process" in results[name]["msg"] and name in results[name]["msg"]
