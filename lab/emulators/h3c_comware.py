@@ -35,7 +35,15 @@ DIALECT = Dialect(
     single_prefixes=("snmp-agent sys-info location ", "snmp-agent sys-info contact ", "header motd ", "header login "),
     port_prefixes=("port-security ",),
     port_single=("port-security max-mac-count ",),
-    extra={"software": "7.1.070, Release 6126P20"},
+    extra={
+        "software": "7.1.070, Release 6126P20",
+        "serial_display": "device manuinfo",
+        "serial_prefix": "219801A2YK",
+        "serial_text": (
+            "Slot 1 CPU 0:\nDEVICE_NAME          : S5130S-28S-EI\nDEVICE_SERIAL_NUMBER : {serial}\n"
+            "MAC_ADDRESS          : 0CDA-41B5-8E60\nMANUFACTURING_DATE   : 2021-03-12\nVENDOR_NAME          : H3C"
+        ),
+    },
 )
 
 

@@ -35,7 +35,12 @@ DIALECT = Dialect(
     single_prefixes=("snmp-agent sys-info location ", "snmp-agent sys-info contact ", "header login information "),
     port_prefixes=("port-security ",),
     port_single=("port-security max-mac-num ", "port-security protect-action "),
-    extra={"software": "V200R019C10SPC500"},
+    extra={
+        "software": "V200R019C10SPC500",
+        "serial_display": "esn",
+        "serial_prefix": "2102353169",
+        "serial_text": "ESN of slot 0: {serial}",
+    },
 )
 
 

@@ -14,7 +14,8 @@ modules (and netmiko's huawei / hp_comware drivers) to work against it over real
 * NTP, syslog host, SNMP (communities shown encrypted), login banner, local users
   (passwords shown hashed), as the vendors show them;
 * ``display current-configuration`` / ``saved-configuration`` / ``version`` /
-  ``interface brief`` / ``logbuffer``; paging off with ``screen-length``;
+  ``interface brief`` / ``logbuffer``, and the serial number: ``display esn`` (Huawei) or
+  ``display device manuinfo`` (Comware); paging off with ``screen-length``;
   ``save`` with a ``[Y/N]`` question (Huawei) or ``save force`` (Comware);
 * errors as the vendors print them, e.g. ``Error: Unrecognized command found at '^' position.``
 
@@ -126,6 +127,8 @@ class SwitchState:
         self.users: dict[str, list[str]] = {}
         self.saved = ""
         self.saves = 0
+        # one serial number per switch, stable across restarts: vendor prefix + 10 characters of the name's hash
+        self.serial = dialect.extra.get("serial_prefix", "") + hashlib.sha1(name.encode()).hexdigest()[:10].upper()
         self.log: list[str] = ["%s %%%%01SHELL/5/LOGIN: admin logged in" % name]
         self.saved = self.render()
 
@@ -277,6 +280,8 @@ class Session:
                 self.write(s.interface_brief())
             elif what == "logbuffer":
                 self.write("\n".join(s.log) + "\n")
+            elif what == d.extra.get("serial_display"):
+                self.write(d.extra["serial_text"].format(name=s.name, serial=s.serial) + "\n")
             else:
                 self.error("unrecognized", text)
             return True

@@ -121,8 +121,19 @@ def _fact(facts: dict[str, Any], name: str) -> Any:
     return facts.get("ansible_" + name, facts.get(name))
 
 
+# Switches: the network facts hisops_switch_facts returns (the names cisco.ios.ios_facts uses).
+_NET_FACTS = {
+    "vendor": "net_vendor",
+    "product": "net_model",
+    "serial": "net_serialnum",
+    "os": "net_system",
+    "os_version": "net_version",
+    "ipv4": "net_mgmt_ipv4",
+}
+
+
 def asset_columns(facts: dict[str, Any]) -> dict[str, Any]:
-    """The asset register columns found in gathered facts (setup, package_facts)."""
+    """The asset register columns found in gathered facts (setup, package_facts, switch facts)."""
     cols: dict[str, Any] = {}
     simple = {
         "vendor": "system_vendor",
@@ -133,9 +144,9 @@ def asset_columns(facts: dict[str, Any]) -> dict[str, Any]:
         "kernel": "kernel",
         "arch": "architecture",
     }
-    for column, name in simple.items():
+    for column, name in (*simple.items(), *_NET_FACTS.items()):
         value = _fact(facts, name)
-        if value not in (None, "", "NA"):
+        if column not in cols and value not in (None, "", "NA"):
             cols[column] = str(value)
     for column, name in (("cpus", "processor_vcpus"), ("memory_mb", "memtotal_mb")):
         if isinstance(_fact(facts, name), int):

@@ -9,11 +9,15 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: hisops_switch_facts
-short_description: Read a switch's prompt and software version over SSH
+short_description: Read a switch's identity (model, serial, software) over SSH
 description:
   - Connects to a switch with netmiko from the control node and reads its prompt and
-    software version. Changes nothing on the switch.
-  - Used by the lab smoke test and as the first step of evidence collection.
+    software version, and on Huawei VRP (C(display esn)) and H3C Comware
+    (C(display device manuinfo)) its serial number. Changes nothing on the switch.
+  - Returns the switch's model, serial number, software version and host name as Ansible
+    network facts (C(ansible_net_*), the names C(cisco.ios.ios_facts) uses), which the
+    hisops_recorder callback stores in the equipment register (rulebook 八.1(4)).
+  - Used by the compliance run (asset facts), the lab smoke test and evidence collection.
 extends_documentation_fragment: [hisops_switch_connection]
 options:
   evidence:
@@ -37,6 +41,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_facts:
+  description: The switch's identity. A value the switch does not show is left out.
+  returned: success
+  type: dict
+  contains:
+    ansible_net_vendor: {description: Manufacturer (Cisco, Ruijie, Huawei, H3C)., type: str, sample: Huawei}
+    ansible_net_system: {description: Operating system (IOS, RGOS, VRP, Comware)., type: str, sample: VRP}
+    ansible_net_hostname: {description: Host name from the CLI prompt., type: str, sample: sw-hw-01}
+    ansible_net_model: {description: Model., type: str, sample: S5735-L24T4S-A}
+    ansible_net_serialnum: {description: Serial number (ESN on Huawei)., type: str, sample: 2102353169DMKB000123}
+    ansible_net_version: {description: Software version., type: str, sample: V200R019C10SPC500}
+    ansible_net_mgmt_ipv4:
+      description: The IPv4 address hisops reached the switch on (hisops addition).
+      type: str
+      sample: 10.10.0.2
 prompt:
   description: The switch's CLI prompt (usually its hostname).
   returned: success
@@ -64,7 +83,10 @@ logs:
   sample: "%%01SHELL/5/LOGIN ..."
 """
 
+from typing import Any
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.hisops import switchfacts
 from ansible.module_utils.hisops.netdev import (
     CONNECTION_SPEC,
     PROFILES,
@@ -81,21 +103,36 @@ def build_module() -> AnsibleModule:
     return AnsibleModule(argument_spec=spec, supports_check_mode=True)
 
 
+def read(conn: Any, vendor: str, host: str, evidence: bool) -> dict[str, Any]:
+    """Everything the module returns, read over an open session (read-only commands)."""
+    result: dict[str, Any] = {"prompt": conn.find_prompt(), "version": conn.send_command(SHOW_VERSION[vendor])}
+    serial_cmd = switchfacts.serial_command(vendor)
+    serial_text = conn.send_command(serial_cmd) if serial_cmd else ""
+    result["ansible_facts"] = switchfacts.facts(vendor, result["prompt"], result["version"], serial_text, host)
+    if evidence:
+        result["config"] = running_config(conn, vendor)
+        result["interfaces"] = conn.send_command(PROFILES[vendor].interface_status)
+        result["logs"] = conn.send_command(PROFILES[vendor].logs)
+    return result
+
+
 def main() -> None:
+    from netmiko.exceptions import ReadTimeout
+
     module = build_module()
+    params = module.params
     try:
-        conn = connect(module.params)
+        conn = connect(params)
     except SwitchConnectionError as exc:
         module.fail_json(msg=str(exc))
-    vendor = module.params["vendor"]
-    result = {}
     try:
-        result["prompt"] = conn.find_prompt()
-        result["version"] = conn.send_command(SHOW_VERSION[vendor])
-        if module.params["evidence"]:
-            result["config"] = running_config(conn, vendor)
-            result["interfaces"] = conn.send_command(PROFILES[vendor].interface_status)
-            result["logs"] = conn.send_command(PROFILES[vendor].logs)
+        result = read(conn, params["vendor"], params["host"], params["evidence"])
+    except (ReadTimeout, OSError, EOFError) as exc:
+        module.fail_json(
+            msg="switch %s:%s stopped answering while its facts were read (%s): check it, or raise "
+            "hisops_switch_command_timeout"
+            % (params["host"], params["port"], str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        )
     finally:
         conn.disconnect()
     module.exit_json(changed=False, **result)

@@ -98,12 +98,21 @@ def test_compliance_run_records_every_lab_host(tmp_path: Path) -> None:
             assert len(audited) == 1, (kind, audited)
         assets = {a["host"]: a for a in store.assets()}
         linux = {h for h in lab if not h.startswith("sw-")}
-        assert set(assets) == linux
+        assert set(assets) == set(lab)  # computers and switches
         for host in linux:
             asset = assets[host]
             assert asset["os"] == "Debian" and asset["packages_count"] > 100 and asset["memory_mb"] > 0
             assert asset["department"] == lab[host] and asset["custodian"]  # joined with the inventory
         assert assets["ws-mz-01"]["ipv4"] == "10.89.210.11" and assets["ws-mz-01"]["department_name"] == "门诊部"
+        # switches: identity read over SSH (hisops_switch_facts), joined with the inventory too
+        for host in set(lab) - linux:
+            asset = assets[host]
+            assert asset["vendor"] in ("Cisco", "Ruijie", "Huawei", "H3C") and asset["department"] == lab[host]
+            assert asset["product"] and asset["serial"] and asset["os_version"], asset
+        huawei = assets["sw-hw-01"]
+        assert (huawei["vendor"], huawei["os"], huawei["product"]) == ("Huawei", "VRP", "S5735-L24T4S-A")
+        assert huawei["serial"].startswith("2102353169") and huawei["os_version"] == "V200R019C10SPC500"
+        assert assets["sw-h3c-01"]["serial"].startswith("219801A2YK") and assets["sw-h3c-01"]["os"] == "Comware"
         by_dept = {d["department"]: d["total"] for d in store.compliance_by_department()}
         assert by_dept == {
             d: sum(len(by_host[h]) for h, v in expected.items() if v == d) for d in set(expected.values())

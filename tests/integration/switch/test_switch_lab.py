@@ -259,3 +259,22 @@ def test_parallel_mode_one_task_for_all_switches(lab: Lab) -> None:
     out = lab.playbook("playbooks/switch_config.yml", "-e", "hisops_switch_parallel=8", limit=",".join(VENDORS))
     per_switch = next(iter(results(out, "all switches at once").values()))["switches"]
     assert all(r["changed"] is False and r["commands"] == [] for r in per_switch.values())
+
+
+def test_switch_identity_for_the_equipment_register(lab: Lab) -> None:
+    """Model, serial number and software version of every vendor's switch, read-only."""
+    import hisops_switch_facts
+    from ansible.module_utils.hisops import netdev
+
+    manufacturer = {"cisco_ios": "Cisco", "ruijie_os": "Ruijie", "huawei_vrp": "Huawei", "h3c_comware": "H3C"}
+    before = {name: lab.running(name) for name in VENDORS}
+    for name, vendor in VENDORS.items():
+        conn = netdev.connect(lab.params(name))
+        try:
+            facts = hisops_switch_facts.read(conn, vendor, "127.0.0.1", evidence=False)["ansible_facts"]
+        finally:
+            conn.disconnect()
+        assert facts["ansible_net_vendor"] == manufacturer[vendor] and facts["ansible_net_hostname"] == name
+        assert facts["ansible_net_model"] and facts["ansible_net_serialnum"] and facts["ansible_net_version"], facts
+        assert facts["ansible_net_mgmt_ipv4"] == "127.0.0.1"
+    assert {name: lab.running(name) for name in VENDORS} == before  # nothing changed

@@ -56,6 +56,29 @@ def test_asset_columns_from_facts() -> None:
     assert hisops_recorder.asset_columns({"ansible_product_serial": "NA"}) == {}
 
 
+def test_asset_columns_of_a_switch_from_network_facts() -> None:
+    facts = {
+        "ansible_net_vendor": "Huawei",
+        "ansible_net_system": "VRP",
+        "ansible_net_model": "S5735-L24T4S-A",
+        "ansible_net_serialnum": "2102353169DMKB000123",
+        "ansible_net_version": "V200R019C10SPC500",
+        "ansible_net_mgmt_ipv4": "10.10.0.2",
+        "ansible_net_hostname": "sw-hw-01",
+    }
+    assert hisops_recorder.asset_columns(facts) == {
+        "vendor": "Huawei",
+        "product": "S5735-L24T4S-A",
+        "serial": "2102353169DMKB000123",
+        "os": "VRP",
+        "os_version": "V200R019C10SPC500",
+        "ipv4": "10.10.0.2",
+    }
+    # a computer's own facts win over network facts of the same column
+    both = hisops_recorder.asset_columns({"ansible_product_serial": "PC0ABCDE", "ansible_net_serialnum": "X"})
+    assert both == {"serial": "PC0ABCDE"}
+
+
 def _audit_trail(store: Path, **env: str) -> subprocess.CompletedProcess[str]:
     cmd = [
         str(Path(recorder_env("")["PATH"].split(":")[0]) / "ansible-playbook"),
