@@ -92,8 +92,10 @@ from ansible.module_utils.hisops.netdev import (
     PROFILES,
     SHOW_VERSION,
     SwitchConnectionError,
+    close,
     connect,
     running_config,
+    show,
 )
 
 
@@ -105,14 +107,14 @@ def build_module() -> AnsibleModule:
 
 def read(conn: Any, vendor: str, host: str, evidence: bool) -> dict[str, Any]:
     """Everything the module returns, read over an open session (read-only commands)."""
-    result: dict[str, Any] = {"prompt": conn.find_prompt(), "version": conn.send_command(SHOW_VERSION[vendor])}
+    result: dict[str, Any] = {"prompt": conn.find_prompt(), "version": show(conn, SHOW_VERSION[vendor])}
     serial_cmd = switchfacts.serial_command(vendor)
-    serial_text = conn.send_command(serial_cmd) if serial_cmd else ""
+    serial_text = show(conn, serial_cmd) if serial_cmd else ""
     result["ansible_facts"] = switchfacts.facts(vendor, result["prompt"], result["version"], serial_text, host)
     if evidence:
         result["config"] = running_config(conn, vendor)
-        result["interfaces"] = conn.send_command(PROFILES[vendor].interface_status)
-        result["logs"] = conn.send_command(PROFILES[vendor].logs)
+        result["interfaces"] = show(conn, PROFILES[vendor].interface_status)
+        result["logs"] = show(conn, PROFILES[vendor].logs)
     return result
 
 
@@ -134,7 +136,7 @@ def main() -> None:
             % (params["host"], params["port"], str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         )
     finally:
-        conn.disconnect()
+        close(conn, params["vendor"])
     module.exit_json(changed=False, **result)
 
 

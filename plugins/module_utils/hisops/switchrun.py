@@ -105,7 +105,7 @@ class SwitchConfig:
         if self.check_mode:
             return diff
         try:
-            netdev.push(self.conn, diff.commands)
+            netdev.push(self.conn, diff.commands, self.vendor)
         except netdev.SwitchCommandError as exc:
             self._rollback(before)
             raise SwitchConfigFailed(
@@ -137,7 +137,7 @@ class SwitchConfig:
         try:
             target = switchcfg.target(before, self.vendor, strict=False)
             back = switchcfg.compute(self._running(), target, self.vendor)
-            netdev.push(self.conn, back.commands)
+            netdev.push(self.conn, back.commands, self.vendor)
             self.result["rolled_back"] = not switchcfg.compute(self._running(), target, self.vendor).changed
         except (netdev.SwitchCommandError, switchcfg.ConfigError, OSError) as exc:
             self.result["rollback_error"] = str(exc)
@@ -192,7 +192,7 @@ class SwitchConfig:
         try:
             getattr(self, state)()
         finally:
-            self.conn.disconnect()
+            netdev.close(self.conn, self.vendor)
         return self.result
 
 
