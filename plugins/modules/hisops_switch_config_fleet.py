@@ -51,7 +51,8 @@ options:
     description:
       - Worker processes that share the switches, each running its share in threads.
       - C(0) picks one per CPU core of the control node, with at least 8 switches per process.
-      - C(1) runs every switch in threads of the module's own process.
+      - C(1) runs every switch in threads of the module's own process; C(N) uses N processes
+        (at most one per switch).
     type: int
     default: 0
   conn_timeout: {description: Seconds to wait for each SSH connection., type: float, default: 10}

@@ -265,12 +265,13 @@ def _run_threads(
 
 
 def plan_processes(switches: int, processes: int = 0) -> int:
-    """How many processes share the switches: ``processes``, or by default one per CPU core,
-    but never fewer than MIN_SWITCHES_PER_PROCESS switches each."""
+    """How many processes share the switches: ``processes`` (at most one per switch), or by
+    default one per CPU core with at least MIN_SWITCHES_PER_PROCESS switches each."""
     if switches < 1:
         return 1
-    wanted = processes if processes > 0 else (os.cpu_count() or 1)
-    return max(1, min(wanted, math.ceil(switches / MIN_SWITCHES_PER_PROCESS), switches))
+    if processes > 0:
+        return min(processes, switches)
+    return max(1, min(os.cpu_count() or 1, math.ceil(switches / MIN_SWITCHES_PER_PROCESS)))
 
 
 def _lost_result(name: str, why: str) -> dict[str, Any]:

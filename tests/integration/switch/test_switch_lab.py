@@ -233,12 +233,13 @@ def test_bad_input_fails_before_any_switch_is_touched(lab: Lab) -> None:
 
 
 def test_parallel_mode_one_task_for_all_switches(lab: Lab) -> None:
-    """hisops_switch_parallel: every switch from one task in threads; an unreachable one fails alone."""
+    """hisops_switch_parallel: every switch from one task (two worker processes, threads in each);
+    an unreachable one fails alone."""
     lab.baseline()
     before = {name: lab.running(name) for name in VENDORS}
     out = lab.playbook(
         "playbooks/switch_config.yml", "--check", "--diff", "-e", MOVED_VLANS, "-e", "hisops_switch_parallel=8",
-        limit=",".join([*VENDORS, UNREACHABLE]),
+        "-e", "hisops_switch_processes=2", limit=",".join([*VENDORS, UNREACHABLE]),
     )  # fmt: skip
     fleet = results(out, "all switches at once")
     per_switch = next(iter(fleet.values()))["switches"]

@@ -36,16 +36,19 @@ def test_unreachable_switches_are_reported_each_under_its_name(tmp_path: Path) -
     assert list(tmp_path.iterdir()) == []  # nothing reached, nothing backed up
 
 
-def test_switches_are_shared_by_one_process_per_core_with_at_least_eight_each() -> None:
+def test_switches_are_shared_by_one_process_per_core_with_at_least_eight_each_unless_asked() -> None:
     from ansible.module_utils.hisops import switchrun
 
     cores = os.cpu_count() or 1
     assert switchrun.plan_processes(0) == 1
     assert switchrun.plan_processes(5) == 1  # too few to be worth a fork
-    assert switchrun.plan_processes(16, processes=2) == 2
+    assert switchrun.plan_processes(16) == min(cores, 2)
     assert switchrun.plan_processes(50) == min(cores, 7)
+    # asked for: as many as asked, at most one per switch
+    assert switchrun.plan_processes(16, processes=2) == 2
+    assert switchrun.plan_processes(4, processes=2) == 2
     assert switchrun.plan_processes(50, processes=1) == 1
-    assert switchrun.plan_processes(3, processes=8) == 1
+    assert switchrun.plan_processes(3, processes=8) == 3
 
 
 def _fake_switch(item: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
