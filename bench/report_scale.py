@@ -43,7 +43,6 @@ DEPARTMENTS = [
     ("finance", "财务科", "吴芳"),
     ("it", "信息科", "王伟"),
 ]
-STATUSES = ("pass", "fail", "fixed", "exempt", "error")
 
 
 def control_ids(n: int) -> list[str]:

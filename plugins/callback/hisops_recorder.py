@@ -70,7 +70,6 @@ options:
 
 import atexit
 import getpass
-import importlib.util
 import os
 import re
 import signal
@@ -88,20 +87,10 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE.parent / "lib") not in sys.path:
     sys.path.insert(0, str(_HERE.parent / "lib"))
 
+from hisops_lib.module_utils import results as _RESULTS  # the record schema the modules return
 from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
 from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
 
-
-def _load_results_module() -> Any:
-    """The shared record schema (plugins/module_utils/hisops/results.py), loaded by file path."""
-    path = _HERE.parent / "module_utils" / "hisops" / "results.py"
-    spec = importlib.util.spec_from_file_location("hisops_recorder_results", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-_RESULTS = _load_results_module()
 RUN_UUID_ENV = "HISOPS_RUN_UUID"
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.

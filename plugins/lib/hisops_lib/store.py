@@ -96,6 +96,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from hisops_lib.migrations import MIGRATIONS, Migration
+from hisops_lib.module_utils import results
 
 ENV_VAR = "HISOPS_STORE"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -103,8 +104,9 @@ DEFAULT_PATH = PROJECT_ROOT / "results" / "hisops.sqlite"
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")
-CONTROL_STATUSES = ("pass", "fail", "fixed", "exempt", "error")
-COMPLIANT = ("pass", "fixed", "exempt")
+# The control statuses are those of the modules' result record (plugins/module_utils/hisops/results.py).
+CONTROL_STATUSES: tuple[str, ...] = results.STATUSES
+COMPLIANT: tuple[str, ...] = (results.PASS, results.FIXED, results.EXEMPT)
 JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
