@@ -43,7 +43,6 @@ DEPARTMENTS = [
     ("finance", "财务科", "吴芳"),
     ("it", "信息科", "王伟"),
 ]
-STATUSES = ("pass", "fail", "fixed", "exempt", "error")
 
 
 def control_ids(n: int) -> list[str]:
@@ -149,7 +148,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=12)
     ap.add_argument("--keep", help="keep the store and reports in this directory")
     ap.add_argument("--store", help="use this already generated store instead of generating one")
-    ap.add_argument("--repeat", type=int, default=1, help="run each measurement N times, keep the fastest (default 1)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each measurement N times: the table shows the fastest, then every run",
+    )
     ap.add_argument(
         "--what-if-index",
         action="store_true",
@@ -184,12 +188,15 @@ def main() -> int:
     os.environ.update(env)
     dump = ["sqlite3", "-csv", "-header", str(store), "SELECT * FROM control_results"]
     runs: dict[str, list[tuple[float, float, float]]] = {}
+    loads: dict[str, list[float]] = {}  # the 1-minute load average as each run started
     for _ in range(max(1, args.repeat)):  # interleaved, so a busy moment hits all three alike
+        loads.setdefault("baseline: sqlite3 full dump to CSV", []).append(os.getloadavg()[0])
         runs.setdefault("baseline: sqlite3 full dump to CSV", []).append(measure(dump, str(work / "dump.csv")))
         for fmt in ("html", "xlsx"):
             out = work / ("out-" + fmt)
             out.mkdir(exist_ok=True)
             cmd = [sys.executable, "-m", "hisops_lib.report", "--store", str(store), "--period", "2026"]
+            loads.setdefault("report " + fmt, []).append(os.getloadavg()[0])
             runs.setdefault("report " + fmt, []).append(measure([*cmd, "--format", fmt, "--out", str(out)]))
     figures = {name: min(samples) for name, samples in runs.items()}  # the fastest run of each
     base = figures["baseline: sqlite3 full dump to CSV"]
@@ -199,6 +206,12 @@ def main() -> int:
             "%-38s %8.2f %8.2f %9.0f %8.2f %8.2f %8.2f"
             % (name, wall, cpu, rss, wall / base[0], cpu / max(base[1], 0.01), rss / base[2])
         )
+    if args.repeat > 1:
+        print("every run (wall s / CPU s / peak MiB, load average at its start):")
+        for name, samples in runs.items():
+            pairs = zip(samples, loads[name], strict=True)
+            each = ", ".join("%.2f/%.2f/%.0f (%.2f)" % (*sample, load) for sample, load in pairs)
+            print("  %-36s %s" % (name, each))
     sizes = {p.name: p.stat().st_size for p in work.glob("out-*/*") if p.is_file()}
     for name, size in sorted(sizes.items()):
         print("output %-60s %8.1f MiB" % (name, size / 2**20))

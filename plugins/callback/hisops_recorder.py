@@ -15,6 +15,9 @@ description:
     secrets redacted) and the asset facts gathered during the run.
   - Rows are buffered and written once per task (one transaction); SQLite runs in WAL mode.
   - A run stopped by SIGINT or SIGTERM is marked C(interrupted); what was recorded before stays valid.
+  - Each run records the controller's host name and process; at the start of a run, earlier runs
+    still C(running) whose process is gone (killed with SIGKILL, power lost) are marked
+    C(interrupted), and so are those of other controllers older than O(stale_run_hours).
   - Results of tasks with C(no_log) are censored by Ansible before they reach this plugin, so
     nothing of them is stored but the host outcome.
 requirements:
@@ -50,15 +53,26 @@ options:
     ini:
       - section: hisops_recorder
         key: batch_rows
+  stale_run_hours:
+    description:
+      - A run of another controller (or one recorded before the store knew processes) that is still
+        C(running) this many hours after it started is taken as abandoned and marked C(interrupted)
+        at the start of the next run. 0 turns this off. Runs of this controller are closed as soon
+        as their process is gone, whatever their age.
+    type: float
+    default: 24
+    env:
+      - name: HISOPS_STALE_RUN_HOURS
+    ini:
+      - section: hisops_recorder
+        key: stale_run_hours
 """
 
 import atexit
 import getpass
-import importlib.util
 import os
 import re
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -73,19 +87,10 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE.parent / "lib") not in sys.path:
     sys.path.insert(0, str(_HERE.parent / "lib"))
 
+from hisops_lib.module_utils import results as _RESULTS  # the record schema the modules return
+from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
 from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
 
-
-def _load_results_module() -> Any:
-    """The shared record schema (plugins/module_utils/hisops/results.py), loaded by file path."""
-    path = _HERE.parent / "module_utils" / "hisops" / "results.py"
-    spec = importlib.util.spec_from_file_location("hisops_recorder_results", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-_RESULTS = _load_results_module()
 RUN_UUID_ENV = "HISOPS_RUN_UUID"
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
@@ -218,7 +223,19 @@ class CallbackModule(CallbackBase):
             self._display.error("hisops_recorder: %s; this run is NOT recorded" % exc)
             self.disabled = True
             return False
+        self._close_abandoned_runs(self._store)
         return True
+
+    def _close_abandoned_runs(self, store: Store) -> None:
+        """Mark earlier runs whose recording process died as interrupted (hisops_lib.stale_runs)."""
+        hours = self.get_option("stale_run_hours")
+        try:
+            closed = close_stale_runs(store, hours)
+        except Exception as exc:  # never keep a run from being recorded because of older ones
+            self._display.warning("hisops_recorder: could not close abandoned runs: %s" % exc)
+            return
+        if closed:
+            self._display.warning("hisops_recorder: " + closed_message(closed, hours))
 
     def v2_playbook_on_start(self, playbook: Any) -> None:
         if self._finished:  # `ansible-playbook a.yml b.yml`: one recorded run per playbook
@@ -240,11 +257,11 @@ class CallbackModule(CallbackBase):
             return
         inventory = context.CLIARGS.get("inventory") or ()
         self._store.start_run(
-            {
+            run_owner()
+            | {
                 "uuid": self._run_uuid,
                 "started": now_text(),
                 "user_name": _run_user(),
-                "controller": socket.gethostname(),
                 "playbook": self._playbook,
                 "inventory": ",".join(_relative(i) for i in inventory),
                 "mode": "check" if self._modes == {"check"} else "enforce",

@@ -141,4 +141,16 @@ V3_RUN_STATUS_INDEX = Migration(
     ("CREATE INDEX control_results_run_status ON control_results (run_id, status)",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1_CORE, V2_ASSETS, V3_RUN_STATUS_INDEX)
+V4_RUN_OWNER = Migration(
+    4,
+    "runs: the controller process recording a run, to close runs whose process died",
+    # A run killed with SIGKILL (or a controller that lost power) stays 'running': the next run
+    # or report on the same controller sees that this process is gone and marks it interrupted
+    # (hisops_lib.stale_runs). controller_process tells a reused pid from the original process.
+    (
+        "ALTER TABLE runs ADD COLUMN controller_pid INTEGER",
+        "ALTER TABLE runs ADD COLUMN controller_process TEXT NOT NULL DEFAULT ''",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1_CORE, V2_ASSETS, V3_RUN_STATUS_INDEX, V4_RUN_OWNER)

@@ -13,14 +13,16 @@ Anything else fails with one line naming the setting and what is accepted (``Sto
 The schema is created and migrated when the store is opened (table ``schema_version``;
 the migrations are in ``hisops_lib.migrations``).
 
-Schema (version 3)
+Schema (version 4)
 ------------------
 Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on read.
 
 - ``runs``: id, uuid, started, ended, status (running|ok|failed|interrupted; failed = at least
-  one host failed or was unreachable; running = in progress, or killed with SIGKILL), user_name,
-  controller, playbook, inventory, mode (check|enforce), limit_expr, tags, duration (s),
-  ansible_version, stats (JSON: Ansible's per-host counters).
+  one host failed or was unreachable; running = in progress; interrupted = stopped by SIGINT or
+  SIGTERM, or found abandoned by ``close_stale_runs`` (then without ``ended``)), user_name,
+  controller (host name), controller_pid and controller_process (the recording process, see
+  ``hisops_lib.stale_runs``), playbook, inventory, mode (check|enforce), limit_expr, tags,
+  duration (s), ansible_version, stats (JSON: Ansible's per-host counters).
 - ``host_results``: run_id, host, department (code), kind (workstation|switch|server|''),
   status (ok|failed|unreachable|skipped), ok, changed, failed, ignored, skipped, unreachable
   (task counts), message (last failure), recorded_at.
@@ -69,7 +71,8 @@ Writing (the recording callback; tests)
 ---------------------------------------
 ``start_run(run)``, ``write(batch)`` (a ``Batch`` of rows, one transaction),
 ``finish_run(uuid, status, ended=None, duration=None, stats=None, mode=None)``,
-``close_stale_runs(before)``. Writes are batched by the caller: one commit per batch,
+``close_stale_runs(before=None, uuids=())`` (the policy deciding which runs are abandoned is
+``hisops_lib.stale_runs``). Writes are batched by the caller: one commit per batch,
 SQLite in WAL mode with ``synchronous=NORMAL`` (no fsync per row).
 
 Both back-ends give the same answers for the same data (tests/unit/store/test_postgres.py);
@@ -93,6 +96,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from hisops_lib.migrations import MIGRATIONS, Migration
+from hisops_lib.module_utils import results
 
 ENV_VAR = "HISOPS_STORE"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -100,8 +104,9 @@ DEFAULT_PATH = PROJECT_ROOT / "results" / "hisops.sqlite"
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")
-CONTROL_STATUSES = ("pass", "fail", "fixed", "exempt", "error")
-COMPLIANT = ("pass", "fixed", "exempt")
+# The control statuses are those of the modules' result record (plugins/module_utils/hisops/results.py).
+CONTROL_STATUSES: tuple[str, ...] = results.STATUSES
+COMPLIANT: tuple[str, ...] = (results.PASS, results.FIXED, results.EXEMPT)
 JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -278,6 +283,8 @@ RUN_COLUMNS = (
     "tags",
     "ansible_version",
 )
+# Written by start_run only when given (a store opened at an older schema version has no such columns).
+RUN_OWNER_COLUMNS = ("controller_pid", "controller_process")
 
 
 def _encode(column: str, value: Any) -> Any:
@@ -443,15 +450,18 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------
     def start_run(self, run: dict[str, Any]) -> None:
-        """Insert a run (status running unless given). Keys: RUN_COLUMNS; uuid and mode required."""
+        """Insert a run (status running unless given). Keys: RUN_COLUMNS and, optionally,
+        RUN_OWNER_COLUMNS; uuid and mode required."""
         row = {"status": "running", "started": now_text(), "user_name": "", "controller": "", "playbook": "",
                "inventory": "", "limit_expr": "", "tags": "", "ansible_version": ""} | run  # fmt: skip
         if row.get("mode") not in ("check", "enforce"):
             raise StoreError("run %s: mode must be check or enforce, got %r" % (row.get("uuid"), row.get("mode")))
-        cols = ", ".join(RUN_COLUMNS)
-        marks = ", ".join("?" for _ in RUN_COLUMNS)
+        columns = RUN_COLUMNS + tuple(c for c in RUN_OWNER_COLUMNS if c in run)
+        marks = ", ".join("?" for _ in columns)
         with self._tx() as cur:
-            cur.execute(self._sql("INSERT INTO runs (%s) VALUES (%s)" % (cols, marks)), [row[c] for c in RUN_COLUMNS])
+            cur.execute(
+                self._sql("INSERT INTO runs (%s) VALUES (%s)" % (", ".join(columns), marks)), [row[c] for c in columns]
+            )
 
     def _run_id(self, cur: Any, uuid: str) -> int:
         if uuid not in self._run_ids:
@@ -526,13 +536,23 @@ class Store:
                 (status, ended or now_text(), duration, _encode("stats", stats), mode, uuid),
             )
 
-    def close_stale_runs(self, before: date | datetime | str) -> int:
-        """Mark runs still 'running' that started before ``before`` as interrupted (killed with -9)."""
+    def close_stale_runs(self, before: date | datetime | str | None = None, uuids: Iterable[str] = ()) -> int:
+        """Mark as interrupted the runs still 'running' that started before ``before`` or whose uuid
+        is in ``uuids`` (their recording process is gone: killed with SIGKILL, power lost). Their
+        ``ended`` stays empty: when they stopped is not known. Returns how many were closed."""
+        clauses, params = [], []
+        if before is not None:
+            clauses.append("started < ?")
+            params.append(to_store_time(before))
+        uuids = list(uuids)
+        if uuids:
+            clauses.append("uuid IN (%s)" % ", ".join("?" for _ in uuids))
+            params.extend(uuids)
+        if not clauses:
+            return 0
+        sql = "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND (%s)" % " OR ".join(clauses)
         with self._tx() as cur:
-            cur.execute(
-                self._sql("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND started < ?"),
-                (to_store_time(before),),
-            )
+            cur.execute(self._sql(sql), params)
             return int(cur.rowcount)
 
     # -- reading -----------------------------------------------------------------------

@@ -330,19 +330,37 @@ def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
     assert sum(p["total"] for p in per_day) == 9 + 11 + 3
 
 
-def test_same_report_with_an_index_on_run_and_status(known_store: str, tmp_path: Path) -> None:
-    """The one-pass statistics used when the store has an index on (run_id, status) give the same report."""
+def test_same_report_without_the_index_on_run_and_status(known_store: str, tmp_path: Path) -> None:
+    """The per-run statistics of a store without the index on (run_id, status) (schema version 2,
+    which a report does not migrate: two passes) give the same report as those from the index
+    (counts in one pass, id ranges by index look-ups)."""
     import shutil
 
-    indexed = tmp_path / "indexed.sqlite"
-    shutil.copy(known_store, indexed)
-    with sqlite3.connect(indexed) as conn:
-        conn.execute("CREATE INDEX test_run_status ON control_results (run_id, status)")
+    unindexed = tmp_path / "unindexed.sqlite"
+    shutil.copy(known_store, unindexed)
+    with sqlite3.connect(unindexed) as conn:
+        conn.execute("DROP INDEX control_results_run_status")
     docs = []
-    for store in (known_store, str(indexed)):
+    for store in (known_store, str(unindexed)):
         out = tmp_path / ("out-%d" % len(docs))
         code, files, err = run_cli("--store", store, "--period", "2026-Q4", "--format", "json", "--out", str(out))
         assert code == 0, err
         doc = json.loads(files[0].read_text(encoding="utf-8"))
         docs.append({t["key"]: t["rows"] for s in doc["sections"] for t in s["tables"] if t["key"] != "runs"})
     assert docs[0] == docs[1] and docs[0]["trend"]
+    indexed, two_pass = (_run_stats(store) for store in (known_store, str(unindexed)))
+    assert indexed == two_pass and len(indexed) == 3
+    assert [(s["lo"], s["hi"], s["n"]) for s in indexed.values()] == [(1, 9, 9), (10, 20, 11), (21, 23, 3)]
+
+
+def _run_stats(path: str) -> dict[int, dict[str, Any]]:
+    from hisops_lib.report.period import parse_period
+    from hisops_lib.report.source import ReportSource, open_report_store
+
+    with open_report_store(path) as store:
+        source = ReportSource(store, parse_period("2026-Q4"))
+        try:
+            keys = ("lo", "hi", "n", "pass", "fail", "fixed", "exempt", "error")
+            return {run: {k: int(s[k]) for k in keys} for run, s in source.run_stats().items()}
+        finally:
+            source.close()

@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,31 @@ def run_playbook(store: str, *extra: str, **env: str) -> subprocess.CompletedPro
     return subprocess.run(
         playbook_cmd(*extra), env=recorder_env(store, **env), capture_output=True, text=True, timeout=300, check=False
     )
+
+
+@contextmanager
+def slow_recorded_run(store: Path) -> Iterator[subprocess.Popen[str]]:
+    """A recorded run of the test playbook in its own session, yielded while its last task sleeps
+    (for interrupting it); killed at the end if it still runs."""
+    proc = subprocess.Popen(
+        playbook_cmd("-e", "recorder_sleep=60"),
+        env=recorder_env(str(store)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        assert proc.stdout is not None
+        for line in proc.stdout:  # wait until the slow (last) task runs
+            if "Slow task" in line or time.monotonic() > deadline:
+                break
+        time.sleep(1.0)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 @pytest.fixture(scope="session")

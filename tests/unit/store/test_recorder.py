@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from hisops_lib.store import open_store
 
-from .conftest import playbook_cmd, recorder_env, run_playbook
+from .conftest import run_playbook, slow_recorded_run
 
 pytestmark = pytest.mark.unit
 
@@ -76,25 +75,9 @@ def test_invalid_record_is_reported_to_the_technician(recorded_sqlite) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_run_is_marked_and_consistent(tmp_path: Path, signum: int) -> None:
     path = tmp_path / "results.sqlite"
-    proc = subprocess.Popen(
-        playbook_cmd("-e", "recorder_sleep=60"),
-        env=recorder_env(str(path)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        for line in proc.stdout:  # wait until the slow (last) task runs
-            if "Slow task" in line or time.monotonic() > deadline:
-                break
-        time.sleep(1.0)
+    with slow_recorded_run(path) as proc:
         proc.send_signal(signum)
         proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     with open_store(path) as store:
         (run,) = store.runs()
         assert run["status"] == "interrupted" and run["ended"] and run["duration"] > 0

@@ -150,6 +150,24 @@ def test_assets_hosts_and_changes(filled) -> None:
     assert len(filled.run_control_results("run-1")) == 5
 
 
+def test_control_statuses_come_from_the_modules_record() -> None:
+    """One definition of the control statuses: module_utils/hisops/results.py, which the modules
+    import as ansible.module_utils.hisops.results and the controller side loads by path."""
+    import re
+
+    from hisops_lib import module_utils, store
+
+    results = module_utils.load("results")
+    assert results is module_utils.results and results.__file__ == str(module_utils.MODULE_UTILS / "results.py")
+    assert store.CONTROL_STATUSES is results.STATUSES
+    assert set(store.COMPLIANT) == {results.PASS, results.FIXED, results.EXEMPT}
+    # The store's CHECK constraint (migration 1, never edited) names the same statuses: a new
+    # status needs a migration.
+    ddl = next(s for s in mig.V1_CORE.statements if s.startswith("CREATE TABLE control_results"))
+    check = re.search(r"status IN \(([^)]*)\)", ddl)
+    assert check and tuple(v.strip(" '") for v in check.group(1).split(",")) == results.STATUSES
+
+
 def test_stale_running_runs_are_closed(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.sqlite") as store:
         store.start_run({"uuid": "killed", "started": "2026-01-01T00:00:00.000000Z", "mode": "check"})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from hisops_lib.stale_runs import close_stale_runs, closed_message
+from hisops_lib.store import Store
 
 from .catalog import inventory_departments, load_catalog
 from .i18n import Translator
@@ -27,6 +31,7 @@ class Options:
     html_rows: int = 500
     xlsx_rows: int = 10000
     target: float = 0.95
+    stale_run_hours: float | None = None  # None: $HISOPS_STALE_RUN_HOURS, else 24 (hisops_lib.stale_runs)
 
 
 def merge_departments(
@@ -55,6 +60,7 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
     inventory = inventory_departments(opts.inventory) if opts.inventory else {}
     store = open_report_store(opts.store)
     try:
+        close_abandoned_runs(store, opts.stale_run_hours)
         source = ReportSource(store, opts.period)
         try:
             ctx = Context(
@@ -72,6 +78,19 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
             source.close()
     finally:
         store.close()
+
+
+def close_abandoned_runs(store: Store, hours: float | None) -> None:
+    """Before reading: runs left 'running' by a process that died are marked interrupted, the one
+    write a report makes. A store the report may not write to is reported as it is, with a warning."""
+    try:
+        closed = close_stale_runs(store, hours)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print("hisops report: warning: could not close abandoned runs: %s" % first, file=sys.stderr)
+        return
+    if closed:
+        print("hisops report: " + closed_message(closed, hours), file=sys.stderr)
 
 
 def _meta(opts: Options, store: Any, source: ReportSource, t: Translator) -> dict[str, Any]:

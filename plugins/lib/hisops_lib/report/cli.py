@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hisops_lib.stale_runs import MAX_AGE_ENV
 from hisops_lib.store import ENV_VAR, StoreError
 
 from .build import Options, open_report
@@ -49,6 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--xlsx-rows", type=int, default=10000, help="rows of the findings sheet (default 10000; CSV/JSON have all)"
     )
     ap.add_argument("--target", type=float, default=0.95, help="target compliance rate 0..1 for colours (0.95)")
+    ap.add_argument(
+        "--stale-run-hours",
+        type=float,
+        help="mark runs of other controllers still 'running' after this many hours as interrupted "
+        "(default $%s, else 24; 0: never; runs of this controller: as soon as their process is gone)" % MAX_AGE_ENV,
+    )
     return ap.parse_args(argv)
 
 
@@ -149,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             html_rows=max(0, args.html_rows),
             xlsx_rows=max(0, args.xlsx_rows),
             target=args.target,
+            stale_run_hours=args.stale_run_hours,
         )
         with open_report(opts) as (report, t):
             base = _base_name(out, period.slug(), args.lang, formats)

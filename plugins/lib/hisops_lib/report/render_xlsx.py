@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import IO, Any
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from .formatting import local_time, text_value
 from .i18n import Translator
-from .model import Report, Table
+from .model import Column, Report, Table
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+NUMBER_KINDS = ("int", "float", "rate")  # each is also the name of its _Formats attribute
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
@@ -81,36 +84,39 @@ def _table_sheet(book: xlsxwriter.Workbook, table: Table, t: Translator, fmt: _F
     for i, col in enumerate(cols):
         ws.write_string(0, i, t(col.label), fmt.header)
     ws.freeze_panes(1, 0)
-    writers = []
-    for col in cols:
-        if col.kind in ("int", "float", "rate"):
-            cell_fmt = {"int": fmt.int, "float": fmt.float, "rate": fmt.rate}[col.kind]
-            writers.append(("num", cell_fmt, col))
-        elif col.kind == "text":
-            writers.append(("str", None, col))
-        elif col.kind == "time":
-            writers.append(("time", None, col))
-        else:
-            writers.append(("fmt", fmt.wrap if col.kind == "list" else None, col))
-    write_string, write_number = ws.write_string, ws.write_number
+    written = _write_rows(ws, table, [(col.key, _cell_writer(ws, col, fmt, t)) for col in cols])
+    ws.autofilter(0, 0, max(written, 1), len(cols) - 1)
+    if table.xlsx_limit is not None and table.total > written:
+        note = t("report.truncated_xlsx", shown=written, total=table.total, table=table.key)
+        ws.write_string(written + 2, 0, note, fmt.note)
+
+
+CellWriter = Callable[[int, int, Any], Any]
+
+
+def _cell_writer(ws: Worksheet, col: Column, fmt: _Formats, t: Translator) -> CellWriter:
+    """How a column's values are written: chosen once per column, not per cell."""
+    kind, write_string, write_number = col.kind, ws.write_string, ws.write_number
+    if kind in NUMBER_KINDS:
+        number_fmt = getattr(fmt, kind)
+        return lambda r, c, value: write_number(r, c, value, number_fmt)
+    if kind == "text":
+        return lambda r, c, value: write_string(r, c, str(value))
+    if kind == "time":
+        return lambda r, c, value: write_string(r, c, local_time(value))
+    text_fmt = fmt.wrap if kind == "list" else None
+    return lambda r, c, value: write_string(r, c, text_value(kind, value, t), text_fmt)
+
+
+def _write_rows(ws: Worksheet, table: Table, writers: list[tuple[str, CellWriter]]) -> int:
+    """Write the table's rows below the header (empty values leave the cell empty); return how many."""
     r = 0
     for r, row in enumerate(table.rows(table.xlsx_limit), start=1):
-        for c, (how, cell_fmt, col) in enumerate(writers):
-            value = row.get(col.key)
-            if value is None or value == "":
-                continue
-            if how == "num":
-                write_number(r, c, value, cell_fmt)
-            elif how == "str":
-                write_string(r, c, str(value))
-            elif how == "time":
-                write_string(r, c, local_time(value))
-            else:
-                write_string(r, c, text_value(col.kind, value, t), cell_fmt)
-    last = max(r, 1)
-    ws.autofilter(0, 0, last, len(cols) - 1)
-    if table.xlsx_limit is not None and table.total > r:
-        ws.write_string(r + 2, 0, t("report.truncated_xlsx", shown=r, total=table.total, table=table.key), fmt.note)
+        for c, (key, write) in enumerate(writers):
+            value = row.get(key)
+            if value is not None and value != "":
+                write(r, c, value)
+    return r
 
 
 def render_xlsx(report: Report, out: IO[bytes], t: Translator) -> None:
