@@ -269,12 +269,17 @@ _CONFIG_END = r"(?:\)#|\])"
 
 
 def _enable(conn: Any, where: str) -> None:
-    """Cisco privileged mode in one or two round trips (netmiko's enable() takes four)."""
+    """Cisco privileged mode in one or two round trips (netmiko's enable() takes four).
+
+    A wrong secret makes IOS print ``% Access denied`` and the ``>`` prompt, or ask for the
+    password again: either is a refusal, reported at once (not after the command timeout).
+    """
+    prompt_or_password = _prompt_at_end(conn) + r"|(?i:ssword:?\s*\Z)"
     conn.write_channel("enable" + conn.RETURN)
-    output = _read_until(conn, _prompt_at_end(conn) + r"|(?i:ssword)")
+    output = _read_until(conn, prompt_or_password)
     if re.search(r"(?i)ssword", output):
         conn.write_channel(conn.secret + conn.RETURN)
-        output = _read_until(conn, _prompt_at_end(conn))
+        output = _read_until(conn, prompt_or_password)
     if not re.search(_prompt_at_end(conn, "#"), output, re.M):
         raise SwitchConnectionError(
             "switch %s refused privileged mode: check hisops_switch_secret (the enable secret)" % where
@@ -302,8 +307,14 @@ def close(conn: Any, vendor: str) -> None:
 
 
 def _enter_config(conn: Any, vendor: str) -> str:
+    """Enter configuration mode; a switch that answers with another prompt refused it."""
     conn.write_channel(PROFILES[vendor].config_enter + conn.RETURN)
-    output = _read_until(conn, _prompt_at_end(conn, _CONFIG_END))
+    output = _read_until(conn, _prompt_at_end(conn))
+    if not re.search(_prompt_at_end(conn, _CONFIG_END), output, re.M):
+        raise SwitchCommandError(
+            "the switch refused configuration mode (%s): check the login's privilege level and "
+            "hisops_switch_secret" % (output.strip().splitlines() or ["no answer"])[-1]
+        )
     conn.hisops_in_config = True
     return output
 

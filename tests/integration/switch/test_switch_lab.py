@@ -279,3 +279,20 @@ def test_switch_identity_for_the_equipment_register(lab: Lab) -> None:
         assert facts["ansible_net_model"] and facts["ansible_net_serialnum"] and facts["ansible_net_version"], facts
         assert facts["ansible_net_mgmt_ipv4"] == "127.0.0.1"
     assert {name: lab.running(name) for name in VENDORS} == before  # nothing changed
+
+
+def test_wrong_enable_secret_and_unprivileged_push_are_refusals_not_timeouts(lab: Lab) -> None:
+    """Refusals are named as such at once (a timeout would name a switch that stopped answering)."""
+    from ansible.module_utils.hisops import netdev
+
+    params = {**lab.params("sw-mz-01"), "secret": "not-the-secret", "command_timeout": 120.0}
+    with pytest.raises(netdev.SwitchConnectionError, match="refused privileged mode: check hisops_switch_secret"):
+        netdev.connect(params)
+    before = lab.running("sw-mz-01")
+    conn = netdev.connect({**params, "secret": ""})  # logged in, not privileged
+    try:
+        with pytest.raises(netdev.SwitchCommandError, match="refused configuration mode"):
+            netdev.push(conn, ["vlan 99", "name NEVER"], "cisco_ios")
+    finally:
+        netdev.close(conn, "cisco_ios")
+    assert lab.running("sw-mz-01") == before
