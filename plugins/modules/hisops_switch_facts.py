@@ -90,7 +90,6 @@ from ansible.module_utils.hisops import switchfacts
 from ansible.module_utils.hisops.netdev import (
     CONNECTION_SPEC,
     PROFILES,
-    SHOW_VERSION,
     SwitchConnectionError,
     close,
     connect,
@@ -107,14 +106,14 @@ def build_module() -> AnsibleModule:
 
 def read(conn: Any, vendor: str, host: str, evidence: bool) -> dict[str, Any]:
     """Everything the module returns, read over an open session (read-only commands)."""
-    result: dict[str, Any] = {"prompt": conn.find_prompt(), "version": show(conn, SHOW_VERSION[vendor])}
-    serial_cmd = switchfacts.serial_command(vendor)
-    serial_text = show(conn, serial_cmd) if serial_cmd else ""
+    profile = PROFILES[vendor]
+    result: dict[str, Any] = {"prompt": conn.find_prompt(), "version": show(conn, profile.show_version)}
+    serial_text = show(conn, profile.show_serial) if profile.show_serial else ""
     result["ansible_facts"] = switchfacts.facts(vendor, result["prompt"], result["version"], serial_text, host)
     if evidence:
         result["config"] = running_config(conn, vendor)
-        result["interfaces"] = show(conn, PROFILES[vendor].interface_status)
-        result["logs"] = show(conn, PROFILES[vendor].logs)
+        result["interfaces"] = show(conn, profile.interface_status)
+        result["logs"] = show(conn, profile.logs)
     return result
 
 

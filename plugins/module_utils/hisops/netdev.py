@@ -49,14 +49,6 @@ VENDORS: dict[str, str] = {
     "h3c_comware": "hp_comware",
 }
 
-# Commands that show the software version, per vendor.
-SHOW_VERSION: dict[str, str] = {
-    "cisco_ios": "show version",
-    "ruijie_os": "show version",
-    "huawei_vrp": "display version",
-    "h3c_comware": "display version",
-}
-
 # What a switch prints when it refuses a command (any vendor): Cisco/Ruijie "% Invalid
 # input", "% Incomplete command", "% Ambiguous command"; Huawei "Error: ..."; Comware
 # "% Unrecognized command", "% Wrong parameter"; fake-switches' "No such command".
@@ -76,6 +68,9 @@ class VendorProfile:
     save_confirm: bool
     interface_status: str
     logs: str
+    show_version: str
+    # the command that shows the serial number, when show_version does not
+    show_serial: str | None = None
     # lines of the running configuration the switch rewrites by itself (not a change)
     volatile: re.Pattern[str] | None = None
     config_enter: str = "configure terminal"
@@ -89,42 +84,41 @@ IOS_VOLATILE = re.compile(
     r"ntp clock-period )"
 )
 
+_IOS_LIKE: dict[str, Any] = {
+    "show_running": "show running-config",
+    "save_confirm": False,
+    "interface_status": "show interfaces status",
+    "logs": "show logging",
+    "show_version": "show version",
+    "volatile": IOS_VOLATILE,
+}
+_UNDO_CLI: dict[str, Any] = {
+    "show_running": "display current-configuration",
+    "interface_status": "display interface brief",
+    "logs": "display logbuffer",
+    "show_version": "display version",
+    "config_enter": "system-view",
+    "config_exit": "return",
+    "logout": "quit",
+}
+
 PROFILES: dict[str, VendorProfile] = {
-    "cisco_ios": VendorProfile(
-        "cisco_ios",
-        "show running-config",
-        "write memory",
-        False,
-        "show interfaces status",
-        "show logging",
-        IOS_VOLATILE,
-    ),
-    "ruijie_os": VendorProfile(
-        "ruijie_os", "show running-config", "write", False, "show interfaces status", "show logging", IOS_VOLATILE
-    ),
+    "cisco_ios": VendorProfile(device_type="cisco_ios", save_command="write memory", **_IOS_LIKE),
+    "ruijie_os": VendorProfile(device_type="ruijie_os", save_command="write", **_IOS_LIKE),
     "huawei_vrp": VendorProfile(
-        "huawei",
-        "display current-configuration",
-        "save",
-        True,
-        "display interface brief",
-        "display logbuffer",
-        re.compile(r"^!Last configuration was (updated|saved) at "),
-        "system-view",
-        "return",
-        "quit",
+        device_type="huawei",
+        save_command="save",
+        save_confirm=True,
+        show_serial="display esn",
+        volatile=re.compile(r"^!Last configuration was (updated|saved) at "),
+        **_UNDO_CLI,
     ),
     "h3c_comware": VendorProfile(
-        "hp_comware",
-        "display current-configuration",
-        "save force",
-        False,
-        "display interface brief",
-        "display logbuffer",
-        None,
-        "system-view",
-        "return",
-        "quit",
+        device_type="hp_comware",
+        save_command="save force",
+        save_confirm=False,
+        show_serial="display device manuinfo",
+        **_UNDO_CLI,
     ),
 }
 
@@ -254,13 +248,21 @@ def connect(params: dict[str, Any]) -> Any:
         raise SwitchConnectionError("cannot reach switch %s: %s" % (where, exc)) from exc
 
 
+def _prompt(conn: Any, terminator: str = r"[#>\]]") -> str:
+    """Regex of a prompt at the start of a line (use with ``re.M``).
+
+    ``sw1#``, ``sw1(config-if)#``, ``<sw1>``, ``[sw1-vlan10]``.
+    """
+    return r"^[<\[]?%s[^\n]*?%s" % (re.escape(conn.base_prompt), terminator)
+
+
 def _prompt_at_end(conn: Any, terminator: str = r"[#>\]]") -> str:
-    """Regex of the switch's prompt as the LAST line of the output (``sw1#``, ``<sw1>``, ``[sw1-vlan10]``).
+    """Regex of the switch's prompt as the LAST line of the output.
 
     Anchored at the start of a line (use with ``re.M``) and at the end of the text read so
     far, so a configuration line that mentions the host name never ends a read early.
     """
-    return r"^[<\[]?%s[^\n]*?%s\s*\Z" % (re.escape(conn.base_prompt), terminator)
+    return _prompt(conn, terminator) + r"\s*\Z"
 
 
 # IOS: privileged "sw1#" (not "sw1(config)#"); VRP/Comware: user view "<sw1>"
@@ -367,7 +369,7 @@ def _send_banner(conn: Any, lines: list[str]) -> str:
     """A banner shows no prompt until its closing delimiter: send it whole, then wait for the prompt."""
     for line in lines:
         conn.write_channel(line + conn.RETURN)
-    return conn.read_until_pattern(pattern=re.escape(conn.base_prompt) + r"[^\n]*[#\]]\s*$", re_flags=re.M)
+    return _read_until(conn, _prompt_at_end(conn, r"[#\]]"))
 
 
 # Commands sent to a switch in one write. A switch answers each line with its output and a
@@ -378,14 +380,9 @@ def _send_banner(conn: Any, lines: list[str]) -> str:
 PIPELINE = 20
 
 
-def _prompt_lines(conn: Any) -> Any:
-    """Regex of a prompt at the start of a line (``sw1(config-if)#``, ``[sw1-vlan10]``, ``<sw1>``)."""
-    return re.compile(r"^[<\[]?%s[^\n]*?[#>\]]" % re.escape(conn.base_prompt), re.M)
-
-
 def _send_group(conn: Any, lines: list[str], timeout: float) -> str:
     """Send lines at once and read until the switch has answered each of them with a prompt."""
-    prompt = _prompt_lines(conn)
+    prompt = re.compile(_prompt(conn), re.M)
     conn.write_channel("".join(line + conn.RETURN for line in lines))
     output = ""
     deadline = time.monotonic() + timeout

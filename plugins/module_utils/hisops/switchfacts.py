@@ -28,12 +28,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# vendor -> (manufacturer, operating system, command that shows the serial number or None)
-IDENTITY: dict[str, tuple[str, str, str | None]] = {
-    "cisco_ios": ("Cisco", "IOS", None),
-    "ruijie_os": ("Ruijie", "RGOS", None),
-    "huawei_vrp": ("Huawei", "VRP", "display esn"),
-    "h3c_comware": ("H3C", "Comware", "display device manuinfo"),
+# vendor -> (manufacturer, operating system); the commands are in netdev.PROFILES
+IDENTITY: dict[str, tuple[str, str]] = {
+    "cisco_ios": ("Cisco", "IOS"),
+    "ruijie_os": ("Ruijie", "RGOS"),
+    "huawei_vrp": ("Huawei", "VRP"),
+    "h3c_comware": ("H3C", "Comware"),
 }
 
 # (fact, regex with one group), first match wins, per vendor
@@ -70,11 +70,6 @@ _PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
 _PROMPT_DECORATION = re.compile(r"^[<\[]|[>\]#]\s*$")
 
 
-def serial_command(vendor: str) -> str | None:
-    """The extra read-only command that shows the serial number (None: ``show version`` has it)."""
-    return IDENTITY[vendor][2]
-
-
 def hostname(prompt: str) -> str:
     """``sw-core-01#`` / ``<sw-hw-01>`` -> the switch's host name."""
     return _PROMPT_DECORATION.sub("", prompt.strip()).strip()
@@ -95,7 +90,7 @@ def parse(vendor: str, version_text: str, serial_text: str = "") -> dict[str, st
 
 def facts(vendor: str, prompt: str, version_text: str, serial_text: str = "", address: str = "") -> dict[str, Any]:
     """Ansible network facts of a switch (see the module doc)."""
-    manufacturer, system, _ = IDENTITY[vendor]
+    manufacturer, system = IDENTITY[vendor]
     parsed = parse(vendor, version_text, serial_text)
     out: dict[str, Any] = {
         "ansible_net_vendor": manufacturer,

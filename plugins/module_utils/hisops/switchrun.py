@@ -1,7 +1,7 @@
 """One switch-configuration run against one switch: back up, diff, push, save, verify, roll back.
 
 Shared by the modules ``hisops_switch_config`` (one switch per Ansible host) and
-``hisops_switch_config_fleet`` (many switches from one task, in threads).
+``hisops_switch_config_fleet`` (many switches from one task: ``run_parallel``).
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class Lab:
         try:
             return netdev.running_config(conn, VENDORS[name])
         finally:
-            conn.disconnect()
+            netdev.close(conn, VENDORS[name])
 
 
 def results(output: dict[str, Any], task_prefix: str) -> dict[str, dict[str, Any]]:

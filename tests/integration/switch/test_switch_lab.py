@@ -274,7 +274,7 @@ def test_switch_identity_for_the_equipment_register(lab: Lab) -> None:
         try:
             facts = hisops_switch_facts.read(conn, vendor, "127.0.0.1", evidence=False)["ansible_facts"]
         finally:
-            conn.disconnect()
+            netdev.close(conn, vendor)
         assert facts["ansible_net_vendor"] == manufacturer[vendor] and facts["ansible_net_hostname"] == name
         assert facts["ansible_net_model"] and facts["ansible_net_serialnum"] and facts["ansible_net_version"], facts
         assert facts["ansible_net_mgmt_ipv4"] == "127.0.0.1"

@@ -104,7 +104,9 @@ def test_hostname_from_the_prompt(prompt: str, name: str) -> None:
 
 
 def test_only_huawei_and_comware_need_a_second_command_for_the_serial() -> None:
-    assert [switchfacts.serial_command(v) for v in ("cisco_ios", "ruijie_os", "huawei_vrp", "h3c_comware")] == [
+    from ansible.module_utils.hisops.netdev import PROFILES
+
+    assert [PROFILES[v].show_serial for v in ("cisco_ios", "ruijie_os", "huawei_vrp", "h3c_comware")] == [
         None,
         None,
         "display esn",
