@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every hisops test, in order: lint, unit tests, molecule scenarios, lab integration tests.
+# Every hisops test, in order: lint, unit tests, molecule scenarios, lab integration tests,
+# and set-up on a bare Debian 12 (system-packages.txt is complete).
 # Runs all stages even when one fails, prints a summary, and exits non-zero if any stage
 # failed or ran nothing. Expects the venv on PATH and the lab up (./hisops test does both).
 set -Euo pipefail
@@ -27,6 +28,7 @@ stage "syntax-check" bash -c 'for pb in playbooks/*.yml; do ansible-playbook --s
 stage "unit tests" python -m pytest -m unit -q tests
 stage "molecule" bash tests/molecule.sh
 stage "lab integration" python -m pytest -m lab -q tests
+stage "fresh machine" python -m pytest -m system -q tests
 
 echo "================ summary ================"
 printf '%s\n' "${summary[@]}"
