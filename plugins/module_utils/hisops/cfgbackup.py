@@ -17,10 +17,14 @@ only grows when the configuration did.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import os
 import re
+import secrets
 import tempfile
+from typing import Any
 
 
 SUFFIX = ".cfg"
@@ -122,3 +126,71 @@ def write_backup(
     for old in ([*names, name])[:-keep]:
         os.unlink(os.path.join(folder, old))
     return os.path.join(folder, name), True
+
+
+# ------------------------------------------------------------------ secret versions -----
+# Which version of each hashed secret (local-user passwords, Huawei/H3C SNMP communities)
+# hisops last pushed to a switch: keyed fingerprints only (switchcfg.SecretVersions), kept
+# beside the switch's backups, readable by the owner only. The key is one per backup folder.
+VERSIONS_FILE = "secret-versions.json"
+KEY_FILE = ".secret-version.key"
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """Write a file readable by its owner only, atomically."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def has_version_key(backup_dir: str) -> bool:
+    return os.path.exists(os.path.join(backup_dir, KEY_FILE))
+
+
+def version_key(backup_dir: str) -> bytes:
+    """The control node's key for secret fingerprints (created on first use, 0600)."""
+    path = os.path.join(backup_dir, KEY_FILE)
+    if not os.path.exists(path):
+        os.makedirs(backup_dir, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-key-", dir=backup_dir)  # created 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+            with contextlib.suppress(FileExistsError):  # another switch of the run made it first
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    with open(path, "rb") as fh:
+        key = fh.read()
+    if len(key) != 32:
+        raise BackupError("the secret version key %s is damaged: remove it (every secret is then pushed once)" % path)
+    return key
+
+
+def read_versions(backup_dir: str, switch: str) -> dict[str, Any]:
+    """The recorded secret versions of one switch ({} when none: every secret is pushed once)."""
+    path = os.path.join(switch_dir(backup_dir, switch), VERSIONS_FILE)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise BackupError("cannot read %s: %s" % (path, exc)) from exc
+    return data if isinstance(data, dict) else {}
+
+
+def write_versions(backup_dir: str, switch: str, records: dict[str, Any]) -> None:
+    path = os.path.join(switch_dir(backup_dir, switch), VERSIONS_FILE)
+    _write_private(path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))

@@ -51,10 +51,13 @@ VENDORS: dict[str, str] = {
 
 # What a switch prints when it refuses a command (any vendor): Cisco/Ruijie "% Invalid
 # input", "% Incomplete command", "% Ambiguous command"; Huawei "Error: ..."; Comware
-# "% Unrecognized command", "% Wrong parameter"; fake-switches' "No such command".
+# "% Unrecognized command", "% Wrong parameter", and a refusal of a valid command for what it
+# would do ("% The VLAN 999 does not exist."): Comware starts every refusal with "% " at the
+# start of the line, so any such line that is not a warning is one; fake-switches' "No such command".
 ERROR_PATTERN = (
     r"(% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|% ?Unrecognized command|"
-    r"% ?Wrong parameter|% ?Too many parameters|Error:|Unrecognized command|No such command|Command rejected)"
+    r"% ?Wrong parameter|% ?Too many parameters|Error:|Unrecognized command|No such command|Command rejected|"
+    r"^\s*% (?!Warning))"
 )
 
 

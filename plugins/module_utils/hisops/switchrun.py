@@ -57,8 +57,13 @@ class SwitchConfig:
             names = self._backups()
             self.result["backup_file"] = os.path.join(self.p["backup_dir"], self.name, names[-1]) if names else ""
             return
+        # redacted at rest: the secrets live in Vault only; a restore leaves them as they are
         path, _written = cfgbackup.write_backup(
-            self.p["backup_dir"], self.name, text, self.p["backup_keep"], volatile=netdev.PROFILES[self.vendor].volatile
+            self.p["backup_dir"],
+            self.name,
+            switchcfg.mask_secrets(text),
+            self.p["backup_keep"],
+            volatile=netdev.PROFILES[self.vendor].volatile,
         )
         self.result["backup_file"] = path
 
@@ -84,20 +89,38 @@ class SwitchConfig:
     def _running(self) -> str:
         return netdev.running_config(self.conn, self.vendor)
 
-    def _apply(self, intended: str, strict: bool) -> switchcfg.Diff:
-        """Push what takes the switch to ``intended``; roll back and raise on any failure."""
-        target = switchcfg.target(intended, self.vendor, strict=strict)
-        before = self._running()
-        self._backup(before)
-        diff = switchcfg.compute(before, target, self.vendor)
-        self.result["commands"] = diff.commands
+    def _versions(self, track: bool) -> switchcfg.SecretVersions | None:
+        """The secret versions last pushed to this switch (None: compare hashed secrets by presence)."""
+        if not track:
+            return None
+        if self.check_mode and not cfgbackup.has_version_key(self.p["backup_dir"]):
+            # check mode writes nothing: without a key nothing was recorded, every secret would be pushed
+            return switchcfg.SecretVersions(b"")
+        key = cfgbackup.version_key(self.p["backup_dir"])
+        return switchcfg.SecretVersions(key, cfgbackup.read_versions(self.p["backup_dir"], self.name))
+
+    def _show_diff(self, diff: switchcfg.Diff) -> None:
+        self.result["commands"] = [switchcfg.mask_secrets(c) for c in diff.commands]
         if self.want_diff:
             self.result["diff"] = {
-                "before": diff.before,
-                "after": diff.after,
+                "before": switchcfg.mask_secrets(diff.before),
+                "after": switchcfg.mask_secrets(diff.after),
                 "before_header": "%s running" % self.name,
                 "after_header": "%s intended" % self.name,
             }
+
+    def _apply(self, intended: str, strict: bool, track_secrets: bool = False) -> switchcfg.Diff:
+        """Push what takes the switch to ``intended``; roll back and raise on any failure.
+
+        ``track_secrets``: hashed secrets are compared by the version last pushed (an
+        intended configuration with clear-text secrets, not a backup).
+        """
+        versions = self._versions(track_secrets)
+        target = switchcfg.target(intended, self.vendor, strict=strict, versions=versions)
+        before = self._running()
+        self._backup(before)
+        diff = switchcfg.compute(before, target, self.vendor, versions=versions)
+        self._show_diff(diff)
         if not diff.changed:
             self.result["verified"] = True
             return diff
@@ -110,20 +133,32 @@ class SwitchConfig:
             self._rollback(before)
             raise SwitchConfigFailed(
                 "switch %s rejected a command (%s); the configuration before the push was restored: %s"
-                % (self.name, exc, "yes" if self.result["rolled_back"] else "NO - check the switch by hand"),
+                % (
+                    self.name,
+                    switchcfg.mask_secrets(str(exc)),
+                    "yes" if self.result["rolled_back"] else "NO - check the switch by hand",
+                ),
                 **self.result,
             ) from exc
         after = self._running()
-        left = switchcfg.compute(after, target, self.vendor)
+        if versions is not None:
+            versions = switchcfg.record_pushed(versions, target, before, after, self.vendor)
+        left = switchcfg.compute(after, target, self.vendor, versions=versions)
         if left.changed:
             self._rollback(before)
             raise SwitchConfigFailed(
-                "switch %s accepted the commands but its configuration still differs (%s); the configuration "
-                "before the push was restored: %s"
-                % (self.name, "; ".join(left.commands[:5]), "yes" if self.result["rolled_back"] else "NO"),
+                "switch %s took the commands without an error but its configuration still differs (%s); the "
+                "configuration before the push was restored: %s"
+                % (
+                    self.name,
+                    switchcfg.mask_secrets("; ".join(left.commands[:5])),
+                    "yes" if self.result["rolled_back"] else "NO",
+                ),
                 **self.result,
             )
         self.result["verified"] = True
+        if versions is not None:
+            cfgbackup.write_versions(self.p["backup_dir"], self.name, versions.records)
         if self.p["save"]:
             netdev.save(self.conn, self.vendor)
             self.result["saved"] = True
@@ -145,7 +180,7 @@ class SwitchConfig:
 
     # ---------------------------------------------------------------- states ----------
     def present(self) -> None:
-        diff = self._apply(self.p["intended_config"], strict=True)
+        diff = self._apply(self.p["intended_config"], strict=True, track_secrets=True)
         if not diff.changed:
             status, msg = results.PASS, "switch %s matches its baseline configuration" % self.name
         elif self.check_mode:
@@ -164,8 +199,8 @@ class SwitchConfig:
                 CONFIG_CONTROL,
                 status,
                 SEVERITY,
-                diff.commands if diff.changed else [],
-                diff.commands if status == results.FIXED else [],
+                self.result["commands"],
+                self.result["commands"] if status == results.FIXED else [],
                 msg,
             ),
             self._backup_control(),
