@@ -57,6 +57,10 @@ options:
     default: 0
   conn_timeout: {description: Seconds to wait for each SSH connection., type: float, default: 10}
   command_timeout: {description: Seconds to wait for each command's output., type: float, default: 30}
+  known_hosts:
+    description: Known-hosts file of the switches' SSH host keys, learnt on first use and checked afterwards.
+    type: path
+    default: ""
   backup_dir: {description: Folder that holds one backup folder per switch., type: path, required: true}
   backup_keep: {description: Number of backup versions kept per switch., type: int, default: 30}
   save: {description: Save when something changed., type: bool, default: true}
@@ -118,6 +122,7 @@ def build_module() -> AnsibleModule:
             "processes": {"type": "int", "default": 0},
             "conn_timeout": {"type": "float", "default": 10.0},
             "command_timeout": {"type": "float", "default": 30.0},
+            "known_hosts": {"type": "path", "default": ""},
             "backup_dir": {"type": "path", "required": True},
             "backup_keep": {"type": "int", "default": 30},
             "save": {"type": "bool", "default": True},
@@ -128,7 +133,9 @@ def build_module() -> AnsibleModule:
 
 
 def run_fleet(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, dict[str, Any]]:
-    common = {k: params[k] for k in ("conn_timeout", "command_timeout", "backup_dir", "backup_keep", "save")}
+    common = {
+        k: params[k] for k in ("conn_timeout", "command_timeout", "known_hosts", "backup_dir", "backup_keep", "save")
+    }
     items = [{**common, **s, "state": "present", "backup_version": "latest"} for s in params["switches"]]
     return run_parallel(items, check_mode, diff, params["parallel"], params["processes"])
 

@@ -12,7 +12,9 @@ import base64
 import hashlib
 import json
 import re
+import stat
 import uuid
+from pathlib import Path
 
 import hisops_switch_config as mod
 import pytest
@@ -144,3 +146,24 @@ def test_comware_refusal_is_named_a_rejection(lab: Lab) -> None:
         run.run()
     assert run.result["rolled_back"] is True
     assert plain_read(lab, name) == before
+
+
+def test_switch_host_key_is_learnt_on_first_use_and_checked(lab: Lab, tmp_path: Path) -> None:
+    import paramiko
+    from ansible.module_utils.hisops import netdev
+
+    known = tmp_path / "ssh" / "known_hosts"
+    for name, vendor in VENDORS.items():
+        netdev.close(netdev.connect({**lab.params(name), "known_hosts": str(known)}), vendor)
+    learnt = known.read_text(encoding="utf-8").splitlines()
+    assert len(learnt) == len(VENDORS) and stat.S_IMODE(known.stat().st_mode) == 0o600
+    for name, vendor in VENDORS.items():  # checked, not learnt again
+        netdev.close(netdev.connect({**lab.params(name), "known_hosts": str(known)}), vendor)
+    assert known.read_text(encoding="utf-8").splitlines() == learnt
+    # the switch on the first line now presents another key (replaced, or a machine in the middle)
+    host, kind, _key = learnt[0].split()
+    name = next(n for n in VENDORS if host == "[127.0.0.1]:%d" % lab.ports[n])
+    other = paramiko.RSAKey.generate(1024).get_base64()
+    known.write_text("\n".join(["%s %s %s" % (host, kind, other), *learnt[1:]]) + "\n", encoding="utf-8")
+    with pytest.raises(netdev.HostKeyChanged, match="switch %s .*another SSH host key" % name):
+        netdev.connect({**lab.params(name), "known_hosts": str(known)})
