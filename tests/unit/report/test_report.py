@@ -401,3 +401,13 @@ def test_csv_cell(text: str, cell: str) -> None:
     from hisops_lib.report.render_csv import csv_cell
 
     assert csv_cell(text) == cell
+
+
+def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str, zh_report: dict[str, Path]) -> None:
+    import stat
+
+    assert stat.S_IMODE(Path(known_store).stat().st_mode) == 0o600
+    for path in zh_report.values():
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+        for child in path.iterdir() if path.is_dir() else []:
+            assert stat.S_IMODE(child.stat().st_mode) == 0o600, child
