@@ -504,7 +504,8 @@ def prepare(
         masked = line
         for pattern, repl in rx["hashed"]:
             masked = pattern.sub(repl, masked)
-        if masked != line:
+        # a line already masked (a placeholder) is a hashed line too
+        if masked != line or (HASHED in line and any(p.search(line) for p, _r in rx["hashed"])):
             key = _secret_key(parent, masked.strip())
             placeholder = MASK in line or "<hashed" in line
             if versions is not None:

@@ -148,3 +148,14 @@ def test_placeholder_secrets_are_never_pushed() -> None:
 def test_mask_secrets(line: str, masked: str) -> None:
     assert switchcfg.mask_secrets(line) == masked
     assert switchcfg.mask_secrets(masked) == masked
+
+
+def test_a_masked_text_as_intended_keeps_the_switch_secrets() -> None:
+    """prepare()'s own output (secrets shown as <hashed>) as the intended text: nothing is removed."""
+    versions = switchcfg.SecretVersions(b"k" * 32)
+    running = "snmp-agent community read cipher $c$3$AAAA\nlocal-user admin class manage\n password hash $h$6$A\n"
+    want = switchcfg.target(running.replace("AAAA", "BBBB"), "h3c_comware", versions=versions)
+    versions = switchcfg.record_pushed(versions, want, "", running, "h3c_comware")
+    masked = switchcfg.prepare(running, "h3c_comware", running=False, strict=False).text
+    assert "<hashed>" in masked
+    assert switchcfg.compute(running, masked, "h3c_comware", versions=versions).commands == []
