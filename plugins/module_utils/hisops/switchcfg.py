@@ -198,12 +198,16 @@ SECRET_LINES = re.compile(
     r"enable (?:secret|password) (?:\d )?|"
     r"local-user \S+ password (?:(?:irreversible-cipher|cipher|simple) )?|"
     r"password (?:(?:hash|simple|cipher) )?"
-    r"))(?!\*{8})(?!(?:read|write|simple|cipher|hash|irreversible-cipher|\d)\s)\S+"
+    r"))(?!\*{8}|<hashed)(?!(?:read|write|simple|cipher|hash|irreversible-cipher|\d)\s)\S+"
 )
 
 
 def mask_secrets(text: str) -> str:
-    """The text with every secret masked (commands, diffs, messages, backups)."""
+    """The text with every secret masked (commands, diffs, messages, backups).
+
+    A version tag (``<hashed:...>``, a keyed fingerprint) stays: a diff then shows which
+    secrets change without showing them.
+    """
     return SECRET_LINES.sub(lambda m: m.group(1) + MASK, text)
 
 

@@ -143,7 +143,9 @@ def test_comware_refusal_is_named_a_rejection(lab: Lab) -> None:
     params = lab.params(name)
     params["intended_config"] = switchcfg.prepare(intended, "h3c_comware", running=False, strict=False).text
     run = mod.SwitchConfig(params)
-    with pytest.raises(mod.SwitchConfigFailed, match=r"rejected a command \(the switch rejected port access vlan 999: % The VLAN 999"):
+    with pytest.raises(
+        mod.SwitchConfigFailed, match=r"rejected a command \(the switch rejected port access vlan 999: % The VLAN 999"
+    ):
         run.run()
     assert run.result["rolled_back"] is True
     assert plain_read(lab, name) == before

@@ -143,6 +143,7 @@ def test_placeholder_secrets_are_never_pushed() -> None:
         (" local-user a password irreversible-cipher Clear1", " local-user a password irreversible-cipher ********"),
         (" password simple Clear1", " password simple ********"),
         (" description password rules", " description password rules"),
+        ("username a privilege 15 secret <hashed:0f3a>", "username a privilege 15 secret <hashed:0f3a>"),
     ],
 )
 def test_mask_secrets(line: str, masked: str) -> None:
