@@ -116,6 +116,13 @@ rolled_back:
   returned: always
   type: bool
   sample: false
+drift:
+  description:
+    - Set when the switch's running configuration differed, before this push, from both its last
+      backup and the intended configuration (an interrupted push, or a change by hand).
+  returned: when such a difference was found (state=present)
+  type: str
+  sample: "switch sw-mz-01: its running configuration differs from its last backup ..."
 restored_from:
   description: Backup file name pushed back (state=restore).
   returned: when state is restore

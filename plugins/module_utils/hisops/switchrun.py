@@ -99,6 +99,24 @@ class SwitchConfig:
         key = cfgbackup.version_key(self.p["backup_dir"])
         return switchcfg.SecretVersions(key, cfgbackup.read_versions(self.p["backup_dir"], self.name))
 
+    def _check_drift(self, running: str, last_backup: str) -> None:
+        """Report a switch whose configuration differs from both its last backup and the intended one.
+
+        After a verified push the last backup IS the intended configuration; a push that was
+        killed (SIGKILL, power loss) leaves the switch between the two, as does a change by
+        hand. Reported before this run pushes, with the backup that holds the earlier state.
+        """
+        _name, text = cfgbackup.read_backup(self.p["backup_dir"], self.name, last_backup)
+        since = switchcfg.compute(running, switchcfg.target(text, self.vendor, strict=False), self.vendor)
+        if since.changed:
+            self.result["drift"] = (
+                "switch %s: its running configuration differs from its last backup %s and from the intended "
+                "configuration (an interrupted push or a change by hand: %s); the backup holds the earlier "
+                "state, the running one is backed up before this push"
+                % (self.name, last_backup, switchcfg.mask_secrets("; ".join(since.commands[:5])))
+            )
+            self.result.setdefault("warnings", []).append(self.result["drift"])
+
     def _show_diff(self, diff: switchcfg.Diff) -> None:
         self.result["commands"] = [switchcfg.mask_secrets(c) for c in diff.commands]
         if self.want_diff:
@@ -118,8 +136,11 @@ class SwitchConfig:
         versions = self._versions(track_secrets)
         target = switchcfg.target(intended, self.vendor, strict=strict, versions=versions)
         before = self._running()
+        drift_from = self._backups()[-1:] if track_secrets else []
         self._backup(before)
         diff = switchcfg.compute(before, target, self.vendor, versions=versions)
+        if drift_from and diff.changed:
+            self._check_drift(before, drift_from[0])
         self._show_diff(diff)
         if not diff.changed:
             self.result["verified"] = True
@@ -194,12 +215,14 @@ class SwitchConfig:
                 "switch %s brought to its baseline: %d commands sent%s"
                 % (self.name, len(diff.commands), ", saved" if self.result["saved"] else ""),
             )
+        if self.result.get("drift"):
+            msg = "%s; %s" % (self.result["drift"], msg)
         self.result[results.RESULT_KEY] = [
             results.control_result(
                 CONFIG_CONTROL,
                 status,
                 SEVERITY,
-                self.result["commands"],
+                ([self.result["drift"]] if self.result.get("drift") else []) + self.result["commands"],
                 self.result["commands"] if status == results.FIXED else [],
                 msg,
             ),

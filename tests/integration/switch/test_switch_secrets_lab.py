@@ -170,3 +170,28 @@ def test_switch_host_key_is_learnt_on_first_use_and_checked(lab: Lab, tmp_path: 
     known.write_text("\n".join(["%s %s %s" % (host, kind, other), *learnt[1:]]) + "\n", encoding="utf-8")
     with pytest.raises(netdev.HostKeyChanged, match="switch %s .*another SSH host key" % name):
         netdev.connect({**lab.params(name), "known_hosts": str(known)})
+
+
+def test_a_switch_left_between_backup_and_intended_is_reported_before_the_push(lab: Lab) -> None:
+    """After a killed push (or a change by hand) the next run names the switch and the backup of the earlier state."""
+    from netmiko import ConnectHandler
+
+    lab.baseline()
+    name = "sw-hw-01"
+    before = plain_read(lab, name)
+    # half a push, as a SIGKILL would leave it: one port changed, the rest not
+    conn = ConnectHandler(device_type="huawei", host="127.0.0.1", port=lab.ports[name], username="admin",
+                          password=PASSWORD, use_keys=False, allow_agent=False)  # fmt: skip
+    try:
+        conn.send_config_set(["interface GigabitEthernet0/0/1", "description HALF-PUSHED", "quit"])
+    finally:
+        conn.disconnect()
+    assert "HALF-PUSHED" in plain_read(lab, name)
+    out = lab.playbook("playbooks/switch_config.yml", limit=name)
+    res = results(out, PUSH)[name]
+    assert "differs from its last backup" in res["drift"] and "description" in res["drift"], res
+    assert "switch %s" % name in res["hisops_controls"][0]["message"]
+    assert res["verified"] is True and plain_read(lab, name) == before
+    # at the baseline again: nothing to report
+    out = lab.playbook("playbooks/switch_config.yml", limit=name)
+    assert "drift" not in results(out, PUSH)[name]
