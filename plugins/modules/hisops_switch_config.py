@@ -139,7 +139,13 @@ hisops_controls:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.hisops import netdev
-from ansible.module_utils.hisops.switchrun import RUN_ERRORS, SwitchConfig, SwitchConfigFailed, failure_result
+from ansible.module_utils.hisops.switchrun import (
+    RUN_ERRORS,
+    SwitchConfig,
+    SwitchConfigFailed,
+    failure_result,
+    stop_on_signals,
+)
 
 __all__ = ["SwitchConfig", "SwitchConfigFailed", "build_module"]
 
@@ -165,6 +171,7 @@ def build_module() -> AnsibleModule:
 
 def main() -> None:
     module = build_module()
+    stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore the switch from this run's backup
     run = SwitchConfig(module.params, module.check_mode, module._diff)
     try:
         result = run.run()

@@ -95,7 +95,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.hisops import netdev
-from ansible.module_utils.hisops.switchrun import run_parallel
+from ansible.module_utils.hisops.switchrun import run_parallel, stop_on_signals
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},
@@ -145,6 +145,7 @@ def main() -> None:
     for field, least in LEAST.items():
         if module.params[field] < least:
             module.fail_json(msg="%s must be %d or more (got %d)" % (field, least, module.params[field]))
+    stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
     per_switch = run_fleet(module.params, module.check_mode, module._diff)
     failed = sorted(name for name, r in per_switch.items() if r["failed"])
     result = {

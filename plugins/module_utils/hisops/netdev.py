@@ -38,6 +38,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 import contextlib
 
@@ -196,6 +197,10 @@ def _with_known_hosts(cls: Any, path: str) -> Any:
 
 class SwitchCommandError(Exception):
     """The switch rejected a command."""
+
+
+class PushInterrupted(SwitchCommandError):
+    """The run was told to stop (SIGINT/SIGTERM) between two groups of a push."""
 
 
 def _fast_driver_classes() -> dict[str, Any]:
@@ -478,11 +483,12 @@ def _first_rejection(output: str, lines: list[str]) -> str | None:
     return None
 
 
-def push(conn: Any, commands: list[str], vendor: str) -> str:
+def push(conn: Any, commands: list[str], vendor: str, stop: Callable[[], bool] | None = None) -> str:
     """Send configuration commands in groups, stopping after the first group with a rejected command.
 
     Raises SwitchCommandError naming the rejected command (or the one after which the
-    switch stopped answering); the caller rolls back.
+    switch stopped answering); the caller rolls back. ``stop()`` is asked before each
+    group: when true, PushInterrupted is raised (the caller rolls back).
     """
     from netmiko.exceptions import ReadTimeout
 
@@ -496,6 +502,8 @@ def push(conn: Any, commands: list[str], vendor: str) -> str:
         for kind, lines in _chunks(commands):
             groups = [lines[i : i + PIPELINE] for i in range(0, len(lines), PIPELINE)] if kind == "plain" else [lines]
             for group in groups:
+                if stop is not None and stop():
+                    raise PushInterrupted("the run was stopped before %r" % group[0])
                 text = _send_group(conn, group, conn.timeout) if kind == "plain" else _send_banner(conn, group)
                 output += text
                 problem = _first_rejection(text, group)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,6 +19,33 @@ from ansible.module_utils.hisops import cfgbackup, netdev, results, switchcfg
 CONFIG_CONTROL = "HIM-3.4-switch-config"
 BACKUP_CONTROL = "HIM-3.7-switch-backup"
 SEVERITY = "high"
+
+
+# Set by SIGINT/SIGTERM (``stop_on_signals``): no new switch starts, no further command
+# group is sent, and each switch in the middle of a push is restored from this run's backup.
+STOP = threading.Event()
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_HANDLERS = {"installed": False}
+
+
+def stop_on_signals(forward_to: list[Any] | None = None) -> None:
+    """Install the handlers that set STOP (and pass the signal on to worker processes)."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        STOP.set()
+        STOP.signum = signum  # type: ignore[attr-defined]
+        for proc in forward_to or []:
+            if proc.is_alive() and proc.pid:
+                os.kill(proc.pid, signal.SIGTERM)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, handler)
+    _HANDLERS["installed"] = True
+
+
+def _stop_name() -> str:
+    signum = getattr(STOP, "signum", signal.SIGTERM)
+    return signal.Signals(signum).name
 
 
 class SwitchConfigFailed(Exception):
@@ -149,7 +178,21 @@ class SwitchConfig:
         if self.check_mode:
             return diff
         try:
-            netdev.push(self.conn, diff.commands, self.vendor)
+            netdev.push(self.conn, diff.commands, self.vendor, stop=STOP.is_set)
+        except netdev.PushInterrupted as exc:
+            self._rollback(before)
+            self.result["interrupted"] = True
+            raise SwitchConfigFailed(
+                "switch %s: the run was stopped (%s) in the middle of the push; the configuration before the "
+                "push (backup %s) was restored: %s"
+                % (
+                    self.name,
+                    _stop_name(),
+                    os.path.basename(self.result["backup_file"]),
+                    "yes" if self.result["rolled_back"] else "NO - check the switch by hand",
+                ),
+                **self.result,
+            ) from exc
         except netdev.SwitchCommandError as exc:
             self._rollback(before)
             raise SwitchConfigFailed(
@@ -303,6 +346,10 @@ MIN_SWITCHES_PER_PROCESS = 8
 
 def run_switch(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
     """One switch's run as a result dict; a failure is reported, never raised."""
+    if STOP.is_set():
+        msg = "not started: the run was stopped (%s) before this switch; it was not changed" % _stop_name()
+        return {"failed": True, "msg": "switch %s: %s" % (params["name"], msg), "changed": False,
+                "interrupted": True, **unreachable_result(params["name"], msg)}  # fmt: skip
     try:
         result = SwitchConfig(params, check_mode, diff).run()
         result["failed"] = False
@@ -370,12 +417,16 @@ def run_parallel(
     threads = max(1, math.ceil(max(1, parallel) / workers))
     ctx = multiprocessing.get_context("fork")
     running = []
+    procs: list[Any] = []
     for share in (items[i::workers] for i in range(workers)):
         receive, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_worker, args=(share, check_mode, diff, threads, send), daemon=True)
         proc.start()
         send.close()  # the worker holds the only sending end: its death is an EOF here
         running.append((share, proc, receive))
+        procs.append(proc)
+    if _HANDLERS["installed"]:
+        stop_on_signals(forward_to=procs)  # a SIGTERM to this process reaches the workers too
     done: dict[str, dict[str, Any]] = {}
     bugs: list[str] = []
     for share, proc, receive in running:

@@ -195,3 +195,60 @@ def test_a_switch_left_between_backup_and_intended_is_reported_before_the_push(l
     # at the baseline again: nothing to report
     out = lab.playbook("playbooks/switch_config.yml", limit=name)
     assert "drift" not in results(out, PUSH)[name]
+
+
+STOP_SCRIPT = r"""
+import json, os, signal, sys
+import ansible.module_utils
+ansible.module_utils.__path__.append(sys.argv[1])
+from ansible.module_utils.hisops import netdev, switchrun
+
+items = json.load(sys.stdin)
+send_group = netdev._send_group
+sent = []
+
+def first_group_then_sigterm(conn, lines, timeout):
+    out = send_group(conn, lines, timeout)
+    sent.append(lines)
+    if len(sent) == 1:
+        os.kill(os.getpid(), signal.SIGTERM)  # as systemd or a technician's kill would, mid-push
+    return out
+
+netdev._send_group = first_group_then_sigterm
+switchrun.stop_on_signals()
+print(json.dumps(switchrun.run_parallel(items, False, False, parallel=2, processes=1)))
+"""
+
+
+def test_sigterm_in_the_middle_of_a_push_restores_each_started_switch(lab: Lab) -> None:
+    """The fleet engine stops sending, restores each switch it had started to change, reports each one."""
+    import subprocess
+    import sys
+
+    from switchlab import ROOT
+
+    lab.baseline()
+    before = {name: plain_read(lab, name) for name in VENDORS}
+    items = []
+    for name, vendor in VENDORS.items():
+        text = switchcfg.prepare(lab.running(name), vendor, running=False, strict=False).text
+        lines = [line for line in text.splitlines() if not line.startswith(" description ")]
+        # a long push: every port gets a new description (several command groups per switch)
+        lines = [
+            x for line in lines for x in ([line, " description STOP-TEST"] if line.startswith("interface ") else [line])
+        ]
+        items.append({**lab.params(name), "intended_config": "\n".join(lines) + "\n"})
+    proc = subprocess.run(
+        [sys.executable, "-c", STOP_SCRIPT, str(ROOT / "plugins" / "module_utils")],
+        input=json.dumps(items), capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    started = [n for n, r in res.items() if "middle of the push" in r.get("msg", "")]
+    not_started = [n for n, r in res.items() if "not started" in r.get("msg", "")]
+    assert started and not_started and sorted(started + not_started) == sorted(VENDORS), res
+    for name in started:
+        assert res[name]["rolled_back"] is True and res[name]["interrupted"] is True
+        assert "SIGTERM" in res[name]["msg"] and "restored: yes" in res[name]["msg"]
+    for name in VENDORS:  # every switch as it was, read independently
+        assert plain_read(lab, name) == before[name], name
