@@ -111,18 +111,7 @@ def write_backup(
     name = _timestamp(now) + SUFFIX
     if names and name <= names[-1]:
         raise BackupError("clock went backwards: newest backup of %s is %s" % (switch, names[-1]))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, os.path.join(folder, name))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    _write_private(os.path.join(folder, name), text.encode("utf-8"))
     for old in ([*names, name])[:-keep]:
         os.unlink(os.path.join(folder, old))
     return os.path.join(folder, name), True
