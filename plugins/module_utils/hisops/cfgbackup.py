@@ -6,8 +6,10 @@ Layout: ``<backup_dir>/<switch>/<UTC timestamp>.cfg``, e.g.
 ``backups/switches/sw-core-01/20261125T231502.123456Z.cfg``. The newest ``keep`` versions
 are kept. A backup is written to a temporary file in the same folder, flushed to disk and
 renamed into place, so a crash never leaves a half-written backup and never loses the
-previous one. Files are readable by their owner only: a running configuration holds
-secrets (hashed passwords, SNMP communities).
+previous one. Files are readable by their owner only, and the switch modules write them
+redacted (``switchcfg.mask_secrets``: passwords, hashes and SNMP communities become
+``********``); the secrets live in Vault only, and a restore leaves a switch's secrets as
+they are.
 
 Lines a switch changes by itself (IOS's ``! NVRAM config last updated at ...`` after every
 save, ``! Last configuration change at ...``, ``ntp clock-period``) are not a new version:
@@ -85,6 +87,11 @@ def _stable(text: str, volatile: re.Pattern[str] | None) -> str:
     return "\n".join(line for line in text.split("\n") if not volatile.match(line))
 
 
+def same_version(one: str, other: str, volatile: re.Pattern[str] | None) -> bool:
+    """Whether two configuration texts are the same version (volatile lines left out)."""
+    return _stable(one, volatile) == _stable(other, volatile)
+
+
 def write_backup(
     backup_dir: str,
     switch: str,
@@ -106,7 +113,7 @@ def write_backup(
     names = list_backups(backup_dir, switch)
     if names:
         with open(os.path.join(folder, names[-1]), encoding="utf-8") as fh:
-            if _stable(fh.read(), volatile) == _stable(text, volatile):
+            if same_version(fh.read(), text, volatile):
                 return os.path.join(folder, names[-1]), False
     name = _timestamp(now) + SUFFIX
     if names and name <= names[-1]:

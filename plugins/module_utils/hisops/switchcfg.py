@@ -709,14 +709,19 @@ def compute(
     return Diff(commands, run_h, want.parsed, run_p)
 
 
-def record_pushed(versions: SecretVersions, want: Target, before: str, after: str, vendor: str) -> SecretVersions:
+def record_pushed(
+    versions: SecretVersions, want: Target, before: str | Prepared | None, after: str, vendor: str
+) -> SecretVersions:
     """The versions after a push: each intended hashed secret, with the line the switch stores for it.
 
     The stored line is the one that appeared with the push (a rotated SNMP community adds a
-    line before the old one goes), else the only one there. A secret the switch shows no
+    line before the old one goes), else the only one there. ``before``: the running text
+    before the push, or its ``Prepared`` form from ``compute`` (``Diff.running_prepared``). A secret the switch shows no
     line for is not recorded: the verification then reports it as not taken.
     """
-    seen = prepare(before, vendor, running=True).hashed
+    if not isinstance(before, Prepared):
+        before = prepare(before or "", vendor, running=True)
+    seen = before.hashed
     now = prepare(after, vendor, running=True).hashed
     records: dict[str, dict[str, str]] = {}
     for key, lines in want.prepared.hashed.items():

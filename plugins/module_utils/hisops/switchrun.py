@@ -136,6 +136,8 @@ class SwitchConfig:
         hand. Reported before this run pushes, with the backup that holds the earlier state.
         """
         _name, text = cfgbackup.read_backup(self.p["backup_dir"], self.name, last_backup)
+        if cfgbackup.same_version(text, switchcfg.mask_secrets(running), netdev.PROFILES[self.vendor].volatile):
+            return  # the usual case, without parsing both
         since = switchcfg.compute(running, switchcfg.target(text, self.vendor, strict=False), self.vendor)
         if since.changed:
             self.result["drift"] = (
@@ -206,7 +208,7 @@ class SwitchConfig:
             ) from exc
         after = self._running()
         if versions is not None:
-            versions = switchcfg.record_pushed(versions, target, before, after, self.vendor)
+            versions = switchcfg.record_pushed(versions, target, diff.running_prepared, after, self.vendor)
         left = switchcfg.compute(after, target, self.vendor, versions=versions)
         if left.changed:
             self._rollback(before)
