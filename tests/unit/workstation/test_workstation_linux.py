@@ -99,3 +99,26 @@ def test_fix_that_raises_is_an_error_record_not_a_crash(tmp_path: Path) -> None:
     records, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, ["HIM-5.4-games"], _args({}), True, TODAY)
     assert records[0]["status"] == "error"
     assert "apt-get" in records[0]["message"] and "simulated failure" in records[0]["message"]
+
+
+def test_purge_refused_when_apt_would_remove_a_protected_package(tmp_path: Path) -> None:
+    from ansible.module_utils.hisops.workstation_linux import FixError, _purge_action
+
+    plant(tmp_path, {"gdm3": {"Depends": "tree"}, "tree": {"files": ["/usr/bin/tree"]}}, {}, [])
+    runner = FakeRunner(tmp_path)
+    with pytest.raises(FixError, match="apt would also remove gdm3"):
+        _purge_action(Host(runner, str(tmp_path)), ["tree"], "test", {"gdm3"}).apply()
+    assert [c for c in runner.calls if "-y" in c] == [], "nothing purged"
+    assert (tmp_path / "usr/bin/tree").exists()
+
+
+@pytest.mark.parametrize("cid", ["HIM-7.4-storage", "HIM-7.1-settings"])
+def test_polkit_rules_fail_again_once_polkitd_is_gone(tmp_path: Path, cid: str) -> None:
+    plant(tmp_path, {}, {}, [])
+    runner = FakeRunner(tmp_path)
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), True, TODAY)
+    assert _statuses(fixed) == {cid: "fixed"}
+    runner(["apt-get", "purge", "-y", "polkitd"])
+    again, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), False, TODAY)
+    assert _statuses(again) == {cid: "fail"}
+    assert "polkitd is not installed" in _evidence(again, cid)
