@@ -1013,6 +1013,12 @@ def login_services(host: Host, mech: dict[str, Any]) -> list[str]:
     for name in host.listdir(mech["pam_dir"]):
         if name.startswith("common-") or "." in name or name.endswith("~") or _matches(name, skip):
             continue
+        if os.path.islink(host.path("%s/%s" % (mech["pam_dir"], name))):
+            # an alternatives link (gdm-smartcard): its target in pam_dir is covered itself,
+            # and writing through the link would replace it with a file
+            target = os.path.realpath(host.path("%s/%s" % (mech["pam_dir"], name)))
+            if os.path.dirname(target) == os.path.realpath(host.path(mech["pam_dir"])):
+                continue
         if os.path.isfile(host.path("%s/%s" % (mech["pam_dir"], name))) and _pam_authenticates(host, mech, name, set()):
             found.append(name)
     return found

@@ -122,3 +122,16 @@ def test_polkit_rules_fail_again_once_polkitd_is_gone(tmp_path: Path, cid: str) 
     again, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), False, TODAY)
     assert _statuses(again) == {cid: "fail"}
     assert "polkitd is not installed" in _evidence(again, cid)
+
+
+def test_pam_alternatives_link_is_left_a_link(tmp_path: Path) -> None:
+    pam = "auth required pam_sss.so\n@include common-account\n"
+    plant(tmp_path, {}, {"/etc/pam.d/gdm-smartcard-sssd-exclusive": pam}, [])
+    (tmp_path / "etc/pam.d/gdm-smartcard").symlink_to("/etc/alternatives/gdm-smartcard")
+    (tmp_path / "etc/alternatives").mkdir()
+    (tmp_path / "etc/alternatives/gdm-smartcard").symlink_to(tmp_path / "etc/pam.d/gdm-smartcard-sssd-exclusive")
+    runner = FakeRunner(tmp_path)
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, ["HIM-5.1-staff-only"], _args({}), True, TODAY)
+    assert _statuses(fixed) == {"HIM-5.1-staff-only": "fixed"}
+    assert (tmp_path / "etc/pam.d/gdm-smartcard").is_symlink()
+    assert "pam_access.so" in (tmp_path / "etc/pam.d/gdm-smartcard-sssd-exclusive").read_text()
