@@ -40,7 +40,6 @@ from ansible.module_utils.hisops.sudoers import (
 from ansible.module_utils.hisops.workstation_policy import describe_exception, exceptions_for, merged_policy
 
 
-Runner = Callable[[list[str]], tuple[int, str, str]]
 MANAGED = "# Managed by hisops (%s): local changes are overwritten.\n"
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
 
@@ -88,7 +87,7 @@ class Context:
 class Host:
     """File and command access to the target host, rooted at ``root``."""
 
-    def __init__(self, runner: Runner, root: str = "/") -> None:
+    def __init__(self, runner: Callable[[list[str]], tuple[int, str, str]], root: str = "/") -> None:
         self.root = root
         self.runner = runner
         self._packages: dict[str, dict[str, str]] | None = None
