@@ -24,17 +24,14 @@ IDS = [cid for cid, e in CATALOG.items() if e["area"] == "workstation"]
 HOSTS = ["ws-mz-01", "ws-mz-02", "ws-zy-01", "ws-zy-02"]
 
 
+def ansible(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    environ = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), **env)
+    return subprocess.run(argv, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300, check=False)
+
+
 def run_playbook(*extra: str) -> tuple[int, dict[str, Any]]:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-    proc = subprocess.run(
-        ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "--diff", *extra],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    argv = ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "--diff", *extra]
+    proc = ansible(argv, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     return proc.returncode, json.loads(proc.stdout)
 
 
@@ -94,16 +91,7 @@ def test_bad_policy_stops_every_host_before_the_module_runs() -> None:
 
 
 def ad_hoc(host: str, module: str, args: str) -> None:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    proc = subprocess.run(
-        ["ansible", host, "-i", "inventory/lab", "-m", module, "-a", args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = ansible(["ansible", host, "-i", "inventory/lab", "-m", module, "-a", args])
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
