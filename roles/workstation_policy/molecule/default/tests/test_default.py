@@ -121,9 +121,11 @@ def test_gnome_desktop_kept_and_every_gdm_service_checks_access(host) -> None:
     if host.backend.get_hostname() != "wsp-b":
         pytest.skip("the GNOME host is wsp-b")
     assert host.package("gdm3").is_installed and host.package("gnome-core").is_installed
-    for service in ("gdm-password", "gdm-fingerprint", "gdm-smartcard", "gdm-autologin"):
+    for service in ("gdm-password", "gdm-fingerprint", "gdm-smartcard-sssd-exclusive", "gdm-autologin"):
         assert (
             "pam_access.so accessfile=/etc/security/hisops-access.conf"
             in host.file("/etc/pam.d/" + service).content_string
         ), service
     assert "pam_access" not in host.file("/etc/pam.d/gdm-launch-environment").content_string
+    # an alternatives link stays a link (its target is covered)
+    assert host.file("/etc/pam.d/gdm-smartcard").is_symlink
