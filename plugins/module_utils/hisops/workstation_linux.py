@@ -82,6 +82,7 @@ class Context:
     connection_user: str
     clinical_24h: bool
     hostname: str
+    today: datetime.date = datetime.date(1970, 1, 1)
 
 
 class Host:
@@ -1075,6 +1076,83 @@ def _primary_members(host: Host, group: str) -> set[str]:
     return users
 
 
+# ---- HIM-7.7-updates ----------------------------------------------------------------
+def periodic_content(ctx: Context) -> str:
+    return (MANAGED % ctx.control_id) + (
+        '// Security updates every day (rulebook 七.7).\nAPT::Periodic::Update-Package-Lists "1";\n'
+        'APT::Periodic::Unattended-Upgrade "1";\n'
+    )
+
+
+def origins_content(ctx: Context) -> str:
+    patterns = "".join('    "%s";\n' % o for o in ctx.mech.get("origins") or [])
+    return (MANAGED % ctx.control_id) + "Unattended-Upgrade::Origins-Pattern {\n%s};\n" % patterns
+
+
+def _apt_setting(host: Host, name: str) -> tuple[str, str]:
+    """The value apt uses for ``name`` (the last of /etc/apt/apt.conf.d wins) and its file."""
+    found = ("", "")
+    pattern = re.compile(r'^\s*%s\s+"([^"]*)"\s*;' % re.escape(name), re.M)
+    for entry in host.listdir("/etc/apt/apt.conf.d"):
+        path = "/etc/apt/apt.conf.d/%s" % entry
+        for match in pattern.finditer(host.read(path) or ""):
+            found = (match.group(1), path)
+    return found
+
+
+def last_update_age(host: Host, mech: dict[str, Any], today: datetime.date) -> int | None:
+    """Days since the last successful unattended upgrade (None: never)."""
+    stamp = host.mtime(mech["stamp"])
+    # a stamp from the future (the clock was wrong) counts as today
+    return max(0, (today - datetime.date.fromtimestamp(stamp)).days) if stamp else None
+
+
+def _run_upgrade(host: Host, mech: dict[str, Any]) -> None:
+    """What the daily job does: refresh the lists, upgrade, stamp the success."""
+    host.run(["apt-get", "update", "-q"])
+    host.run(["unattended-upgrade"])
+    host.write(mech["stamp"], "")
+
+
+def check_updates(host: Host, ctx: Context) -> Finding:
+    mech = ctx.mech
+    finding = Finding()
+    if mech["package"] not in host.packages():
+        finding.evidence.append("%s is not installed: no automatic security updates" % mech["package"])
+        finding.actions.append(Action("install %s" % mech["package"], lambda: _apt_install(host, mech["package"])))
+    for path, content, what in (
+        (mech["periodic_file"], periodic_content(ctx), "daily updates"),
+        (mech["config_file"], origins_content(ctx), "security origins"),
+    ):
+        action = _file_action(host, path, content, ctx.control_id)
+        if action:
+            finding.evidence.append("%s not configured: %s missing or different" % (what, path))
+            finding.actions.append(action)
+    value, source = _apt_setting(host, "APT::Periodic::Unattended-Upgrade")
+    if source and source != mech["periodic_file"] and value in ("0", ""):
+        finding.evidence.append("%s sets APT::Periodic::Unattended-Upgrade %r: it overrides hisops" % (source, value))
+    missing = [t for t in mech.get("timers") or [] if not host.exists("/etc/systemd/system/timers.target.wants/" + t)]
+    if missing:
+        finding.evidence.append("timer(s) not enabled: %s" % ", ".join(missing))
+        finding.actions.append(
+            Action("enable %s" % ", ".join(missing), lambda: host.run(["systemctl", "enable", "--now", *missing]))
+        )
+    limit = int(ctx.policy["update_max_age_days"])
+    age = last_update_age(host, mech, ctx.today)
+    if age is None or age > limit:
+        finding.evidence.append(
+            "no successful unattended upgrade recorded (%s)" % mech["stamp"]
+            if age is None
+            else "last successful unattended upgrade %d day(s) ago (limit %d)" % (age, limit)
+        )
+        finding.actions.append(Action("run unattended-upgrade now", lambda: _run_upgrade(host, mech)))
+    else:
+        finding.evidence.append("last successful unattended upgrade %d day(s) ago (limit %d)" % (age, limit))
+    finding.violation = bool(finding.actions) or _unfixable(finding)
+    finding.message = "security updates not automatic or too old" if finding.violation else "security updates current"
+    return finding
+
+
 # ---- HIM-6.5-power ------------------------------------------------------------------
 def power_units(ctx: Context) -> dict[str, str]:
     mech = ctx.mech
@@ -1149,6 +1227,7 @@ CHECKS: dict[str, Callable[[Host, Context], Finding]] = {
     "admins": check_admins,
     "staff_only": check_staff_only,
     "power": check_power,
+    "updates": check_updates,
 }
 
 
@@ -1189,6 +1268,7 @@ def _context(
         connection_user=args.get("connection_user") or "root",
         clinical_24h=bool(args.get("clinical_24h")),
         hostname=args["host"],
+        today=today,
     )
 
 

@@ -24,6 +24,7 @@ The policy mapping (built by the role from ``hisops_workstation_*`` variables)::
     ssh_client_alive_interval: 300
     ssh_client_alive_count_max: 3
     su_group: hisops_su         # only its members may use su (pam_wheel); empty by default
+    update_max_age_days: 7      # the last successful security update may be this old
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "ssh_client_alive_interval": 300,
     "ssh_client_alive_count_max": 3,
     "su_group": "hisops_su",
+    "update_max_age_days": 7,
 }
 # integer settings: (low, high) bounds
 INT_RANGES: dict[str, tuple[int, int]] = {
@@ -64,6 +66,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "shell_idle_minutes": (1, 480),
     "ssh_client_alive_interval": (1, 3600),
     "ssh_client_alive_count_max": (1, 10),
+    "update_max_age_days": (1, 90),
 }
 
 

@@ -28,7 +28,11 @@ BASE_FILES = {
     "/etc/pam.d/sudo": "@include common-auth\n@include common-account\n",
 }
 # what the fake "apt-get install" puts on the host
-INSTALLABLE = {"polkitd": ["/usr/lib/polkit-1/polkitd"], "dconf-cli": ["/usr/bin/dconf"]}
+INSTALLABLE = {
+    "polkitd": ["/usr/lib/polkit-1/polkitd"],
+    "dconf-cli": ["/usr/bin/dconf"],
+    "unattended-upgrades": ["/usr/bin/unattended-upgrade"],
+}
 
 
 def status_stanza(name: str, fields: dict[str, Any]) -> str:
@@ -142,6 +146,9 @@ class FakeRunner:
     def _visudo(self, args: list[str]) -> tuple[int, str, str]:
         return 0, "", ""
 
+    def _unattended_upgrade(self, args: list[str]) -> tuple[int, str, str]:
+        return 0, "", ""
+
     def _sshd(self, args: list[str]) -> tuple[int, str, str]:
         return 0, "", ""
 
@@ -167,9 +174,10 @@ class FakeRunner:
         wants = self.root / "etc/systemd/system/timers.target.wants"
         if args[0] == "enable":
             wants.mkdir(parents=True, exist_ok=True)
-            link = wants / args[-1]
-            if not link.is_symlink():
-                link.symlink_to("/etc/systemd/system/" + args[-1])
+            for unit in [a for a in args[1:] if not a.startswith("-")]:
+                link = wants / unit
+                if not link.is_symlink():
+                    link.symlink_to("/etc/systemd/system/" + unit)
         elif args[0] == "disable":
             (wants / args[-1]).unlink(missing_ok=True)
         return 0, "", ""

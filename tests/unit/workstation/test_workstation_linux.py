@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,30 @@ def test_pam_alternatives_link_is_left_a_link(tmp_path: Path) -> None:
     assert _statuses(fixed) == {"HIM-5.1-staff-only": "fixed"}
     assert (tmp_path / "etc/pam.d/gdm-smartcard").is_symlink()
     assert "pam_access.so" in (tmp_path / "etc/pam.d/gdm-smartcard-sssd-exclusive").read_text()
+
+
+def test_security_updates_age_limit_and_override(tmp_path: Path) -> None:
+    cid = "HIM-7.7-updates"
+    plant(tmp_path, {}, {}, [])
+    runner = FakeRunner(tmp_path)
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), True, TODAY)
+    assert _statuses(fixed) == {cid: "fixed"}
+    assert ["unattended-upgrade"] in runner.calls
+    assert ["systemctl", "enable", "--now", "apt-daily.timer", "apt-daily-upgrade.timer"] in runner.calls
+    stamp = tmp_path / "var/lib/apt/periodic/unattended-upgrades-stamp"
+    ten_days_ago = datetime.datetime.combine(TODAY - datetime.timedelta(days=10), datetime.time(12)).timestamp()
+    os.utime(stamp, (ten_days_ago, ten_days_ago))
+    old, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), False, TODAY)
+    assert _statuses(old) == {cid: "fail"}
+    assert "last successful unattended upgrade 10 day(s) ago (limit 7)" in _evidence(old, cid)
+    allowed, _ = run_controls(
+        Host(runner, str(tmp_path)), CATALOG, [cid], _args({"policy": {"update_max_age_days": 14}}), False, TODAY
+    )
+    assert _statuses(allowed) == {cid: "pass"}
+    assert "10 day(s) ago (limit 14)" in _evidence(allowed, cid)
+    (tmp_path / "etc/apt/apt.conf.d/99local").write_text('APT::Periodic::Unattended-Upgrade "0";\n')
+    off, _ = run_controls(
+        Host(runner, str(tmp_path)), CATALOG, [cid], _args({"policy": {"update_max_age_days": 14}}), False, TODAY
+    )
+    assert _statuses(off) == {cid: "fail"}
+    assert "/etc/apt/apt.conf.d/99local sets APT::Periodic::Unattended-Upgrade '0': it overrides" in _evidence(off, cid)

@@ -129,3 +129,14 @@ def test_gnome_desktop_kept_and_every_gdm_service_checks_access(host) -> None:
     assert "pam_access" not in host.file("/etc/pam.d/gdm-launch-environment").content_string
     # an alternatives link stays a link (its target is covered)
     assert host.file("/etc/pam.d/gdm-smartcard").is_symlink
+
+
+def test_security_updates_automatic_and_recent(host) -> None:
+    assert host.package("unattended-upgrades").is_installed
+    config = host.run("apt-config dump APT::Periodic").stdout
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in config
+    for timer in ("apt-daily.timer", "apt-daily-upgrade.timer"):
+        assert host.run("systemctl is-enabled %s" % timer).stdout.strip() == "enabled"
+    assert host.file("/var/lib/apt/periodic/unattended-upgrades-stamp").exists
+    origins = host.run("apt-config dump Unattended-Upgrade::Origins-Pattern").stdout
+    assert "Debian-Security" in origins
