@@ -92,6 +92,7 @@ class Host:
         self.root = root
         self.runner = runner
         self._packages: dict[str, dict[str, str]] | None = None
+        self._protected: dict[str, set[str]] = {}  # protected_packages per spec, until packages change
 
     def path(self, path: str) -> str:
         return os.path.join(self.root, path.lstrip("/"))
@@ -166,6 +167,7 @@ class Host:
 
     def forget_packages(self) -> None:
         self._packages = None
+        self._protected = {}
 
     def _read_packages(self) -> dict[str, dict[str, str]]:
         auto = set()
@@ -300,6 +302,13 @@ def protected_packages(host: Host, protect: dict[str, Any]) -> set[str]:
     """What the host needs to run: Essential and Priority required/important packages, the
     display manager in use, the desktop packages of the catalog, and all their dependencies."""
     spec = {**DEFAULT_PROTECT, **(protect or {})}
+    key = repr(sorted(spec.items()))
+    if key not in host._protected:
+        host._protected[key] = _protected_closure(host, spec)
+    return host._protected[key]
+
+
+def _protected_closure(host: Host, spec: dict[str, Any]) -> set[str]:
     installed = host.packages()
     providers: dict[str, set[str]] = {}
     for name, fields in installed.items():
