@@ -109,6 +109,14 @@ _SECRET_PATTERNS = (
     ),
     re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
 )
+# Control records (evidence, changes, messages of hisops modules) name files, services and
+# packages: `/etc/pam.d/gdm-password`, `password required pam_unix.so` are evidence, not
+# secrets. Their secrets can only come from known secret FIELDS (`db_password: x`, a field
+# name standing alone, not a word inside a path or a name) or URL credentials; no_log values
+# never reach a record (AnsibleModule removes them, Ansible censors no_log tasks).
+_SECRET_FIELD = re.compile(
+    r"(?i)(?<![\w./-])(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(?!\*{8})(\S+)"
+)
 _DISK_SKIP = re.compile(r"^(loop|ram|sr|fd|dm-|zram|md)")
 
 
@@ -119,8 +127,14 @@ def redact(text: str) -> str:
     return _SECRET_PATTERNS[2].sub(lambda m: "%s://%s:********@" % (m.group(1), m.group(2)), text)
 
 
-def _short(text: Any, limit: int = _MAX_TEXT) -> str:
-    text = redact(str(text or ""))
+def redact_record(text: str) -> str:
+    """Mask secrets in a control record's text by where they come from (see _SECRET_FIELD)."""
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + m.group(2) + "********", text)
+    return _SECRET_PATTERNS[2].sub(lambda m: "%s://%s:********@" % (m.group(1), m.group(2)), text)
+
+
+def _short(text: Any, limit: int = _MAX_TEXT, record: bool = False) -> str:
+    text = (redact_record if record else redact)(str(text or ""))
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
@@ -374,9 +388,11 @@ class CallbackModule(CallbackBase):
                     "control_id": _short(rec["id"], 200),
                     "status": rec["status"],
                     "severity": severity,
-                    "evidence": [_short(e, 1000) for e in (rec.get("evidence") or [])][: _RESULTS.MAX_EVIDENCE + 1],
-                    "changes": [_short(c, 1000) for c in (rec.get("changes") or [])][: _RESULTS.MAX_EVIDENCE + 1],
-                    "message": _short(rec.get("message"), 1000),
+                    "evidence": [_short(e, 1000, True) for e in (rec.get("evidence") or [])][
+                        : _RESULTS.MAX_EVIDENCE + 1
+                    ],
+                    "changes": [_short(c, 1000, True) for c in (rec.get("changes") or [])][: _RESULTS.MAX_EVIDENCE + 1],
+                    "message": _short(rec.get("message"), 1000, True),
                     "task": task_name,
                     "recorded_at": now_text(),
                 }

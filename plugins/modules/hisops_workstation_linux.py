@@ -9,8 +9,12 @@ module: hisops_workstation_linux
 short_description: Audit and enforce the workstation rules on a Debian-family Linux PC in one round trip
 description:
   - Checks every selected workstation control of the hisops control catalog (games, unapproved
-    software, removable storage, screen lock, system settings, administrators, department-only
-    login, after-hours shutdown) and returns one result record per control under C(hisops_controls).
+    software, removable storage and automount, screen lock and idle shells, system settings,
+    effective administrator rights and su, department-only login on every PAM login service,
+    after-hours shutdown, automatic security updates) and returns one result record per
+    control under C(hisops_controls).
+  - What the host needs to run (Essential and Priority required/important packages, the
+    display manager, the desktop, and their dependencies) is never reported nor removed.
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
     or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
     would be made. C(--diff) shows file contents, package and group membership changes.

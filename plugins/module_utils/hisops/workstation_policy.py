@@ -20,6 +20,11 @@ The policy mapping (built by the role from ``hisops_workstation_*`` variables)::
     shutdown_time: "19:30"
     admins: []                  # approved local administrators besides root
     login_always_allow: []      # accounts that may always log in (the network center)
+    shell_idle_minutes: 15      # read-only TMOUT for shells
+    ssh_client_alive_interval: 300
+    ssh_client_alive_count_max: 3
+    su_group: hisops_su         # only its members may use su (pam_wheel); empty by default
+    update_max_age_days: 7      # the last successful security update may be this old
 """
 
 from __future__ import annotations
@@ -49,6 +54,19 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "shutdown_time": "19:30",
     "admins": [],
     "login_always_allow": [],
+    "shell_idle_minutes": 15,
+    "ssh_client_alive_interval": 300,
+    "ssh_client_alive_count_max": 3,
+    "su_group": "hisops_su",
+    "update_max_age_days": 7,
+}
+# integer settings: (low, high) bounds
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "screenlock_minutes": (1, 60),
+    "shell_idle_minutes": (1, 480),
+    "ssh_client_alive_interval": (1, 3600),
+    "ssh_client_alive_count_max": (1, 10),
+    "update_max_age_days": (1, 90),
 }
 
 
@@ -211,9 +229,12 @@ def policy_problems(
         problems += _list_problems(host, "hisops_workstation_" + field, pol[field], ACCOUNT, "an account name")
     if not isinstance(pol["remove_unapproved"], bool):
         problems.append("host %s: hisops_workstation_remove_unapproved must be true or false" % host)
-    minutes = pol["screenlock_minutes"]
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 60:
-        problems.append("host %s: hisops_workstation_screenlock_minutes = %r must be 1..60" % (host, minutes))
+    for field, (low, high) in INT_RANGES.items():
+        value = pol[field]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems.append("host %s: hisops_workstation_%s = %r must be %d..%d" % (host, field, value, low, high))
+    if not isinstance(pol["su_group"], str) or not ACCOUNT.match(pol["su_group"]):
+        problems.append("host %s: hisops_workstation_su_group = %r is not a group name" % (host, pol["su_group"]))
     if not isinstance(pol["shutdown_time"], str) or not TIME.match(pol["shutdown_time"]):
         problems.append(
             "host %s: hisops_workstation_shutdown_time = %r must be HH:MM (24 h)" % (host, pol["shutdown_time"])

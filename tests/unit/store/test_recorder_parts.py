@@ -38,6 +38,26 @@ def test_redact(text: str, expected: str) -> None:
     assert hisops_recorder.redact(out) == out  # idempotent: a second pass changes nothing
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # evidence that only LOOKS like a secret to a word pattern is kept as it is
+        ("/etc/pam.d/gdm-password does not check /etc/security/hisops-access.conf", None),
+        ("password required pam_unix.so", None),
+        ("common-password: pam_pwquality missing", None),
+        ("remove /etc/sudoers.d/secret-admins", None),
+        # known secret fields and URL credentials are masked
+        ("db_password: hunter2", "db_password: ********"),
+        ("token=abc123 sent", "token=******** sent"),
+        ("postgresql://hisops:pw@db/hisops", "postgresql://hisops:********@db/hisops"),
+    ],
+)
+def test_redact_record_masks_secret_fields_not_words(text: str, expected: str | None) -> None:
+    out = hisops_recorder.redact_record(text)
+    assert out == (text if expected is None else expected)
+    assert hisops_recorder.redact_record(out) == out
+
+
 def test_asset_columns_from_facts() -> None:
     facts = {
         "ansible_system_vendor": "LENOVO",

@@ -33,6 +33,7 @@ WORKSTATION_IDS = [
     "HIM-5.5-admins",
     "HIM-5.1-staff-only",
     "HIM-6.5-power",
+    "HIM-7.7-updates",
 ]
 
 
