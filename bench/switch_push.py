@@ -22,7 +22,7 @@ Ansible's template lookup, not the engine). The CPU seconds that hisops and the 
 used during each fleet push are printed with the figures. Prints one JSON document. Never
 asserts on time.
 
-    python bench/switch_push.py [--fleet 50] [--repeat 5] [--emulators N] [--processes N] [--skip-playbook]
+    python -m bench.switch_push [--fleet 50] [--repeat 5] [--emulators N] [--processes N] [--skip-playbook]
 """
 
 from __future__ import annotations
@@ -41,13 +41,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ansible.plugins.loader import init_plugin_loader
+
+init_plugin_loader()  # Ansible's collection loader finds hisops.him (ansible.cfg's collections_path)
+
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel  # noqa: E402
+
+import tests.conftest  # noqa: E402,F401 - playbook runs record into a throw-away store
+from tests.unit.switch.test_templates import VLANS, render  # noqa: E402 - the role's templates as Ansible renders them
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "unit" / "switch"), str(ROOT)]
-
-import conftest  # noqa: E402,F401 - makes ansible.module_utils.hisops and the plugins importable
-from ansible.module_utils.hisops.switchrun import run_parallel  # noqa: E402
-from test_templates import VLANS, render  # noqa: E402 - renders the role's templates like Ansible does
 
 PASSWORD = "hisops-lab"
 MODELS = {"cisco_ios": "cisco_2960_24TT_L", "huawei_vrp": "huawei_s5735_l24t4s"}

@@ -13,19 +13,10 @@ when a control ended in ``error`` and ``fail_on_error`` is true.
 from __future__ import annotations
 
 import datetime
-import os
 from typing import Any
 
-import ansible.module_utils
 from ansible.plugins.action import ActionBase
-
-# plugins/module_utils is where Ansible finds hisops' module_utils for modules; make the
-# same package importable here on the controller.
-_MU = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils")
-if _MU not in ansible.module_utils.__path__:
-    ansible.module_utils.__path__.append(_MU)
-
-from ansible.module_utils.hisops.workstation_policy import policy_problems
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import policy_problems
 
 
 class ActionModule(ActionBase):

@@ -4,16 +4,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import ansible.module_utils
-
-_MU = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils")
-if _MU not in ansible.module_utils.__path__:
-    ansible.module_utils.__path__.append(_MU)
-
-from ansible.module_utils.hisops.workstation_policy import POLICY_DEFAULTS, policy_problems, workstation_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+    POLICY_DEFAULTS,
+    policy_problems,
+    workstation_controls,
+)
 
 DOCUMENTATION = r"""
 name: hisops_workstation_problems

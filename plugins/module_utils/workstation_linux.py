@@ -26,8 +26,12 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
 
-from ansible.module_utils.hisops.results import ERROR, EXEMPT, FAIL, FIXED, PASS, control_result
-from ansible.module_utils.hisops.workstation_policy import describe_exception, exceptions_for, merged_policy
+from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, EXEMPT, FAIL, FIXED, PASS, control_result
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+    describe_exception,
+    exceptions_for,
+    merged_policy,
+)
 
 
 Runner = Callable[[list[str]], tuple[int, str, str]]

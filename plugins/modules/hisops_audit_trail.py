@@ -25,7 +25,7 @@ author: hisops contributors
 
 EXAMPLES = r"""
 - name: HIM-7.6 | AUDIT | 操作留痕 / every run recorded
-  hisops_audit_trail:
+  hisops.him.hisops_audit_trail:
 """
 
 RETURN = r"""

@@ -66,7 +66,7 @@ author: hisops contributors
 
 EXAMPLES = r"""
 - name: Push to every switch of the play at once
-  hisops_switch_config_fleet:
+  hisops.him.hisops_switch_config_fleet:
     switches: "{{ hisops_switch_fleet_items }}"
     parallel: 50
     backup_dir: backups/switches
@@ -90,8 +90,8 @@ failed_switches:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops import netdev
-from ansible.module_utils.hisops.switchrun import run_parallel
+from ansible_collections.hisops.him.plugins.module_utils import netdev
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},

@@ -18,7 +18,7 @@ description:
     network facts (C(ansible_net_*), the names C(cisco.ios.ios_facts) uses), which the
     hisops_recorder callback stores in the equipment register (rulebook 八.1(4)).
   - Used by the compliance run (asset facts), the lab smoke test and evidence collection.
-extends_documentation_fragment: [hisops_switch_connection]
+extends_documentation_fragment: [hisops.him.hisops_switch_connection]
 options:
   evidence:
     description:
@@ -31,7 +31,7 @@ author: hisops contributors
 
 EXAMPLES = r"""
 - name: Read switch facts
-  hisops_switch_facts:
+  hisops.him.hisops_switch_facts:
     host: "{{ ansible_host }}"
     port: "{{ ansible_port }}"
     vendor: "{{ hisops_switch_vendor }}"
@@ -86,8 +86,8 @@ logs:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops import switchfacts
-from ansible.module_utils.hisops.netdev import (
+from ansible_collections.hisops.him.plugins.module_utils import switchfacts
+from ansible_collections.hisops.him.plugins.module_utils.netdev import (
     CONNECTION_SPEC,
     PROFILES,
     SwitchConnectionError,

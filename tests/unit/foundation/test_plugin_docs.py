@@ -19,8 +19,9 @@ PLUGINS = {
 
 @pytest.mark.parametrize(("kind", "name"), [(k, n) for k, names in PLUGINS.items() for n in names])
 def test_ansible_doc_reads_the_plugin(kind: str, name: str) -> None:
+    fqcn = "hisops.him." + name
     proc = subprocess.run(
-        ["ansible-doc", "-t", kind, "--json", name], cwd=ROOT, capture_output=True, text=True, check=False
+        ["ansible-doc", "-t", kind, "--json", fqcn], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0 and "[ERROR]" not in proc.stderr, proc.stderr
     assert '"doc"' in proc.stdout

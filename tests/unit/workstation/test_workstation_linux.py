@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.hisops.workstation_linux import Host, pin_content, run_controls
-from ansible.module_utils.hisops.workstation_policy import select_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, pin_content, run_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import select_controls
 
 from .fakehost import FakeRunner, plant
 
