@@ -17,21 +17,6 @@ from typing import Any
 
 from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 
-DOCUMENTATION = r"""
-name: hisops_switch_problems
-short_description: List what is wrong with a switch's configuration data
-description:
-  - Returns one line per problem (empty list when valid), each naming the switch and the field.
-positional: host
-options:
-  _input:
-    description: >-
-      Mapping with the switch's data: vendor, model, models (port lists per model),
-      vlans (department code -> {id, name}), ports (access ports), uplinks (trunk ports).
-    type: dict
-    required: true
-  host: {description: The inventory hostname of the switch., type: str, required: true}
-"""
 
 VENDORS = ("cisco_ios", "ruijie_os", "huawei_vrp", "h3c_comware")
 RANGE = re.compile(r"^(?P<prefix>.*?)(?P<lo>\d+)-(?P<hi>\d+)$")

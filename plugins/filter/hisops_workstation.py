@@ -12,17 +12,6 @@ from ansible_collections.hisops.him.plugins.module_utils.workstation_policy impo
     workstation_controls,
 )
 
-DOCUMENTATION = r"""
-name: hisops_workstation_problems
-short_description: List what is wrong with a host's workstation policy data
-description:
-  - Returns one line per problem (empty when valid), each naming the host and the variable.
-    The same check the action plugins hisops_workstation_linux/windows run before a host is touched.
-    C(hisops_workstation_all_hosts_problems(hostvars, hosts)) checks every host of a play at once.
-positional: host, policy, department, controls, skip_controls, platform, connection_user
-options:
-  _input: {description: The control catalog., type: dict, required: true}
-"""
 
 GLOBAL_TAGS = {"all", "workstation_policy", "tagged"}
 

@@ -54,7 +54,7 @@ options:
     description: Save the running configuration to the start-up configuration when something changed.
     type: bool
     default: true
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""

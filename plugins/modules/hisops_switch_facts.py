@@ -26,7 +26,7 @@ options:
         (rulebook 七.5 - keep the scene). Still read-only.
     type: bool
     default: false
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
@@ -46,8 +46,8 @@ ansible_facts:
   returned: success
   type: dict
   contains:
-    ansible_net_vendor: {description: Manufacturer (Cisco, Ruijie, Huawei, H3C)., type: str, sample: Huawei}
-    ansible_net_system: {description: Operating system (IOS, RGOS, VRP, Comware)., type: str, sample: VRP}
+    ansible_net_vendor: {description: "Manufacturer (Cisco, Ruijie, Huawei, H3C).", type: str, sample: Huawei}
+    ansible_net_system: {description: "Operating system (IOS, RGOS, VRP, Comware).", type: str, sample: VRP}
     ansible_net_hostname: {description: Host name from the CLI prompt., type: str, sample: sw-hw-01}
     ansible_net_model: {description: Model., type: str, sample: S5735-L24T4S-A}
     ansible_net_serialnum: {description: Serial number (ESN on Huawei)., type: str, sample: 2102353169DMKB000123}

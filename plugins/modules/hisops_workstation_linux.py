@@ -19,7 +19,7 @@ description:
     from O(policy). Bad input fails before anything changes, naming the host and the field.
   - The action plugin of the same name validates the input on the controller first.
 version_added: "0.1.0"
-author: hisops contributors
+author: hisops contributors (@hisops)
 extends_documentation_fragment: [hisops.him.hisops_workstation]
 options:
   connection_user:
