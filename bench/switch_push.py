@@ -41,14 +41,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ansible.plugins.loader import init_plugin_loader
 
-init_plugin_loader()  # Ansible's collection loader finds hisops.him (ansible.cfg's collections_path)
+# The tests' set-up first: Ansible's collection loader for hisops.him (ansible.cfg's
+# collections_path), and a throw-away results store for the playbook runs.
+import tests.conftest  # noqa: F401
 
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel  # noqa: E402
+# isort: split
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel
 
-import tests.conftest  # noqa: E402,F401 - playbook runs record into a throw-away store
-from tests.unit.switch.test_templates import VLANS, render  # noqa: E402 - the role's templates as Ansible renders them
+from tests.unit.switch.test_templates import VLANS, render  # the role's templates as Ansible renders them
 
 ROOT = Path(__file__).resolve().parent.parent
 
