@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import switchcfg
+from ansible_collections.hisops.him.plugins.module_utils import netdev, switchcfg
 
-
-VENDORS = ("cisco_ios", "ruijie_os", "huawei_vrp", "h3c_comware")
+VENDORS = tuple(netdev.VENDORS)  # the vendor registry
 RANGE = re.compile(r"^(?P<prefix>.*?)(?P<lo>\d+)-(?P<hi>\d+)$")
 # What a switch CLI takes in a description or name: printable ASCII without '?' (help key)
 TEXT = re.compile(r"^[\x20-\x3e\x40-\x7e]+$")
