@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every hisops test, in order: lint, unit tests, ansible-test sanity of the built collection,
+# Every hisops test, in order: lint, unit and component tests, ansible-test sanity of the built collection,
 # molecule scenarios, lab integration tests.
 # Runs all stages even when one fails, prints a summary, and exits non-zero if any stage
 # failed or ran nothing. Expects the venv on PATH and the lab up (./hisops test does both).
@@ -26,6 +26,7 @@ stage "ansible-lint" ansible-lint --offline -q
 stage "syntax-check" bash -c 'for pb in playbooks/*.yml; do ansible-playbook --syntax-check "$pb" >/dev/null || { echo "syntax error in $pb"; exit 1; }; done'
 # pytest exits 5 when it collects nothing: that is a failure here, never a pass.
 stage "unit tests" python -m pytest -m unit -q tests
+stage "component tests" python -m pytest -m component -q tests
 stage "ansible-test sanity" bash tests/sanity/run.sh
 stage "molecule" bash tests/molecule.sh
 stage "lab integration" python -m pytest -m lab -q tests

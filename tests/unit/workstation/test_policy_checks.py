@@ -15,8 +15,6 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -73,11 +71,13 @@ def _run_with_bad_department(tmp_path: Path, module: str) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+@pytest.mark.component
 def test_linux_task_with_wrong_data_fails_and_names_the_field(tmp_path: Path) -> None:
     result = _run_with_bad_department(tmp_path, "hisops.him.hisops_workstation_linux")
     assert result["failed"] and "nothing was changed" in result["msg"] and "login_group" in result["msg"]
 
 
+@pytest.mark.unit
 def test_linux_module_checks_the_policy_data_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Linux module refuses wrong data on its own (its action plugin no longer checks it)."""
     catalog = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))[
@@ -94,6 +94,7 @@ def test_linux_module_checks_the_policy_data_itself(monkeypatch: pytest.MonkeyPa
     assert failures and "login_group" in failures[0]["msg"] and failures[0]["problems"]
 
 
+@pytest.mark.component
 def test_windows_action_plugin_checks_before_the_module(tmp_path: Path) -> None:
     """The message can only come from the action plugin: the PowerShell module cannot run here."""
     result = _run_with_bad_department(tmp_path, "hisops.him.hisops_workstation_windows")
