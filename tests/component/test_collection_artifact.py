@@ -41,9 +41,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     leaked = sorted(n for n in names if n.split("/")[0] in {"inventory", "group_vars", "lab", "bench", "collections"})
     assert not leaked, "playbook-project files in the artifact: %s" % leaked[:10]
     collections = tmp / "collections"
-    # --no-deps: the dependencies (ansible.posix, ...) come with the pinned ansible package.
+    # --force: installed here even when another collections path has a copy.
     _run(
-        [str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(collections), str(artifact)],
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--force",
+            "--no-deps",
+            "-p",
+            str(collections),
+            str(artifact),
+        ],
         tmp,
         env,
     )
