@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every hisops test, in order: lint, unit and component tests, ansible-test sanity of the built collection,
-# molecule scenarios, lab integration tests.
+# Every hisops test, in order: lint, unit and component tests, ansible-test sanity of the built
+# collection, molecule scenarios, lab integration tests, and set-up on a bare Debian 12
+# (system-packages.txt is complete).
 # Runs all stages even when one fails, prints a summary, and exits non-zero if any stage
 # failed or ran nothing. Expects the venv on PATH and the lab up (./hisops test does both).
 set -Euo pipefail
@@ -30,6 +31,7 @@ stage "component tests" python -m pytest -m component -q tests
 stage "ansible-test sanity" bash tests/sanity/run.sh
 stage "molecule" bash tests/molecule.sh
 stage "lab integration" python -m pytest -m lab -q tests
+stage "fresh machine" python -m pytest -m system -q tests
 
 echo "================ summary ================"
 printf '%s\n' "${summary[@]}"

@@ -90,6 +90,8 @@ def _config_parse_and_execute(self: Any, line: str) -> bool:
         if negate:
             _remove(lines, body)
         else:
+            if body.startswith("username "):  # IOS keeps one line per user: a new secret replaces the old
+                _remove(lines, body)
             store_line(lines, _global_line(body), SINGLE)
         return True
     return _config_parse(self, line)

@@ -105,9 +105,11 @@ _MAX_DIFF_LINES = 40
 _SECRET_PATTERNS = (
     # key=value / key: value (config files, URLs' query strings, module messages)
     re.compile(r"(?i)\b(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(\S+)"),
-    # network device configuration: `username x password 0 y`, `enable secret 5 y`, `password cipher y`
+    # network device configuration: `username x password 0 y`, `enable secret 5 y`, `password cipher y`,
+    # `snmp-agent community read simple y` (the mode words before the value are skipped)
     re.compile(
-        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b(\s+(?:\d{1,2}\s+)?+)(?![=:]|\*{8})(\S+)"
+        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b"
+        r"(\s+(?:(?:\d{1,2}|read|write|simple|cipher|hash|irreversible-cipher)\s+)*+)(?![=:]|\*{8})(\S+)"
     ),
     re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
 )

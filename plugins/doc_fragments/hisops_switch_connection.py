@@ -45,4 +45,12 @@ options:
     description: Seconds to wait for a command's output.
     type: float
     default: 30
+  known_hosts:
+    description:
+      - Known-hosts file (OpenSSH format) of the switches' SSH host keys. A switch's key is
+        learnt the first time and checked on every later connection; a changed key fails
+        with an error naming the switch.
+      - Empty turns host-key checking off (not recommended).
+    type: path
+    default: ''
 """

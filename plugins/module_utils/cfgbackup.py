@@ -6,8 +6,10 @@ Layout: ``<backup_dir>/<switch>/<UTC timestamp>.cfg``, e.g.
 ``backups/switches/sw-core-01/20261125T231502.123456Z.cfg``. The newest ``keep`` versions
 are kept. A backup is written to a temporary file in the same folder, flushed to disk and
 renamed into place, so a crash never leaves a half-written backup and never loses the
-previous one. Files are readable by their owner only: a running configuration holds
-secrets (hashed passwords, SNMP communities).
+previous one. Files are readable by their owner only, and the switch modules write them
+redacted (``switchcfg.mask_secrets``: passwords, hashes and SNMP communities become
+``********``); the secrets live in Vault only, and a restore leaves a switch's secrets as
+they are.
 
 Lines a switch changes by itself (IOS's ``! NVRAM config last updated at ...`` after every
 save, ``! Last configuration change at ...``, ``ntp clock-period``) are not a new version:
@@ -17,10 +19,14 @@ only grows when the configuration did.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import os
 import re
+import secrets
 import tempfile
+from typing import Any
 
 
 SUFFIX = ".cfg"
@@ -81,6 +87,11 @@ def _stable(text: str, volatile: re.Pattern[str] | None) -> str:
     return "\n".join(line for line in text.split("\n") if not volatile.match(line))
 
 
+def same_version(one: str, other: str, volatile: re.Pattern[str] | None) -> bool:
+    """Whether two configuration texts are the same version (volatile lines left out)."""
+    return _stable(one, volatile) == _stable(other, volatile)
+
+
 def write_backup(
     backup_dir: str,
     switch: str,
@@ -102,23 +113,80 @@ def write_backup(
     names = list_backups(backup_dir, switch)
     if names:
         with open(os.path.join(folder, names[-1]), encoding="utf-8") as fh:
-            if _stable(fh.read(), volatile) == _stable(text, volatile):
+            if same_version(fh.read(), text, volatile):
                 return os.path.join(folder, names[-1]), False
     name = _timestamp(now) + SUFFIX
     if names and name <= names[-1]:
         raise BackupError("clock went backwards: newest backup of %s is %s" % (switch, names[-1]))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=folder)
+    _write_private(os.path.join(folder, name), text.encode("utf-8"))
+    for old in ([*names, name])[:-keep]:
+        os.unlink(os.path.join(folder, old))
+    return os.path.join(folder, name), True
+
+
+# ------------------------------------------------------------------ secret versions -----
+# Which version of each hashed secret (local-user passwords, Huawei/H3C SNMP communities)
+# hisops last pushed to a switch: keyed fingerprints only (switchcfg.SecretVersions), kept
+# beside the switch's backups, readable by the owner only. The key is one per backup folder.
+VERSIONS_FILE = "secret-versions.json"
+KEY_FILE = ".secret-version.key"
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """Write a file readable by its owner only, atomically."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, os.path.join(folder, name))
+        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    for old in ([*names, name])[:-keep]:
-        os.unlink(os.path.join(folder, old))
-    return os.path.join(folder, name), True
+
+
+def has_version_key(backup_dir: str) -> bool:
+    return os.path.exists(os.path.join(backup_dir, KEY_FILE))
+
+
+def version_key(backup_dir: str) -> bytes:
+    """The control node's key for secret fingerprints (created on first use, 0600)."""
+    path = os.path.join(backup_dir, KEY_FILE)
+    if not os.path.exists(path):
+        os.makedirs(backup_dir, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-key-", dir=backup_dir)  # created 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+            with contextlib.suppress(FileExistsError):  # another switch of the run made it first
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    with open(path, "rb") as fh:
+        key = fh.read()
+    if len(key) != 32:
+        raise BackupError("the secret version key %s is damaged: remove it (every secret is then pushed once)" % path)
+    return key
+
+
+def read_versions(backup_dir: str, switch: str) -> dict[str, Any]:
+    """The recorded secret versions of one switch ({} when none: every secret is pushed once)."""
+    path = os.path.join(switch_dir(backup_dir, switch), VERSIONS_FILE)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise BackupError("cannot read %s: %s" % (path, exc)) from exc
+    return data if isinstance(data, dict) else {}
+
+
+def write_versions(backup_dir: str, switch: str, records: dict[str, Any]) -> None:
+    path = os.path.join(switch_dir(backup_dir, switch), VERSIONS_FILE)
+    _write_private(path, json.dumps(records, indent=1, sort_keys=True).encode("utf-8"))

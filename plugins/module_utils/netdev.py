@@ -34,9 +34,11 @@ milliseconds; with 50 switches on one control node it is also CPU on both ends.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 import contextlib
 
@@ -51,10 +53,13 @@ VENDORS: dict[str, str] = {
 
 # What a switch prints when it refuses a command (any vendor): Cisco/Ruijie "% Invalid
 # input", "% Incomplete command", "% Ambiguous command"; Huawei "Error: ..."; Comware
-# "% Unrecognized command", "% Wrong parameter"; fake-switches' "No such command".
+# "% Unrecognized command", "% Wrong parameter", and a refusal of a valid command for what it
+# would do ("% The VLAN 999 does not exist."): Comware starts every refusal with "% " at the
+# start of the line, so any such line that is not a warning is one; fake-switches' "No such command".
 ERROR_PATTERN = (
     r"(% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|% ?Unrecognized command|"
-    r"% ?Wrong parameter|% ?Too many parameters|Error:|Unrecognized command|No such command|Command rejected)"
+    r"% ?Wrong parameter|% ?Too many parameters|Error:|Unrecognized command|No such command|Command rejected|"
+    r"^\s*% (?!Warning))"
 )
 
 
@@ -131,6 +136,7 @@ CONNECTION_SPEC: dict[str, Any] = {
     "secret": {"type": "str", "default": "", "no_log": True},
     "conn_timeout": {"type": "float", "default": 10.0},
     "command_timeout": {"type": "float", "default": 30.0},
+    "known_hosts": {"type": "path", "default": ""},
 }
 
 
@@ -138,8 +144,63 @@ class SwitchConnectionError(Exception):
     """The switch could not be reached or refused the login."""
 
 
+class HostKeyChanged(SwitchConnectionError):
+    """The switch presented another SSH host key than the one learnt the first time."""
+
+
+# ------------------------------------------------------------------ host keys ------------
+# A switch's SSH host key is learnt the first time hisops connects to it (trust on first
+# use) into the project's known-hosts file (``known_hosts``, OpenSSH format, 0600) and
+# checked on every later connection: a changed key stops the run for that switch with an
+# error naming it. Switches of one run connect in parallel threads and processes, so the
+# file is re-read and appended to under an exclusive lock.
+def _tofu_policy(path: str) -> Any:
+    import fcntl
+
+    import paramiko
+
+    class LearnOnFirstUse(paramiko.MissingHostKeyPolicy):
+        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "r+", encoding="utf-8") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                known = paramiko.HostKeys()
+                with contextlib.suppress(OSError):
+                    known.load(path)  # another switch's connection may have learnt it meanwhile
+                entry = known.lookup(hostname) or {}
+                if key.get_name() in entry:
+                    if entry[key.get_name()] != key:
+                        raise paramiko.BadHostKeyException(hostname, key, entry[key.get_name()])
+                    return
+                fh.write("%s %s %s\n" % (hostname, key.get_name(), key.get_base64()))
+                fh.flush()
+                os.fsync(fh.fileno())
+            client.get_host_keys().add(hostname, key.get_name(), key)
+
+    return LearnOnFirstUse()
+
+
+def _with_known_hosts(cls: Any, path: str) -> Any:
+    """The driver class, loading and learning host keys in ``path`` (see above)."""
+
+    class KnownHosts(cls):  # type: ignore[misc,valid-type]
+        def _build_ssh_client(self) -> Any:
+            client = super()._build_ssh_client()
+            if os.path.isfile(path):
+                client.load_host_keys(path)
+            client.set_missing_host_key_policy(_tofu_policy(path))
+            return client
+
+    return KnownHosts
+
+
 class SwitchCommandError(Exception):
     """The switch rejected a command."""
+
+
+class PushInterrupted(SwitchCommandError):
+    """The run was told to stop (SIGINT/SIGTERM) between two groups of a push."""
 
 
 def _fast_driver_classes() -> dict[str, Any]:
@@ -226,8 +287,12 @@ def connect(params: dict[str, Any]) -> Any:
     from netmiko.exceptions import ReadTimeout
 
     where = "%s:%s" % (params["host"], params["port"])
+    known_hosts = params.get("known_hosts") or ""
+    cls = driver_class(params["vendor"])
+    if known_hosts:
+        cls = _with_known_hosts(cls, known_hosts)
     try:
-        conn = driver_class(params["vendor"])(**connection_params(params))
+        conn = cls(**connection_params(params))
         conn.hisops_in_config = False
         if params.get("secret") and params["vendor"] == "cisco_ios":
             _enable(conn, where)
@@ -240,7 +305,13 @@ def connect(params: dict[str, Any]) -> Any:
         raise SwitchConnectionError(
             "login to switch %s refused: check hisops_switch_username and the vaulted password" % where
         ) from None
-    except NetmikoTimeoutException:
+    except NetmikoTimeoutException as exc:
+        if "does not match" in str(exc):
+            raise HostKeyChanged(
+                "switch %s (%s) presented another SSH host key than the one recorded in %s: the switch was "
+                "replaced or someone is in the middle. Check it; if it was replaced on purpose, remove its line "
+                "from that file and run again" % (params.get("name") or where, where, known_hosts)
+            ) from None
         raise SwitchConnectionError(
             "switch %s did not answer SSH within %ss: check it is on and reachable" % (where, params["conn_timeout"])
         ) from None
@@ -412,11 +483,12 @@ def _first_rejection(output: str, lines: list[str]) -> str | None:
     return None
 
 
-def push(conn: Any, commands: list[str], vendor: str) -> str:
+def push(conn: Any, commands: list[str], vendor: str, stop: Callable[[], bool] | None = None) -> str:
     """Send configuration commands in groups, stopping after the first group with a rejected command.
 
     Raises SwitchCommandError naming the rejected command (or the one after which the
-    switch stopped answering); the caller rolls back.
+    switch stopped answering); the caller rolls back. ``stop()`` is asked before each
+    group: when true, PushInterrupted is raised (the caller rolls back).
     """
     from netmiko.exceptions import ReadTimeout
 
@@ -430,6 +502,8 @@ def push(conn: Any, commands: list[str], vendor: str) -> str:
         for kind, lines in _chunks(commands):
             groups = [lines[i : i + PIPELINE] for i in range(0, len(lines), PIPELINE)] if kind == "plain" else [lines]
             for group in groups:
+                if stop is not None and stop():
+                    raise PushInterrupted("the run was stopped before %r" % group[0])
                 text = _send_group(conn, group, conn.timeout) if kind == "plain" else _send_banner(conn, group)
                 output += text
                 problem = _first_rejection(text, group)

@@ -14,8 +14,12 @@ commands that take the running configuration to the intended one. hisops adds, p
   trunk VLAN lists (``10,20-22`` / ``10 20 to 22``) are written one canonical way, so a list
   that only changed its spelling is not a change;
 * secrets a switch stores hashed or encrypted (local user passwords; SNMP communities on
-  Huawei and H3C) are compared by presence: the device never shows the clear text again.
-  Such lines are pushed when missing and never negated (hisops never deletes a local user);
+  Huawei and H3C): the device never shows the clear text again, so the control node keeps,
+  per switch, which VERSION of each secret it last pushed (``SecretVersions``: a keyed
+  fingerprint of the intended line, never the secret) and a fingerprint of the line the
+  switch stored for it. A line whose intended version differs from the recorded one, or
+  whose stored text changed since (someone set it by hand), is pushed again. Hisops never
+  deletes a local user; an SNMP community rotated out is removed by its stored text;
 * ``undo`` negations that the CLI accepts (``undo description``, ``undo port link-type``)
   and ``quit`` as the section exit on Huawei VRP and H3C Comware;
 * "last value wins" for commands that replace their previous value (access VLAN,
@@ -31,6 +35,39 @@ from typing import Any
 
 
 HASHED = "<hashed>"
+# a masked secret with its version: "<hashed:0f3a...>" (intended) or "<hashed:unverified>"
+HASHED_TAG = "<hashed:%s>"
+UNVERIFIED = "unverified"
+# an intended line whose secret is a placeholder (a redacted backup, a masked text): the
+# switch's line is taken as it is, and never pushed (there is no secret to push)
+AS_IS = "as-is"
+
+
+@dataclass
+class SecretVersions:
+    """Which version of each hashed secret hisops last pushed to one switch (no secret in it).
+
+    ``records``: line key (parent block > masked line) -> {"version": fingerprint of the
+    intended line, "stored": fingerprint of the line the switch showed after the push}.
+    Fingerprints are HMAC-SHA256 under a key of the control node (``key``), so a record
+    cannot be used to guess a weak password offline without that key.
+    """
+
+    key: bytes
+    records: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def fingerprint(self, text: str) -> str:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+    def running_tag(self, key: str, stored_line: str) -> str:
+        """The version the switch holds: the recorded one while its stored line is unchanged."""
+        record = self.records.get(key)
+        if record and record.get("stored") == self.fingerprint(stored_line):
+            return record["version"]
+        return UNVERIFIED
 
 
 @dataclass(frozen=True)
@@ -83,7 +120,11 @@ COMWARE_SCOPE = (
 )
 
 # Cisco IOS and Ruijie RGOS print the same hashed secrets and the same non-configuration lines.
-IOS_HASHED = ((r"^username (\S+) privilege (\d+) secret .*$", r"username \1 privilege \2 secret " + HASHED),)
+IOS_HASHED = (
+    (r"^username (\S+) privilege (\d+) secret .*$", r"username \1 privilege \2 secret " + HASHED),
+    # shown in clear, but a secret all the same: compared by version, never printed
+    (r"^snmp-server community \S+(.*)$", r"snmp-server community " + HASHED + r"\1"),
+)
 # Lines that are not configuration, dropped before parsing. They include every line hier-config's
 # own IOS rules (``per_line_sub``) would blank, so the driver's per-line regex pass (about a
 # dozen regex substitutions per line, a third of a parse) is switched off: see build_driver.
@@ -144,6 +185,30 @@ RULES: dict[str, VendorDiffRules] = {
         trunk_style="vrp",
     ),
 }
+
+
+# What hisops prints, stores in a backup or returns instead of a secret (as Ansible's no_log does).
+MASK = "********"
+# The secret part of every line that holds one, whatever the vendor (and negated: no/undo).
+SECRET_LINES = re.compile(
+    r"(?m)^(\s*(?:no |undo )?(?:"
+    r"snmp-server community |"
+    r"snmp-agent community (?:(?:read|write) )?(?:(?:cipher|simple) )?|"
+    r"username \S+ (?:privilege \d+ )?(?:secret|password) (?:\d )?|"
+    r"enable (?:secret|password) (?:\d )?|"
+    r"local-user \S+ password (?:(?:irreversible-cipher|cipher|simple) )?|"
+    r"password (?:(?:hash|simple|cipher) )?"
+    r"))(?!\*{8}|<hashed)(?!(?:read|write|simple|cipher|hash|irreversible-cipher|\d)\s)\S+"
+)
+
+
+def mask_secrets(text: str) -> str:
+    """The text with every secret masked (commands, diffs, messages, backups).
+
+    A version tag (``<hashed:...>``, a keyed fingerprint) stays: a diff then shows which
+    secrets change without showing them.
+    """
+    return SECRET_LINES.sub(lambda m: m.group(1) + MASK, text)
 
 
 class ConfigError(Exception):
@@ -294,6 +359,8 @@ def build_driver(vendor: str) -> Any:
                 [
                     _order(-100, "vlan "),
                     _order(800, "undo vlan "),
+                    # a rotated SNMP community: the new one first, then the old one goes
+                    _order(700, "undo snmp-agent community "),
                     # the link type must be set before the VLAN commands that depend on it
                     _order(-50, "interface ", "port link-type "),
                     _order(-60, "interface ", "undo port default vlan"),
@@ -336,6 +403,10 @@ class Prepared:
 
     text: str
     originals: dict[str, str]
+    # line key (parent > masked line) -> [(masked line, original line)] of every hashed secret
+    hashed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # keys of hashed lines with a placeholder instead of a secret (intended side)
+    as_is: set[str] = field(default_factory=set)
 
 
 @functools.cache
@@ -373,7 +444,20 @@ def _normalise_trunk(line: str, rules: VendorDiffRules) -> str:
     return indent + prefix + format_vlan_list(parse_vlan_list(vlans), rules.trunk_style)
 
 
-def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None) -> Prepared:
+def _secret_key(parent: str, masked: str) -> str:
+    """Where a hashed secret is: its block (if any) and its masked line (``aaa > local-user a password <hashed>``)."""
+    return "%s > %s" % (parent, masked) if parent else masked
+
+
+def prepare(
+    text: str,
+    vendor: str,
+    *,
+    running: bool,
+    strict: bool | None = None,
+    versions: SecretVersions | None = None,
+    as_is: set[str] | frozenset[str] = frozenset(),
+) -> Prepared:
     """Normalise a configuration: drop noise, keep the managed scope, mask hashed secrets.
 
     ``running=True``: the switch's configuration; hashed secrets are only masked.
@@ -381,6 +465,9 @@ def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None
     ``strict`` (default: not running): a top-level block outside the managed scope is an
     error (hisops could neither verify it nor roll it back); otherwise it is dropped (it
     belongs to the switch, not to hisops).
+    ``versions``: hashed secrets carry their version (see ``SecretVersions``); without it
+    they are compared by presence only (a restore from a backup, which holds no clear text).
+    ``as_is`` (running side): keys whose intended line is a placeholder (``AS_IS``).
     """
     strict = (not running) if strict is None else strict
     rules = RULES[vendor]
@@ -390,6 +477,9 @@ def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None
     keep = False
     child_re: Any = None
     in_banner = False
+    parent = ""
+    hashed: dict[str, list[tuple[str, str]]] = {}
+    placeholders: set[str] = set()
     for raw in text.replace("\r\n", "\n").replace("\t", " ").split("\n"):
         line = _normalise_banner(raw.rstrip(), vendor)
         if in_banner:
@@ -403,6 +493,7 @@ def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None
         if line == "banner motd #":
             in_banner = True
         if not line.startswith(" "):
+            parent = ""
             keep = bool(rx["scope"].match(line))
             child_re = next((c for p, c in rx["child_scope"] if p.match(line)), None)
             if not keep and strict:
@@ -417,10 +508,26 @@ def prepare(text: str, vendor: str, *, running: bool, strict: bool | None = None
         masked = line
         for pattern, repl in rx["hashed"]:
             masked = pattern.sub(repl, masked)
-        if masked != line and not running:
-            originals[masked.strip()] = line.strip()
+        # a line already masked (a placeholder) is a hashed line too
+        if masked != line or (HASHED in line and any(p.search(line) for p, _r in rx["hashed"])):
+            key = _secret_key(parent, masked.strip())
+            placeholder = MASK in line or "<hashed" in line
+            if versions is not None:
+                if running:
+                    tag = AS_IS if key in as_is else versions.running_tag(key, line.strip())
+                else:
+                    tag = AS_IS if placeholder else versions.fingerprint(line.strip())
+                masked = masked.replace(HASHED, HASHED_TAG % tag)
+            if placeholder and not running:
+                placeholders.add(key)
+            else:
+                hashed.setdefault(key, []).append((masked.strip(), line.strip()))
+                if not running or versions is not None:
+                    originals[masked.strip()] = line.strip()
+        if not line.startswith(" "):
+            parent = line
         out.append(masked)
-    return Prepared("\n".join(out) + "\n", originals)
+    return Prepared("\n".join(out) + "\n", originals, hashed, placeholders)
 
 
 def parse(text: str, vendor: str) -> Any:
@@ -437,6 +544,7 @@ class Diff:
     commands: list[str]  # CLI lines to send, in order, with section exits
     running: Any  # parsed running configuration (managed scope, normalised)
     intended: Any  # parsed intended configuration
+    running_prepared: Prepared | None = None  # the running configuration as compared (hashed lines)
 
     @property
     def changed(self) -> bool:
@@ -456,16 +564,75 @@ class Diff:
 NEVER_NEGATE = ("local-user ", "username ")
 
 
+# a rotated-out SNMP community is removed by the text the switch stores it as
+NEGATE_BY_STORED_TEXT = ("snmp-agent community ", "snmp-server community ")
+
+
 def _drop_hashed_negations(remediation: Any, negation: str) -> None:
+    """Drop negations hisops must not send: local users, and hashed lines it has no text for.
+
+    A hashed line carrying a version (``<hashed:...>``) that is an SNMP community stays:
+    ``_command_lines`` writes it with the switch's own stored text.
+    """
+    emptied: set[int] = set()
     for child in tuple(remediation.all_children()):
         if not child.text.startswith(negation):
             continue
-        if HASHED in child.text or child.text[len(negation) :].startswith(NEVER_NEGATE):
+        body = child.text[len(negation) :]
+        versioned = "<hashed:" in body and body.startswith(NEGATE_BY_STORED_TEXT)
+        if body.startswith(NEVER_NEGATE) or (("<hashed" in body) and not versioned):
+            if child.parent is not remediation:
+                emptied.add(id(child.parent))
             child.delete()
-    # sections left empty by the deletion are dropped too
+    # sections left empty by the deletion are dropped too (not "aaa new-model": it has no children)
+    for child in tuple(remediation.children):
+        if id(child) in emptied and not child.children:
+            child.delete()
+
+
+def _drop_unpushable(remediation: Any, originals: dict[str, str], negation: str) -> None:
+    """A hashed line hisops has no secret for (a placeholder) is never sent; nor its block, left empty."""
     for child in tuple(remediation.all_children()):
-        if child.depth() == 1 and not child.children and child.text.startswith(("interface ", "aaa", "local-user ")):
+        if "<hashed" in child.text and not child.text.startswith(negation) and child.text not in originals:
+            parent = child.parent
             child.delete()
+            if parent is not remediation and not parent.children:
+                parent.delete()
+
+
+def _trunk_delta(remediation: Any, running: Any, rules: VendorDiffRules, negation: str) -> None:
+    """VRP / Comware: a trunk's allowed VLANs add up, so change only the VLANs that changed.
+
+    hier-config replaces the line (``undo port trunk allow-pass vlan <all old>`` then the new
+    list): every unchanged VLAN would drop off the uplink for a moment. Instead:
+    ``undo ... vlan <removed>`` and ``... vlan <added>``.
+    """
+    if rules.trunk_style != "vrp" or not rules.trunk:
+        return
+    trunk = re.compile(rules.trunk)
+    for section in remediation.children:
+        undo = next((c for c in section.children if c.text.startswith(negation) and "vlan" in c.text), None)
+        add = next((c for c in section.children if trunk.match(c.text)), None)
+        if undo is None or add is None or not trunk.match(undo.text[len(negation) :]):
+            continue
+        prefix = trunk.match(add.text).group(1)  # type: ignore[union-attr]
+        old = set(parse_vlan_list(trunk.match(undo.text[len(negation) :]).group(2)))  # type: ignore[union-attr]
+        new = set(parse_vlan_list(trunk.match(add.text).group(2)))  # type: ignore[union-attr]
+        current = running.get_child(equals=section.text)
+        if current is not None:  # the switch's list may hold more than one line
+            for line in current.children:
+                m = trunk.match(line.text)
+                if m:
+                    old |= set(parse_vlan_list(m.group(2)))
+        removed, added = sorted(old - new), sorted(new - old)
+        if removed:
+            undo.text = negation + prefix + format_vlan_list(removed, rules.trunk_style)
+        else:
+            undo.delete()
+        if added:
+            add.text = prefix + format_vlan_list(added, rules.trunk_style)
+        else:
+            add.delete()
 
 
 def _drop_double_vlan_undo(remediation: Any) -> None:
@@ -476,10 +643,13 @@ def _drop_double_vlan_undo(remediation: Any) -> None:
             child.delete()
 
 
-def _command_lines(remediation: Any, originals: dict[str, str]) -> list[str]:
+def _command_lines(remediation: Any, originals: dict[str, str], stored: dict[str, str], negation: str) -> list[str]:
     lines: list[str] = []
     for line in remediation.dump_simple(sectional_exiting=True):
         text = line.strip()
+        if text.startswith(negation) and text[len(negation) :] in stored:
+            lines.append(negation + stored[text[len(negation) :]])
+            continue
         # a multi-line banner is one block to hier-config, and one line per line to the CLI
         lines.extend(originals.get(text, text).split("\n"))
     return lines
@@ -499,28 +669,70 @@ class Target:
     parsed: Any
 
 
-def target(intended: str, vendor: str, *, strict: bool = True) -> Target:
+def target(intended: str, vendor: str, *, strict: bool = True, versions: SecretVersions | None = None) -> Target:
     """Prepare and parse an intended configuration for ``compute``.
 
     ``strict=False`` is for restoring a backup: blocks outside the managed scope are ignored.
+    ``versions``: compare hashed secrets by version (see ``SecretVersions``).
     """
-    prepared = prepare(intended, vendor, running=False, strict=strict)
+    prepared = prepare(intended, vendor, running=False, strict=strict, versions=versions)
     return Target(vendor, prepared, parse(prepared.text, vendor))
 
 
-def compute(running: str, intended: str | Target, vendor: str, *, strict: bool = True) -> Diff:
+def compute(
+    running: str,
+    intended: str | Target,
+    vendor: str,
+    *,
+    strict: bool = True,
+    versions: SecretVersions | None = None,
+) -> Diff:
     """The block-level difference and the commands that remedy it.
 
     ``intended`` is the configuration text or a ``Target`` built from it (parsed once for
     several comparisons); ``strict`` applies to text only (see ``target``).
     """
-    want = intended if isinstance(intended, Target) else target(intended, vendor, strict=strict)
+    want = intended if isinstance(intended, Target) else target(intended, vendor, strict=strict, versions=versions)
     if want.vendor != vendor:
         raise ConfigError("intended configuration is for %s switches, not %s" % (want.vendor, vendor))
-    run_h = parse(prepare(running, vendor, running=True).text, vendor)
+    run_p = prepare(running, vendor, running=True, versions=versions, as_is=want.prepared.as_is)
+    run_h = parse(run_p.text, vendor)
     remediation = run_h.config_to_get_to(want.parsed).set_order_weight()
-    _drop_hashed_negations(remediation, run_h.driver.negation_prefix)
+    negation = run_h.driver.negation_prefix
+    _drop_hashed_negations(remediation, negation)
+    _drop_unpushable(remediation, want.prepared.originals, negation)
+    _trunk_delta(remediation, run_h, RULES[vendor], negation)
     if vendor == "huawei_vrp":
         _drop_double_vlan_undo(remediation)
     # child order inside a block follows the ordering weights (link type before VLANs)
-    return Diff(_command_lines(remediation, want.prepared.originals), run_h, want.parsed)
+    commands = _command_lines(remediation, want.prepared.originals, run_p.originals, negation)
+    return Diff(commands, run_h, want.parsed, run_p)
+
+
+def record_pushed(
+    versions: SecretVersions, want: Target, before: str | Prepared | None, after: str, vendor: str
+) -> SecretVersions:
+    """The versions after a push: each intended hashed secret, with the line the switch stores for it.
+
+    The stored line is the one that appeared with the push (a rotated SNMP community adds a
+    line before the old one goes), else the only one there. ``before``: the running text
+    before the push, or its ``Prepared`` form from ``compute`` (``Diff.running_prepared``). A secret the switch shows no
+    line for is not recorded: the verification then reports it as not taken.
+    """
+    if not isinstance(before, Prepared):
+        before = prepare(before or "", vendor, running=True)
+    seen = before.hashed
+    now = prepare(after, vendor, running=True).hashed
+    records: dict[str, dict[str, str]] = {}
+    for key, lines in want.prepared.hashed.items():
+        stored = [original for _masked, original in now.get(key, [])]
+        new = [line for line in stored if line not in {o for _m, o in seen.get(key, [])}]
+        candidates = new or stored
+        if len(candidates) == 1:
+            records[key] = {
+                "version": versions.fingerprint(lines[0][1]),
+                "stored": versions.fingerprint(candidates[0]),
+            }
+        elif key in versions.records:
+            records[key] = versions.records[key]
+    return SecretVersions(versions.key, records)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,6 +19,33 @@ from ansible_collections.hisops.him.plugins.module_utils import cfgbackup, netde
 CONFIG_CONTROL = "HIM-3.4-switch-config"
 BACKUP_CONTROL = "HIM-3.7-switch-backup"
 SEVERITY = "high"
+
+
+# Set by SIGINT/SIGTERM (``stop_on_signals``): no new switch starts, no further command
+# group is sent, and each switch in the middle of a push is restored from this run's backup.
+STOP = threading.Event()
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_HANDLERS = {"installed": False}
+
+
+def stop_on_signals(forward_to: list[Any] | None = None) -> None:
+    """Install the handlers that set STOP (and pass the signal on to worker processes)."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        STOP.set()
+        STOP.signum = signum  # type: ignore[attr-defined]
+        for proc in forward_to or []:
+            if proc.is_alive() and proc.pid:
+                os.kill(proc.pid, signal.SIGTERM)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, handler)
+    _HANDLERS["installed"] = True
+
+
+def _stop_name() -> str:
+    signum = getattr(STOP, "signum", signal.SIGTERM)
+    return signal.Signals(signum).name
 
 
 class SwitchConfigFailed(Exception):
@@ -57,8 +86,13 @@ class SwitchConfig:
             names = self._backups()
             self.result["backup_file"] = os.path.join(self.p["backup_dir"], self.name, names[-1]) if names else ""
             return
+        # redacted at rest: the secrets live in Vault only; a restore leaves them as they are
         path, _written = cfgbackup.write_backup(
-            self.p["backup_dir"], self.name, text, self.p["backup_keep"], volatile=netdev.PROFILES[self.vendor].volatile
+            self.p["backup_dir"],
+            self.name,
+            switchcfg.mask_secrets(text),
+            self.p["backup_keep"],
+            volatile=netdev.PROFILES[self.vendor].volatile,
         )
         self.result["backup_file"] = path
 
@@ -84,20 +118,61 @@ class SwitchConfig:
     def _running(self) -> str:
         return netdev.running_config(self.conn, self.vendor)
 
-    def _apply(self, intended: str, strict: bool) -> switchcfg.Diff:
-        """Push what takes the switch to ``intended``; roll back and raise on any failure."""
-        target = switchcfg.target(intended, self.vendor, strict=strict)
-        before = self._running()
-        self._backup(before)
-        diff = switchcfg.compute(before, target, self.vendor)
-        self.result["commands"] = diff.commands
+    def _versions(self, track: bool) -> switchcfg.SecretVersions | None:
+        """The secret versions last pushed to this switch (None: compare hashed secrets by presence)."""
+        if not track:
+            return None
+        if self.check_mode and not cfgbackup.has_version_key(self.p["backup_dir"]):
+            # check mode writes nothing: without a key nothing was recorded, every secret would be pushed
+            return switchcfg.SecretVersions(b"")
+        key = cfgbackup.version_key(self.p["backup_dir"])
+        return switchcfg.SecretVersions(key, cfgbackup.read_versions(self.p["backup_dir"], self.name))
+
+    def _check_drift(self, running: str, last_backup: str) -> None:
+        """Report a switch whose configuration differs from both its last backup and the intended one.
+
+        After a verified push the last backup IS the intended configuration; a push that was
+        killed (SIGKILL, power loss) leaves the switch between the two, as does a change by
+        hand. Reported before this run pushes, with the backup that holds the earlier state.
+        """
+        _name, text = cfgbackup.read_backup(self.p["backup_dir"], self.name, last_backup)
+        if cfgbackup.same_version(text, switchcfg.mask_secrets(running), netdev.PROFILES[self.vendor].volatile):
+            return  # the usual case, without parsing both
+        since = switchcfg.compute(running, switchcfg.target(text, self.vendor, strict=False), self.vendor)
+        if since.changed:
+            self.result["drift"] = (
+                "switch %s: its running configuration differs from its last backup %s and from the intended "
+                "configuration (an interrupted push or a change by hand: %s); the backup holds the earlier "
+                "state, the running one is backed up before this push"
+                % (self.name, last_backup, switchcfg.mask_secrets("; ".join(since.commands[:5])))
+            )
+            self.result.setdefault("warnings", []).append(self.result["drift"])
+
+    def _show_diff(self, diff: switchcfg.Diff) -> None:
+        self.result["commands"] = [switchcfg.mask_secrets(c) for c in diff.commands]
         if self.want_diff:
             self.result["diff"] = {
-                "before": diff.before,
-                "after": diff.after,
+                "before": switchcfg.mask_secrets(diff.before),
+                "after": switchcfg.mask_secrets(diff.after),
                 "before_header": "%s running" % self.name,
                 "after_header": "%s intended" % self.name,
             }
+
+    def _apply(self, intended: str, strict: bool, track_secrets: bool = False) -> switchcfg.Diff:
+        """Push what takes the switch to ``intended``; roll back and raise on any failure.
+
+        ``track_secrets``: hashed secrets are compared by the version last pushed (an
+        intended configuration with clear-text secrets, not a backup).
+        """
+        versions = self._versions(track_secrets)
+        target = switchcfg.target(intended, self.vendor, strict=strict, versions=versions)
+        before = self._running()
+        drift_from = self._backups()[-1:] if track_secrets else []
+        self._backup(before)
+        diff = switchcfg.compute(before, target, self.vendor, versions=versions)
+        if drift_from and diff.changed:
+            self._check_drift(before, drift_from[0])
+        self._show_diff(diff)
         if not diff.changed:
             self.result["verified"] = True
             return diff
@@ -105,25 +180,51 @@ class SwitchConfig:
         if self.check_mode:
             return diff
         try:
-            netdev.push(self.conn, diff.commands, self.vendor)
+            netdev.push(self.conn, diff.commands, self.vendor, stop=STOP.is_set)
+        except netdev.PushInterrupted as exc:
+            self._rollback(before)
+            self.result["interrupted"] = True
+            raise SwitchConfigFailed(
+                "switch %s: the run was stopped (%s) in the middle of the push; the configuration before the "
+                "push (backup %s) was restored: %s"
+                % (
+                    self.name,
+                    _stop_name(),
+                    os.path.basename(self.result["backup_file"]),
+                    "yes" if self.result["rolled_back"] else "NO - check the switch by hand",
+                ),
+                **self.result,
+            ) from exc
         except netdev.SwitchCommandError as exc:
             self._rollback(before)
             raise SwitchConfigFailed(
                 "switch %s rejected a command (%s); the configuration before the push was restored: %s"
-                % (self.name, exc, "yes" if self.result["rolled_back"] else "NO - check the switch by hand"),
+                % (
+                    self.name,
+                    switchcfg.mask_secrets(str(exc)),
+                    "yes" if self.result["rolled_back"] else "NO - check the switch by hand",
+                ),
                 **self.result,
             ) from exc
         after = self._running()
-        left = switchcfg.compute(after, target, self.vendor)
+        if versions is not None:
+            versions = switchcfg.record_pushed(versions, target, diff.running_prepared, after, self.vendor)
+        left = switchcfg.compute(after, target, self.vendor, versions=versions)
         if left.changed:
             self._rollback(before)
             raise SwitchConfigFailed(
-                "switch %s accepted the commands but its configuration still differs (%s); the configuration "
-                "before the push was restored: %s"
-                % (self.name, "; ".join(left.commands[:5]), "yes" if self.result["rolled_back"] else "NO"),
+                "switch %s took the commands without an error but its configuration still differs (%s); the "
+                "configuration before the push was restored: %s"
+                % (
+                    self.name,
+                    switchcfg.mask_secrets("; ".join(left.commands[:5])),
+                    "yes" if self.result["rolled_back"] else "NO",
+                ),
                 **self.result,
             )
         self.result["verified"] = True
+        if versions is not None:
+            cfgbackup.write_versions(self.p["backup_dir"], self.name, versions.records)
         if self.p["save"]:
             netdev.save(self.conn, self.vendor)
             self.result["saved"] = True
@@ -145,7 +246,7 @@ class SwitchConfig:
 
     # ---------------------------------------------------------------- states ----------
     def present(self) -> None:
-        diff = self._apply(self.p["intended_config"], strict=True)
+        diff = self._apply(self.p["intended_config"], strict=True, track_secrets=True)
         if not diff.changed:
             status, msg = results.PASS, "switch %s matches its baseline configuration" % self.name
         elif self.check_mode:
@@ -159,13 +260,15 @@ class SwitchConfig:
                 "switch %s brought to its baseline: %d commands sent%s"
                 % (self.name, len(diff.commands), ", saved" if self.result["saved"] else ""),
             )
+        if self.result.get("drift"):
+            msg = "%s; %s" % (self.result["drift"], msg)
         self.result[results.RESULT_KEY] = [
             results.control_result(
                 CONFIG_CONTROL,
                 status,
                 SEVERITY,
-                diff.commands if diff.changed else [],
-                diff.commands if status == results.FIXED else [],
+                ([self.result["drift"]] if self.result.get("drift") else []) + self.result["commands"],
+                self.result["commands"] if status == results.FIXED else [],
                 msg,
             ),
             self._backup_control(),
@@ -245,6 +348,10 @@ MIN_SWITCHES_PER_PROCESS = 8
 
 def run_switch(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
     """One switch's run as a result dict; a failure is reported, never raised."""
+    if STOP.is_set():
+        msg = "not started: the run was stopped (%s) before this switch; it was not changed" % _stop_name()
+        return {"failed": True, "msg": "switch %s: %s" % (params["name"], msg), "changed": False,
+                "interrupted": True, **unreachable_result(params["name"], msg)}  # fmt: skip
     try:
         result = SwitchConfig(params, check_mode, diff).run()
         result["failed"] = False
@@ -312,12 +419,16 @@ def run_parallel(
     threads = max(1, math.ceil(max(1, parallel) / workers))
     ctx = multiprocessing.get_context("fork")
     running = []
+    procs: list[Any] = []
     for share in (items[i::workers] for i in range(workers)):
         receive, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_worker, args=(share, check_mode, diff, threads, send), daemon=True)
         proc.start()
         send.close()  # the worker holds the only sending end: its death is an EOF here
         running.append((share, proc, receive))
+        procs.append(proc)
+    if _HANDLERS["installed"]:
+        stop_on_signals(forward_to=procs)  # a SIGTERM to this process reaches the workers too
     done: dict[str, dict[str, Any]] = {}
     bugs: list[str] = []
     for share, proc, receive in running:

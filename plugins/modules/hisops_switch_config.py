@@ -116,6 +116,13 @@ rolled_back:
   returned: always
   type: bool
   sample: false
+drift:
+  description:
+    - Set when the switch's running configuration differed, before this push, from both its last
+      backup and the intended configuration (an interrupted push, or a change by hand).
+  returned: when such a difference was found (state=present)
+  type: str
+  sample: "switch sw-mz-01: its running configuration differs from its last backup ..."
 restored_from:
   description: Backup file name pushed back (state=restore).
   returned: when state is restore
@@ -137,6 +144,7 @@ from ansible_collections.hisops.him.plugins.module_utils.switchrun import (
     SwitchConfig,
     SwitchConfigFailed,
     failure_result,
+    stop_on_signals,
 )
 
 __all__ = ["SwitchConfig", "SwitchConfigFailed", "build_module"]
@@ -163,6 +171,7 @@ def build_module() -> AnsibleModule:
 
 def main() -> None:
     module = build_module()
+    stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore the switch from this run's backup
     run = SwitchConfig(module.params, module.check_mode, module._diff)
     try:
         result = run.run()

@@ -56,6 +56,10 @@ options:
     default: 0
   conn_timeout: {description: Seconds to wait for each SSH connection., type: float, default: 10}
   command_timeout: {description: Seconds to wait for each command's output., type: float, default: 30}
+  known_hosts:
+    description: Known-hosts file of the switches' SSH host keys, learnt on first use and checked afterwards.
+    type: path
+    default: ""
   backup_dir: {description: Folder that holds one backup folder per switch., type: path, required: true}
   backup_keep: {description: Number of backup versions kept per switch., type: int, default: 30}
   save: {description: Save when something changed., type: bool, default: true}
@@ -90,7 +94,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.him.plugins.module_utils import netdev
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel, stop_on_signals
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},
@@ -117,6 +121,7 @@ def build_module() -> AnsibleModule:
             "processes": {"type": "int", "default": 0},
             "conn_timeout": {"type": "float", "default": 10.0},
             "command_timeout": {"type": "float", "default": 30.0},
+            "known_hosts": {"type": "path", "default": ""},
             "backup_dir": {"type": "path", "required": True},
             "backup_keep": {"type": "int", "default": 30},
             "save": {"type": "bool", "default": True},
@@ -127,7 +132,9 @@ def build_module() -> AnsibleModule:
 
 
 def run_fleet(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, dict[str, Any]]:
-    common = {k: params[k] for k in ("conn_timeout", "command_timeout", "backup_dir", "backup_keep", "save")}
+    common = {
+        k: params[k] for k in ("conn_timeout", "command_timeout", "known_hosts", "backup_dir", "backup_keep", "save")
+    }
     items = [{**common, **s, "state": "present", "backup_version": "latest"} for s in params["switches"]]
     return run_parallel(items, check_mode, diff, params["parallel"], params["processes"])
 
@@ -137,6 +144,7 @@ def main() -> None:
     for field, least in LEAST.items():
         if module.params[field] < least:
             module.fail_json(msg="%s must be %d or more (got %d)" % (field, least, module.params[field]))
+    stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
     per_switch = run_fleet(module.params, module.check_mode, module._diff)
     failed = sorted(name for name, r in per_switch.items() if r["failed"])
     result = {

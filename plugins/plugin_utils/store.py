@@ -795,7 +795,12 @@ def _default(column: str) -> Any:
 def _connect_sqlite(path: str) -> sqlite3.Connection:
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # the store holds evidence, custodians' names and staff ids: owner only (SQLite gives its
+        # -wal and -shm files the database file's permissions)
+        os.close(os.open(target, os.O_RDWR | os.O_CREAT, 0o600))
+        if target.stat().st_uid == os.getuid():
+            os.chmod(target, target.stat().st_mode & 0o700)
         conn = sqlite3.connect(str(target), timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")

@@ -72,7 +72,7 @@ def _formats(text: str) -> list[str]:
 def _out_dir(path: str) -> Path:
     out = Path(path)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out, prefix=".hisops-write-test-", delete=True)  # noqa: SIM115
         probe.close()
     except OSError as exc:
@@ -111,6 +111,16 @@ def _publish(tmp: Path, final: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _owner_only(path: Path) -> None:
+    """A report names departments' custodians and staff: readable by its owner only."""
+    if path.is_dir():
+        path.chmod(0o700)
+        for child in path.iterdir():
+            child.chmod(0o600)
+    else:
+        path.chmod(0o600)
+
+
 def write_report(report: Report, t: Translator, out: Path, base: str, formats: list[str]) -> list[Path]:
     renderers: dict[str, tuple[str, Callable[..., Any]]] = {
         "html": ("w", render_html),
@@ -129,6 +139,7 @@ def write_report(report: Report, t: Translator, out: Path, base: str, formats: l
                 kwargs = {"encoding": "utf-8"} if mode == "w" else {}
                 with open(tmp, mode, **kwargs) as fh:
                     render(report, fh, t)
+            _owner_only(tmp)
             _publish(tmp, final)
         finally:
             if tmp.is_dir():

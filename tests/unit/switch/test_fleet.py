@@ -25,7 +25,7 @@ def test_unreachable_switches_are_reported_each_under_its_name(tmp_path: Path) -
     params = {
         "switches": [{**switch, "name": n, "port": closed_port()} for n in ("sw-a", "sw-b")],
         "parallel": 2, "processes": 0, "conn_timeout": 2.0, "command_timeout": 2.0, "backup_dir": str(tmp_path),
-        "backup_keep": 3, "save": True,
+        "backup_keep": 3, "save": True, "known_hosts": str(tmp_path / "known_hosts"),
     }  # fmt: skip
     results = fleet.run_fleet(params, check_mode=False, diff=False)
     assert sorted(results) == ["sw-a", "sw-b"]
