@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.localhost_play import write_audit_play
+
 pytestmark = pytest.mark.component
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,36 +81,12 @@ def test_main_job_syntax_check_from_another_directory(installed: tuple[Path, dic
 def test_a_module_runs_against_localhost_from_another_directory(installed: tuple[Path, dict[str, str]]) -> None:
     """hisops_workstation_linux (action plugin, module, module_utils) audits one control of this machine."""
     project, env = installed
-    (project / "audit.yml").write_text(
-        yaml.safe_dump(
-            [
-                {
-                    "name": "One control, audit only",
-                    "hosts": "localhost",
-                    "connection": "local",
-                    "gather_facts": False,
-                    "check_mode": True,
-                    "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-                    "vars_files": [str(ROOT / "group_vars" / "all" / "controls.yml")],
-                    "tasks": [
-                        {
-                            "name": "HIM-5.4 | AUDIT | no games",
-                            "hisops.him.hisops_workstation_linux": {
-                                "catalog": "{{ hisops_control_catalog }}",
-                                "controls": ["HIM-5.4-games"],
-                                "policy": {},
-                                "department": {"code": "it", "login_group": "it-staff"},
-                            },
-                            "register": "audit",
-                        },
-                        {"name": "Records", "ansible.builtin.debug": {"var": "audit.hisops_controls"}},
-                    ],
-                }
-            ],
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
+    write_audit_play(
+        project / "audit.yml",
+        "hisops.him.hisops_workstation_linux",
+        {"code": "it", "login_group": "it-staff"},
+        {"name": "Records", "ansible.builtin.debug": {"var": "outcome.hisops_controls"}},
     )
     proc = _run([str(BIN / "ansible-playbook"), "-i", "localhost,", "audit.yml"], project, env)
     assert '"id": "HIM-5.4-games"' in proc.stdout, proc.stdout[-3000:]
-    assert "ok=2" in proc.stdout and "failed=0" in proc.stdout
+    assert "ok=2" in proc.stdout and "failed=0" in proc.stdout and "ignored=0" in proc.stdout

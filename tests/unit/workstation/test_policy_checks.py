@@ -15,49 +15,25 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
+from tests.localhost_play import write_audit_play
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _run_with_bad_department(tmp_path: Path, module: str) -> dict:
     """The task's result when the department has no login group (policy data the check refuses)."""
-    play = [
-        {
-            "name": "Bad policy data",
-            "hosts": "localhost",
-            "connection": "local",
-            "gather_facts": False,
-            "check_mode": True,
-            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-            "vars_files": [str(ROOT / "group_vars" / "all" / "controls.yml")],
-            "tasks": [
-                {
-                    "name": "Run with a department without login group",
-                    module: {
-                        "catalog": "{{ hisops_control_catalog }}",
-                        "controls": ["HIM-5.4-games"],
-                        "policy": {},
-                        "department": {"code": "it"},
-                    },
-                    "register": "outcome",
-                    "ignore_errors": True,
-                },
-                {
-                    "name": "Result",
-                    "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": "{{ out }}"},
-                    "check_mode": False,
-                },
-            ],
-        }
-    ]
-    book = tmp_path / "play.yml"
-    book.write_text(yaml.safe_dump(play), encoding="utf-8")
     out = tmp_path / "result.json"
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        HISOPS_RECORDER_ENABLED="false",
-        ANSIBLE_PIPELINING="false",
+    book = write_audit_play(
+        tmp_path / "play.yml",
+        module,
+        {"code": "it"},
+        {
+            "name": "Result",
+            "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": "{{ out }}"},
+            "check_mode": False,
+        },
     )
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), HISOPS_RECORDER_ENABLED="false")
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(book), "-e", "out=%s" % out],
         cwd=ROOT,
