@@ -21,7 +21,7 @@ description:
   - Results of tasks with C(no_log) are censored by Ansible before they reach this plugin, so
     nothing of them is stored but the host outcome.
 requirements:
-  - enable it in ansible.cfg (C(callbacks_enabled = hisops_recorder))
+  - enable it in ansible.cfg (C(callbacks_enabled = hisops.him.hisops_recorder))
 options:
   store:
     description:
@@ -73,7 +73,6 @@ import getpass
 import os
 import re
 import signal
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -83,13 +82,18 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-_HERE = Path(__file__).resolve().parent
-if str(_HERE.parent / "lib") not in sys.path:
-    sys.path.insert(0, str(_HERE.parent / "lib"))
-
-from hisops_lib.module_utils import results as _RESULTS  # the record schema the modules return
-from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
-from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
+from ansible_collections.hisops.him.plugins.module_utils import (
+    results as _RESULTS,
+)  # the record schema the modules return
+from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
+from ansible_collections.hisops.him.plugins.plugin_utils.store import (
+    PROJECT_ROOT,
+    Batch,
+    Store,
+    StoreError,
+    now_text,
+    open_store,
+)
 
 RUN_UUID_ENV = "HISOPS_RUN_UUID"
 
@@ -193,7 +197,7 @@ class CallbackModule(CallbackBase):
 
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "notification"
-    CALLBACK_NAME = "hisops_recorder"
+    CALLBACK_NAME = "hisops.him.hisops_recorder"
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, display: Any = None) -> None:
@@ -243,7 +247,7 @@ class CallbackModule(CallbackBase):
         return True
 
     def _close_abandoned_runs(self, store: Store) -> None:
-        """Mark earlier runs whose recording process died as interrupted (hisops_lib.stale_runs)."""
+        """Mark earlier runs whose recording process died as interrupted (plugin_utils.stale_runs)."""
         hours = self.get_option("stale_run_hours")
         try:
             closed = close_stale_runs(store, hours)

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hisops_lib.store import open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import run_playbook, slow_recorded_run
 

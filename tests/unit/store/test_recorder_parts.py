@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import hisops_recorder
 import pytest
-from hisops_lib.store import open_store
+from ansible_collections.hisops.him.plugins.callback import hisops_recorder
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import HERE, recorder_env
 
@@ -135,7 +135,7 @@ def test_audit_trail_passes_when_the_run_is_recorded(tmp_path: Path) -> None:
 def test_audit_trail_fails_when_the_recorder_is_off(tmp_path: Path) -> None:
     proc = _audit_trail(tmp_path / "results.sqlite", HISOPS_RECORDER_ENABLED="false")
     assert proc.returncode == 0
-    assert proc.stdout.count("fail: runs are not recorded: enable the hisops_recorder callback") == 2
+    assert proc.stdout.count("fail: runs are not recorded: enable the hisops.him.hisops_recorder callback") == 2
 
 
 def test_each_playbook_of_a_command_is_one_run(tmp_path: Path) -> None:

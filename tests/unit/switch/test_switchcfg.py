@@ -1,4 +1,4 @@
-"""hier-config remediation per vendor (module_utils/hisops/switchcfg.py), as data in cases.yml."""
+"""hier-config remediation per vendor (module_utils/switchcfg.py), as data in cases.yml."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.hisops import switchcfg
+from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 
 pytestmark = pytest.mark.unit
 

@@ -1,6 +1,9 @@
 """Run the Linux workstation cases with any Python >= 3.8, standard library only.
 
-Reads {"catalog", "cases", "today"} as JSON on stdin, runs each case (audit, then enforce
+Run as a module from the project's ``collections`` folder (``python -E -s -m
+ansible_collections.hisops.him.tests.unit.workstation.oldest_python``), so the module_utils are
+imported by their collection names, as on a target, with no ansible installed. Reads
+{"catalog", "cases", "today"} as JSON on stdin, runs each case (audit, then enforce
 and a second audit when the case has ``enforce``) against a planted tree, and writes the
 result records, diffs and commands as JSON. test_oldest_python.py runs it under the oldest
 Python that ansible-core supports on targets and under the controller's, and compares.
@@ -12,22 +15,11 @@ import datetime
 import json
 import sys
 import tempfile
-import types
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
-
-# ansible.module_utils.hisops as Ansible ships it to a target (no ansible installed there).
-for name, path in (("ansible", []), ("ansible.module_utils", [str(ROOT / "plugins" / "module_utils")])):
-    module = types.ModuleType(name)
-    module.__path__ = path  # type: ignore[attr-defined]
-    sys.modules[name] = module
-sys.path.insert(0, str(HERE))
-
-from ansible.module_utils.hisops.workstation_linux import Host, run_controls  # noqa: E402
-from ansible.module_utils.hisops.workstation_policy import select_controls  # noqa: E402
-from fakehost import FakeRunner, plant  # noqa: E402
+from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, run_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import select_controls
+from ansible_collections.hisops.him.tests.unit.workstation.fakehost import FakeRunner, plant
 
 
 def run_case(catalog: dict, case: dict, today: datetime.date) -> dict:

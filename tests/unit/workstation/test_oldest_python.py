@@ -24,7 +24,8 @@ from .test_workstation_linux import CASES, CATALOG, TODAY
 pytestmark = pytest.mark.unit
 
 OLDEST = (3, 8)
-SCRIPT = Path(__file__).with_name("oldest_python.py")
+MODULE = "ansible_collections.hisops.him.tests.unit.workstation.oldest_python"
+COLLECTIONS = Path(__file__).resolve().parents[3] / "collections"
 
 
 def oldest_python() -> str | None:
@@ -42,8 +43,16 @@ def oldest_python() -> str | None:
 def run(python: str) -> dict:
     cases = {n: c for n, c in CASES.items() if "@pin@" not in json.dumps(c, ensure_ascii=False)}
     payload = json.dumps({"catalog": CATALOG, "cases": cases, "today": TODAY.isoformat()}, default=str)
+    # -E -s: none of the controller's PYTHON* variables or user site; the module is found by its
+    # collection name from the project's collections folder, as Ansible ships it to a target.
     proc = subprocess.run(
-        [python, "-I", str(SCRIPT)], input=payload, capture_output=True, text=True, timeout=300, check=False
+        [python, "-E", "-s", "-m", MODULE],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=COLLECTIONS,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)

@@ -1,9 +1,9 @@
-"""The sudoers reader (module_utils/hisops/sudoers.py): sudo's own reading rules."""
+"""The sudoers reader (plugins/module_utils/sudoers.py): sudo's own reading rules."""
 
 from __future__ import annotations
 
 import pytest
-from ansible.module_utils.hisops.sudoers import (
+from ansible_collections.hisops.him.plugins.module_utils.sudoers import (
     Account,
     logical_lines,
     parse_sudoers,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.hisops.workstation_linux import Host, pin_content, run_controls
-from ansible.module_utils.hisops.workstation_policy import select_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, pin_content, run_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import select_controls
 
 from .fakehost import FakeRunner, plant
 
@@ -103,7 +103,7 @@ def test_fix_that_raises_is_an_error_record_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_purge_refused_when_apt_would_remove_a_protected_package(tmp_path: Path) -> None:
-    from ansible.module_utils.hisops.workstation_linux import FixError, _purge_action
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import FixError, _purge_action
 
     plant(tmp_path, {"gdm3": {"Depends": "tree"}, "tree": {"files": ["/usr/bin/tree"]}}, {}, [])
     runner = FakeRunner(tmp_path)

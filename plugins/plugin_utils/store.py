@@ -11,7 +11,7 @@ One setting, ``HISOPS_STORE`` (the recorder's ``store`` option, the reports' ``-
 
 Anything else fails with one line naming the setting and what is accepted (``StoreError``).
 The schema is created and migrated when the store is opened (table ``schema_version``;
-the migrations are in ``hisops_lib.migrations``).
+the migrations are in ``plugin_utils.migrations``).
 
 Schema (version 4)
 ------------------
@@ -21,7 +21,7 @@ Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on 
   one host failed or was unreachable; running = in progress; interrupted = stopped by SIGINT or
   SIGTERM, or found abandoned by ``close_stale_runs`` (then without ``ended``)), user_name,
   controller (host name), controller_pid and controller_process (the recording process, see
-  ``hisops_lib.stale_runs``), playbook, inventory, mode (check|enforce), limit_expr, tags,
+  ``plugin_utils.stale_runs``), playbook, inventory, mode (check|enforce), limit_expr, tags,
   duration (s), ansible_version, stats (JSON: Ansible's per-host counters).
 - ``host_results``: run_id, host, department (code), kind (workstation|switch|server|''),
   status (ok|failed|unreachable|skipped), ok, changed, failed, ignored, skipped, unreachable
@@ -72,7 +72,7 @@ Writing (the recording callback; tests)
 ``start_run(run)``, ``write(batch)`` (a ``Batch`` of rows, one transaction),
 ``finish_run(uuid, status, ended=None, duration=None, stats=None, mode=None)``,
 ``close_stale_runs(before=None, uuids=())`` (the policy deciding which runs are abandoned is
-``hisops_lib.stale_runs``). Writes are batched by the caller: one commit per batch,
+``plugin_utils.stale_runs``). Writes are batched by the caller: one commit per batch,
 SQLite in WAL mode with ``synchronous=NORMAL`` (no fsync per row).
 
 Both back-ends give the same answers for the same data (tests/unit/store/test_postgres.py);
@@ -95,16 +95,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from hisops_lib.migrations import MIGRATIONS, Migration
-from hisops_lib.module_utils import results
+from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
+from ansible_collections.hisops.him.plugins.module_utils import results
 
 ENV_VAR = "HISOPS_STORE"
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = PROJECT_ROOT / "results" / "hisops.sqlite"
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")
-# The control statuses are those of the modules' result record (plugins/module_utils/hisops/results.py).
+# The control statuses are those of the modules' result record (plugins/module_utils/results.py).
 CONTROL_STATUSES: tuple[str, ...] = results.STATUSES
 COMPLIANT: tuple[str, ...] = (results.PASS, results.FIXED, results.EXEMPT)
 JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts"})

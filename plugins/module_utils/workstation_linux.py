@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
 
-from ansible.module_utils.hisops.results import ERROR, EXEMPT, FAIL, FIXED, PASS, control_result
-from ansible.module_utils.hisops.sudoers import (
+from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, EXEMPT, FAIL, FIXED, PASS, control_result
+from ansible_collections.hisops.him.plugins.module_utils.sudoers import (
     Account,
     Grant,
     parse_sudoers,
@@ -37,7 +37,11 @@ from ansible.module_utils.hisops.sudoers import (
     unresolvable,
     user_reason,
 )
-from ansible.module_utils.hisops.workstation_policy import describe_exception, exceptions_for, merged_policy
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+    describe_exception,
+    exceptions_for,
+    merged_policy,
+)
 
 
 MANAGED = "# Managed by hisops (%s): local changes are overwritten.\n"

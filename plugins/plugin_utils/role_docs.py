@@ -1,6 +1,6 @@
 """Write a role's README variables table from its meta/argument_specs.yml (the one description).
 
-    python -m hisops_lib.role_docs roles/ROLE [--check]
+    bin/hisops-role-docs roles/ROLE [--check]
 
 The table goes between the lines ``<!-- BEGIN VARIABLES -->`` and ``<!-- END VARIABLES -->``
 of ``roles/ROLE/README.md``. ``--check`` exits 1 when the README is out of date.
@@ -67,17 +67,14 @@ def render(role: Path) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hisops_lib.role_docs", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="bin/hisops-role-docs", description=__doc__.splitlines()[0])
     ap.add_argument("role", type=Path)
     ap.add_argument("--check", action="store_true", help="exit 1 when the README table is out of date")
     args = ap.parse_args(argv)
     current, fresh = render(args.role)
     if args.check:
         if current != fresh:
-            print(
-                "%s/README.md: variables table out of date: run python -m hisops_lib.role_docs %s"
-                % (args.role, args.role)
-            )
+            print("%s/README.md: variables table out of date: run bin/hisops-role-docs %s" % (args.role, args.role))
             return 1
         return 0
     (args.role / "README.md").write_text(fresh, encoding="utf-8")

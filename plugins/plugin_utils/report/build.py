@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from hisops_lib.stale_runs import close_stale_runs, closed_message
-from hisops_lib.store import Store
+from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message
+from ansible_collections.hisops.him.plugins.plugin_utils.store import Store
 
 from .catalog import inventory_departments, load_catalog
 from .i18n import Translator
@@ -31,7 +31,7 @@ class Options:
     html_rows: int = 500
     xlsx_rows: int = 10000
     target: float = 0.95
-    stale_run_hours: float | None = None  # None: $HISOPS_STALE_RUN_HOURS, else 24 (hisops_lib.stale_runs)
+    stale_run_hours: float | None = None  # None: $HISOPS_STALE_RUN_HOURS, else 24 (plugin_utils.stale_runs)
 
 
 def merge_departments(

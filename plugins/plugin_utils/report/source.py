@@ -1,6 +1,6 @@
 """Read what a report needs from the results store, aggregating in the database.
 
-The store's query API (``hisops_lib.store.Store``) answers each question with its own
+The store's query API (``plugin_utils.store.Store``) answers each question with its own
 "latest record per host and control" subquery. A report asks a dozen such questions; on a
 store of 10,000 hosts x 40 controls x 12 runs each subquery scans millions of rows. So a
 report computes the latest records ONCE into a temporary table (``hisops_latest``, one row
@@ -9,7 +9,7 @@ department, by control, by host, top failing, findings) is a GROUP BY over that 
 
 Semantics are the store's: the latest record per (host, control) among the runs that
 started in the period (the highest ``control_results.id``, i.e. the last one written), and
-the compliance rate ``(pass + fixed + exempt) / total`` (``hisops_lib.store.COMPLIANT``).
+the compliance rate ``(pass + fixed + exempt) / total`` (``plugin_utils.store.COMPLIANT``).
 
 Large tables (hosts, findings, assets) are read through a server-side iteration
 (``iter_*``), never loaded whole, so the memory of a report does not grow with the fleet.
@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from hisops_lib.store import (
+from ansible_collections.hisops.him.plugins.plugin_utils.store import (
     COMPLIANT,
     CONTROL_STATUSES,
     Store,

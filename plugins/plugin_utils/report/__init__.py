@@ -1,6 +1,6 @@
 """hisops reports: compliance by period from the results store, as HTML, XLSX, CSV and JSON.
 
-Entry points: ``python -m hisops_lib.report`` (``cli.main``), ``./hisops report``,
+Entry points: ``bin/hisops-report`` (``cli.main``), ``./hisops report``,
 ``playbooks/report.yml``. Building blocks: ``build.open_report`` (the model),
 ``sections`` (the registry of sections, each shown only when it has data), ``render_*``.
 """

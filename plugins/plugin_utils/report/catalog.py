@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_CATALOG = ROOT / "group_vars" / "all" / "controls.yml"
 CATALOG_VAR = "hisops_control_catalog"
 

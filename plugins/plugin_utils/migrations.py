@@ -146,7 +146,7 @@ V4_RUN_OWNER = Migration(
     "runs: the controller process recording a run, to close runs whose process died",
     # A run killed with SIGKILL (or a controller that lost power) stays 'running': the next run
     # or report on the same controller sees that this process is gone and marks it interrupted
-    # (hisops_lib.stale_runs). controller_process tells a reused pid from the original process.
+    # (plugin_utils.stale_runs). controller_process tells a reused pid from the original process.
     (
         "ALTER TABLE runs ADD COLUMN controller_pid INTEGER",
         "ALTER TABLE runs ADD COLUMN controller_process TEXT NOT NULL DEFAULT ''",

@@ -1,4 +1,4 @@
-"""Command line: python -m hisops_lib.report --store ... --period 2026-11 --format html,xlsx --lang zh --out DIR"""
+"""Command line: hisops-report --store ... --period 2026-11 --format html,xlsx --lang zh --out DIR"""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hisops_lib.stale_runs import MAX_AGE_ENV
-from hisops_lib.store import ENV_VAR, StoreError
+from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import MAX_AGE_ENV
+from ansible_collections.hisops.him.plugins.plugin_utils.store import ENV_VAR, StoreError
 
 from .build import Options, open_report
 from .catalog import CatalogError
@@ -35,7 +35,7 @@ class UsageError(Exception):
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
-        prog="python -m hisops_lib.report",
+        prog="hisops-report",
         description="Write the compliance report of a period from the hisops results store.",
     )
     ap.add_argument("--store", help="results store: a SQLite file or postgresql:// DSN (default $%s)" % ENV_VAR)
