@@ -270,6 +270,14 @@ def _order(weight: int, *prefixes: str) -> Any:
     return OrderingRule(match_rules=tuple(MatchRule(startswith=p) for p in prefixes), weight=weight)
 
 
+def _order_unverified_first(prefix: str) -> Any:
+    """Order a negation of a secret line with no recorded version before everything else."""
+    from hier_config.models import MatchRule, OrderingRule
+
+    rule = MatchRule(startswith=prefix, contains="<hashed:%s>" % UNVERIFIED)
+    return OrderingRule(match_rules=(rule,), weight=-200)
+
+
 def _split_vlan_batch(config: Any) -> None:
     """Huawei ``vlan batch 10 20 to 22`` -> ``vlan batch 10``, ``vlan batch 20``, ..."""
     for child in tuple(config.get_children(startswith="vlan batch ")):
@@ -361,6 +369,10 @@ def build_driver(vendor: str) -> Any:
                     _order(800, "undo vlan "),
                     # a rotated SNMP community: the new one first, then the old one goes
                     _order(700, "undo snmp-agent community "),
+                    # ... unless nothing records which secret the old one holds: then it may be
+                    # the very community being pushed (the switch keys communities by name), so
+                    # it goes first and the intended one is added after it
+                    _order_unverified_first("undo snmp-agent community "),
                     # the link type must be set before the VLAN commands that depend on it
                     _order(-50, "interface ", "port link-type "),
                     _order(-60, "interface ", "undo port default vlan"),
