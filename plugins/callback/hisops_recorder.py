@@ -87,7 +87,9 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE.parent / "lib") not in sys.path:
     sys.path.insert(0, str(_HERE.parent / "lib"))
 
+from hisops_lib import coverage
 from hisops_lib.module_utils import results as _RESULTS  # the record schema the modules return
+from hisops_lib.report.catalog import CatalogError, load_catalog
 from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
 from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
 
@@ -271,9 +273,39 @@ class CallbackModule(CallbackBase):
             }
         )
         self._run_started = True
+        self._record_scope(play)
         # Tasks of this run (forked after this point) can tell that and where the run is recorded:
         # the HIM-7.6 audit-trail action reads it.
         os.environ[RUN_UUID_ENV] = self._run_uuid
+
+    def _record_scope(self, play: Any) -> None:
+        """One run_hosts row per inventory host: its groups, whether --limit included it and the
+        controls --tags/--skip-tags selected (the reports' "not checked", hisops_lib.coverage)."""
+        try:
+            catalog = load_catalog()
+        except CatalogError as exc:
+            self._display.warning("hisops_recorder: %s; controls without results are not listed" % exc)
+            catalog = {}
+        inventory = play.get_variable_manager()._inventory
+        limited = {h.get_name() for h in inventory.get_hosts("all")}
+        tags = list(context.CLIARGS.get("tags") or ())
+        skip_tags = list(context.CLIARGS.get("skip_tags") or ())
+        for host in inventory.get_hosts("all", ignore_limits=True, ignore_restrictions=True):
+            state = _host_identity(host)
+            groups = sorted(g.get_name() for g in host.get_groups())
+            in_scope = host.get_name() in limited
+            self._batch.extra.setdefault("run_hosts", []).append(
+                {
+                    "host": state["host"],
+                    "department": state["department"],
+                    "kind": state["kind"],
+                    "groups": groups,
+                    "in_scope": int(in_scope),
+                    "controls": coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else [],
+                    "recorded_at": now_text(),
+                }
+            )
+        self._flush()
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()
@@ -337,13 +369,7 @@ class CallbackModule(CallbackBase):
     def _host_state(self, host: Any) -> dict[str, Any]:
         name = host.get_name()
         if name not in self._hosts:
-            groups = [g.get_name() for g in host.get_groups()]
-            depts = sorted(g[5:] for g in groups if g.startswith("dept_"))
-            kind = "switch" if "switches" in groups else "workstation" if "workstations" in groups else "server"
-            self._hosts[name] = {
-                "host": name,
-                "department": depts[0] if depts else "",
-                "kind": kind,
+            self._hosts[name] = _host_identity(host) | {
                 "status": "skipped",
                 "message": "",
                 **dict.fromkeys(("ok", "changed", "failed", "ignored", "skipped", "unreachable"), 0),
@@ -482,6 +508,14 @@ class CallbackModule(CallbackBase):
         elif previous == signal.SIG_DFL or previous is None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
+
+
+def _host_identity(host: Any) -> dict[str, str]:
+    """A host's name, department code (its dept_* group) and kind (switch, workstation or server)."""
+    groups = [g.get_name() for g in host.get_groups()]
+    depts = sorted(g[5:] for g in groups if g.startswith("dept_"))
+    kind = "switch" if "switches" in groups else "workstation" if "workstations" in groups else "server"
+    return {"host": host.get_name(), "department": depts[0] if depts else "", "kind": kind}
 
 
 def _relative(path: str) -> str:

@@ -13,7 +13,7 @@ Anything else fails with one line naming the setting and what is accepted (``Sto
 The schema is created and migrated when the store is opened (table ``schema_version``;
 the migrations are in ``hisops_lib.migrations``).
 
-Schema (version 4)
+Schema (version 5)
 ------------------
 Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on read.
 
@@ -33,6 +33,9 @@ Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on 
 - ``assets``: run_id, host, department, department_name, custodian, custodian_staff_id,
   vendor, product, serial, os, os_version, kernel, arch, cpus, memory_mb, ipv4, mac,
   disks_count, disk_total_gb, packages_count, facts (JSON), recorded_at.
+- ``run_hosts``: run_id, host, department, kind, groups (JSON list of inventory groups),
+  in_scope (1 when --limit included the host), controls (JSON list: the applicable controls
+  the run's --tags/--skip-tags selected), recorded_at (``hisops_lib.coverage``).
 
 Query API (stable; every method returns a list of plain dicts unless noted)
 --------------------------------------------------------------------------
@@ -107,7 +110,7 @@ HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")
 # The control statuses are those of the modules' result record (plugins/module_utils/hisops/results.py).
 CONTROL_STATUSES: tuple[str, ...] = results.STATUSES
 COMPLIANT: tuple[str, ...] = (results.PASS, results.FIXED, results.EXEMPT)
-JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts"})
+JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts", "groups", "controls"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 

@@ -23,6 +23,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Compliance rate = (pass + fixed + exempt) / all results; each host and control counts with its latest "
         "result in the period.",
     ),
+    "report.not_checked": (
+        "另有 {n} 项（主机×控制项）本期间未检查，计为不合规；其中严重/高风险 {blocking} 项。"
+        "存在未检查的严重或高风险控制项时，合规率不会显示为绿色。",
+        "{n} more (host x control) were not checked in the period and count as not compliant; {blocking} of them "
+        "critical or high. The rate is never shown green while a critical or high control went unchecked.",
+    ),
     "report.truncated": (
         "仅显示前 {shown} 行，共 {total} 行；完整数据见 XLSX/CSV（{table}）。",
         "Showing the first {shown} of {total} rows; the complete table is in the XLSX/CSV ({table}).",
@@ -48,12 +54,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     "kpi.hosts": ("检查主机数", "Hosts checked"),
     "kpi.failing_hosts": ("存在问题的主机", "Hosts with findings"),
     "kpi.controls": ("自动检查项", "Automated controls"),
+    "kpi.controls_checked": ("已检查的控制项", "Controls checked"),
+    "kpi.hosts_fully_checked": ("全部检查的主机", "Hosts fully checked"),
+    "kpi.not_checked": ("未检查（主机×控制项）", "Not checked (host x control)"),
     "kpi.runs": ("检查次数", "Compliance runs"),
     "kpi.manual": ("人工检查项", "Manual controls"),
     # tables
     "table.by_department": ("按科室合规率", "Compliance by department"),
     "table.by_control": ("按控制项合规率", "Compliance by control"),
     "table.top_failing": ("问题最多的控制项", "Top failing controls"),
+    "table.not_checked": ("未检查的控制项及原因", "Controls not checked, with the reason"),
     "table.trend": ("合规率趋势", "Compliance trend"),
     "table.department_controls": ("各科室各控制项", "Controls by department"),
     "table.hosts": ("主机合规汇总", "Hosts"),
@@ -87,6 +97,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.fixed": ("已整改", "Fixed"),
     "col.exempt": ("豁免", "Exempt"),
     "col.error": ("错误", "Error"),
+    "col.not_checked": ("未检查", "Not checked"),
+    "col.reason": ("未检查原因", "Why not checked"),
     "col.day": ("日期", "Date"),
     "col.runs": ("检查次数", "Runs"),
     "col.results": ("结果数", "Results"),
@@ -124,6 +136,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "status.exempt": ("豁免", "exempt"),
     "status.error": ("错误", "error"),
     "status.unreachable": ("不可达", "unreachable"),
+    "status.not_checked": ("未检查", "not checked"),
+    "status.failed": ("运行失败", "failed"),
+    "reason.not_implemented": ("尚未实现自动检查", "not implemented yet"),
+    "reason.unreachable": ("主机不可达", "host unreachable"),
+    "reason.play_failed": ("检查任务失败", "play failed on the host"),
+    "reason.filtered": ("被 --limit/--tags 排除", "filtered out by --limit/--tags"),
+    "reason.not_run": ("没有运行检查", "no play checked it"),
     "severity.low": ("低", "low"),
     "severity.medium": ("中", "medium"),
     "severity.high": ("高", "high"),
