@@ -206,6 +206,7 @@ class CallbackModule(CallbackBase):
         self._dirty_hosts: set[str] = set()
         self._dirty_assets: set[str] = set()
         self._current_play: Any = None
+        self._controller_failed = False
 
     # -- set-up ------------------------------------------------------------------------
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
@@ -332,6 +333,8 @@ class CallbackModule(CallbackBase):
         if getattr(result.host, "implicit", False):
             # Ansible's implicit localhost (the controller, e.g. writing a report) is not a
             # managed host: recording it would count a host with no department in the reports.
+            # Its failure (a report not written, a run's final check) still fails the run.
+            self._controller_failed = self._controller_failed or outcome in ("failed", "unreachable")
             return
         host_name = result.host.get_name()
         task_name = str(result.task.get_name())[:500]  # written by the playbook's author: not redacted
@@ -493,7 +496,7 @@ class CallbackModule(CallbackBase):
             self._store = None
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
-        failed = any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
+        failed = self._controller_failed or any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
         self._finish("failed" if failed else "ok")
 
     def _on_signal(self, signum: int, frame: Any) -> None:
