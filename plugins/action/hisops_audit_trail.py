@@ -10,26 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import callback_loader
 
 _LIB = str(Path(__file__).resolve().parent.parent / "lib")
 if _LIB not in sys.path:
     sys.path.insert(0, _LIB)
 
+from hisops_lib.recording import RECORDER, RUN_UUID_ENV, recorder_store
 from hisops_lib.store import StoreError, open_store
 
 CONTROL_ID = "HIM-7.6-audit-trail"
-RECORDER = "hisops_recorder"
-RUN_UUID_ENV = "HISOPS_RUN_UUID"  # exported by the recorder when it starts recording a run
-
-
-def _recorder_store() -> str:
-    """The store setting of the recorder callback (its own options: ini, env, default)."""
-    plugin = callback_loader.get(RECORDER)
-    if plugin is None:
-        return ""
-    plugin.set_options()
-    return plugin.get_option("store") or ""
 
 
 def _record(status: str, severity: str, evidence: list[str], message: str) -> dict[str, Any]:
@@ -54,7 +43,7 @@ def audit_trail_record(host: str, severity: str) -> dict[str, Any]:
             "runs are not recorded: enable the %s callback (ansible.cfg callbacks_enabled)" % RECORDER,
         )
     try:
-        with open_store(_recorder_store() or None) as store:
+        with open_store(recorder_store() or None) as store:
             run = store.run(run_uuid)
             if run is None:
                 return _record(

@@ -89,11 +89,10 @@ if str(_HERE.parent / "lib") not in sys.path:
 
 from hisops_lib import coverage
 from hisops_lib.module_utils import results as _RESULTS  # the record schema the modules return
+from hisops_lib.recording import RUN_UUID_ENV
 from hisops_lib.report.catalog import CatalogError, load_catalog
 from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
 from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
-
-RUN_UUID_ENV = "HISOPS_RUN_UUID"
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
 _HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}

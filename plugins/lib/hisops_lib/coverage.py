@@ -129,3 +129,17 @@ def not_checked(
 def blocking(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The not-checked rows of a critical or high control."""
     return [r for r in rows if r.get("severity") in BLOCKING_SEVERITIES]
+
+
+def run_not_checked(store: Any, run_uuid: str, catalog: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The controls one recorded run left unchecked (``not_checked`` over that run's records alone).
+
+    ``store``: an open ``hisops_lib.store.Store``. Raises ``LookupError`` when the run is not in it.
+    """
+    run = store.run(run_uuid)
+    if run is None:
+        raise LookupError("run %s is not in the results store %s" % (run_uuid, store.location.display))
+    scope = [r for r in store.records("run_hosts", start=run["started"]) if r["run_uuid"] == run_uuid]
+    checked = {(r["host"], r["control_id"]) for r in store.run_control_results(run_uuid)}
+    status = {r["host"]: r["status"] for r in store.run_host_results(run_uuid)}
+    return not_checked(catalog, scope, checked, status)

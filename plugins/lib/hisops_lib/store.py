@@ -128,6 +128,14 @@ class StoreError(Exception):
     """A problem with the results store, as one line a technician can act on."""
 
 
+# What to do with a damaged SQLite store (docs/reports.md, "A damaged results store").
+SQLITE_RECOVERY = (
+    "nothing was written to it. Recover: stop scheduled runs, move the file and its -wal/-shm files aside "
+    "(mv %(path)s %(path)s.damaged), then either restore the last backup or salvage it with "
+    "sqlite3 %(path)s.damaged .recover | sqlite3 %(path)s, and run again"
+)
+
+
 # ---------------------------------------------------------------------------- time helpers
 def now_text() -> str:
     """The current time as store text (UTC)."""
@@ -797,12 +805,24 @@ def _default(column: str) -> Any:
 # ---------------------------------------------------------------------------- opening
 def _connect_sqlite(path: str) -> sqlite3.Connection:
     target = Path(path)
+    existing = target.is_file() and target.stat().st_size > 0
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(target), timeout=30, isolation_level=None, check_same_thread=False)
+        if existing:
+            _check_sqlite(conn, path)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        if not existing or type(exc) is not sqlite3.DatabaseError:  # OperationalError: permissions, locks
+            raise StoreError(
+                "cannot open the results store %s: %s (set %s to a writable file or a postgresql:// DSN)"
+                % (path, exc, ENV_VAR)
+            ) from None
+        raise StoreError(
+            "the results store %s is damaged (%s): %s" % (path, exc, SQLITE_RECOVERY % {"path": path})
+        ) from None
     except (OSError, sqlite3.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise StoreError(
@@ -810,6 +830,16 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
             % (path, reason, ENV_VAR)
         ) from None
     return conn
+
+
+def _check_sqlite(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a damaged file before anything reads or writes it (PRAGMA quick_check: every page and
+    index entry, without the slower cross-checks of integrity_check)."""
+    problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        conn.close()
+        first = " ".join(problems[0].split())[:200]
+        raise sqlite3.DatabaseError("PRAGMA quick_check: %s" % first)
 
 
 def _connect_postgresql(location: Location) -> Any:

@@ -1,0 +1,79 @@
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of hisops_run_coverage: fail the run when a control that applies to a host was not checked."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+
+_LIB = str(Path(__file__).resolve().parent.parent / "lib")
+if _LIB not in sys.path:
+    sys.path.insert(0, _LIB)
+
+from hisops_lib import coverage
+from hisops_lib.recording import RECORDER, RUN_UUID_ENV, recorder_store
+from hisops_lib.report.catalog import CatalogError, load_catalog
+from hisops_lib.store import StoreError, open_store
+
+REASON_TEXT = {
+    coverage.UNREACHABLE: "host unreachable",
+    coverage.PLAY_FAILED: "a task failed on the host",
+    coverage.NOT_RUN: "no play checked it",
+    coverage.NOT_IMPLEMENTED: "not implemented yet",
+    coverage.FILTERED: "left out by --limit/--tags",
+}
+
+
+def coverage_result(catalog: dict[str, Any], max_lines: int) -> dict[str, Any]:
+    """The result of the task: failed when this run is not recorded or left a control unchecked."""
+    run_uuid = os.environ.get(RUN_UUID_ENV, "")
+    if not run_uuid:
+        return {
+            "failed": True,
+            "not_checked": [],
+            "faults": 0,
+            "msg": "this run is NOT recorded: enable the %s callback (ansible.cfg callbacks_enabled) and make its "
+            "results store writable; a compliance run without its record is not an audit" % RECORDER,
+        }
+    try:
+        with open_store(recorder_store() or None, migrate=False) as store:
+            rows = coverage.run_not_checked(store, run_uuid, catalog)
+    except (StoreError, LookupError) as exc:
+        return {"failed": True, "not_checked": [], "faults": 0, "msg": "this run is NOT recorded: %s" % exc}
+    faults = [r for r in rows if r["reason"] in coverage.RUN_FAULTS]
+    lines = ["%s %s (%s)" % (r["host"], r["control_id"], REASON_TEXT[r["reason"]]) for r in faults[:max_lines]]
+    if len(faults) > max_lines:
+        lines.append("... and %d more (see the report's findings)" % (len(faults) - max_lines))
+    others = len(rows) - len(faults)
+    tail = "; %d more not checked by choice or not implemented yet (listed in the report)" % others if others else ""
+    if faults:
+        msg = "%d controls were not checked: %s%s" % (len(faults), "; ".join(lines), tail)
+    else:
+        msg = "every control in scope was checked on every host%s" % tail
+    return {"failed": bool(faults), "not_checked": rows, "faults": len(faults), "msg": msg}
+
+
+class ActionModule(ActionBase):
+    """Check, on the control node, that this recorded run checked every control it should have."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        max_lines = int(self._task.args.get("max_lines", 20))
+        try:
+            # the inventory's catalog (group_vars/all), else the project's
+            catalog = task_vars.get("hisops_control_catalog") or load_catalog()
+        except CatalogError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        result.update(changed=False, **coverage_result(catalog, max_lines))
+        return result
