@@ -29,22 +29,44 @@ REASON_TEXT = {
 }
 
 
+NOT_RECORDED = (
+    "this run is NOT recorded%s; nothing is changed by a run without its record (rulebook 七.6). Fix: enable the "
+    "%s callback (ansible.cfg callbacks_enabled) and give it a writable, sound results store (HISOPS_STORE or "
+    "[hisops_recorder] store; see the error above and docs/reports.md), then run again"
+)
+
+
+def _not_recorded(why: str) -> dict[str, Any]:
+    return {"failed": True, "not_checked": [], "faults": 0, "msg": NOT_RECORDED % (why, RECORDER)}
+
+
+def recording_result() -> dict[str, Any]:
+    """The result of ``scope: recording``: failed unless this run is being recorded in a store that opens."""
+    run_uuid = os.environ.get(RUN_UUID_ENV, "")
+    if not run_uuid:
+        return _not_recorded("")
+    try:
+        with open_store(recorder_store() or None, migrate=False) as store:
+            run = store.run(run_uuid)
+            where = store.location.display
+    except StoreError as exc:
+        return _not_recorded(": %s" % exc)
+    if run is None or run["status"] != "running":
+        return _not_recorded(": run %s is not open in the results store %s" % (run_uuid, where))
+    msg = "this run is recorded as %s in %s" % (run_uuid, where)
+    return {"failed": False, "not_checked": [], "faults": 0, "msg": msg}
+
+
 def coverage_result(catalog: dict[str, Any], max_lines: int) -> dict[str, Any]:
     """The result of the task: failed when this run is not recorded or left a control unchecked."""
     run_uuid = os.environ.get(RUN_UUID_ENV, "")
     if not run_uuid:
-        return {
-            "failed": True,
-            "not_checked": [],
-            "faults": 0,
-            "msg": "this run is NOT recorded: enable the %s callback (ansible.cfg callbacks_enabled) and make its "
-            "results store writable; a compliance run without its record is not an audit" % RECORDER,
-        }
+        return _not_recorded("")
     try:
         with open_store(recorder_store() or None, migrate=False) as store:
             rows = coverage.run_not_checked(store, run_uuid, catalog)
     except (StoreError, LookupError) as exc:
-        return {"failed": True, "not_checked": [], "faults": 0, "msg": "this run is NOT recorded: %s" % exc}
+        return _not_recorded(": %s" % exc)
     faults = [r for r in rows if r["reason"] in coverage.RUN_FAULTS]
     lines = ["%s %s (%s)" % (r["host"], r["control_id"], REASON_TEXT[r["reason"]]) for r in faults[:max_lines]]
     if len(faults) > max_lines:
@@ -68,6 +90,9 @@ class ActionModule(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
+        if self._task.args.get("scope", "controls") == "recording":
+            result.update(changed=False, **recording_result())
+            return result
         max_lines = int(self._task.args.get("max_lines", 20))
         try:
             # the inventory's catalog (group_vars/all), else the project's

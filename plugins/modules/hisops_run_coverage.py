@@ -21,6 +21,15 @@ description:
   - Runs on the control node only (an action plugin).
 version_added: "0.1.0"
 options:
+  scope:
+    description:
+      - C(controls) (the default) checks the run's coverage, at the end of a compliance run.
+      - C(recording) only checks that this run is being recorded in a results store that opens
+        and is sound; the first task of every playbook that changes hosts, so that a run that
+        cannot be recorded changes nothing.
+    type: str
+    choices: [controls, recording]
+    default: controls
   max_lines:
     description: How many not-checked controls the failure message lists (the result holds all).
     type: int
@@ -64,7 +73,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 def build_module() -> AnsibleModule:
-    return AnsibleModule(argument_spec={"max_lines": {"type": "int", "default": 20}}, supports_check_mode=True)
+    return AnsibleModule(
+        argument_spec={
+            "scope": {"type": "str", "choices": ["controls", "recording"], "default": "controls"},
+            "max_lines": {"type": "int", "default": 20},
+        },
+        supports_check_mode=True,
+    )
 
 
 def main() -> None:
