@@ -166,3 +166,13 @@ def test_the_scheduled_job_exits_non_zero(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode != 0, proc.stdout[-2000:]
     assert (tmp_path / "artifacts" / "audit-test" / "status").read_text() == "failed"
+
+
+@pytest.mark.parametrize("inventory", ["inventory/example-hospital", "inventory/lab"])
+def test_the_shipped_inventories_validate(tmp_path: Path, inventory: str) -> None:
+    """A hospital starts from the example: it validates out of the box (its secrets are in an example
+    vault whose password file says it is an example only)."""
+    proc = _run(tmp_path, ROOT / inventory, "validate_inventory.yml", "-v")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "the inventory is valid (" in proc.stdout
+    assert "EXAMPLE" in (ROOT / "inventory/example-hospital/vault-password.EXAMPLE-ONLY.txt").name
