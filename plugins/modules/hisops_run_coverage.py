@@ -15,7 +15,7 @@ description:
     host, no play checked it).
   - Fails (so the run exits non-zero and is recorded C(failed)) when there is any such control,
     or when the run is not being recorded at all (the audit trail would be lost).
-  - Controls the catalog marks C(implemented: false) and hosts or controls left out by
+  - Controls the catalog marks as not implemented (C(implemented) false) and hosts or controls left out by
     C(--limit)/C(--tags) are listed in the result but do not fail the run; the reports show
     them as not checked.
   - Runs on the control node only (an action plugin).
