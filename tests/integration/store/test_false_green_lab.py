@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from hisops_lib.store import open_store
+
+from .test_compliance_lab import _closed_port
 
 pytestmark = pytest.mark.lab
 
@@ -21,26 +22,19 @@ PLAYBOOK = "playbooks/compliance_audit.yml"
 # a few lab hosts keep it fast; the other lab hosts are left out by --limit ("filtered")
 LIMIT = "ws-mz-01,ws-zy-01,ws-gone,sw-core-01,sw-hw-01"
 
+# ws-gone: nothing listens on its port (unreachable); every workstation's Python is missing
 BROKEN = """
 all:
   children:
     dept_outpatient:
       hosts:
-        ws-gone:     # nothing listens on its port: unreachable
-          ansible_host: 127.0.0.1
-          ansible_port: %(closed_port)d
+        ws-gone: {ansible_host: 127.0.0.1, ansible_port: %(closed_port)d}
     workstations_linux:
       hosts:
         ws-gone:
       vars:
-        ansible_python_interpreter: /nonexistent/python3   # every workstation module fails
+        ansible_python_interpreter: /nonexistent/python3
 """
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(store: Path) -> dict[str, str]:

@@ -141,20 +141,10 @@ class SummarySection(Section):
         result.kpis = [
             Kpi("kpi.rate", summary["rate"], "rate", rate_tone),
             Kpi("kpi.hosts", summary["hosts"]),
-            Kpi(
-                "kpi.hosts_fully_checked",
-                summary["fully_checked_hosts"],
-                "int",
-                "good" if summary["fully_checked_hosts"] == summary["hosts"] else "bad",
-            ),
+            _all_of("kpi.hosts_fully_checked", summary["fully_checked_hosts"], summary["hosts"]),
             Kpi("kpi.failing_hosts", summary["failing_hosts"], "int", "bad" if summary["failing_hosts"] else "good"),
             Kpi("kpi.controls", summary["controls"]),
-            Kpi(
-                "kpi.controls_checked",
-                summary["controls_checked"],
-                "int",
-                "good" if summary["controls_checked"] == summary["controls"] else "bad",
-            ),
+            _all_of("kpi.controls_checked", summary["controls_checked"], summary["controls"]),
             Kpi("kpi.not_checked", summary["not_checked"], "int", "bad" if summary["not_checked"] else "good"),
             Kpi("kpi.runs", summary["runs"]),
             Kpi("kpi.manual", manual),
@@ -265,6 +255,11 @@ class SummarySection(Section):
             ),
         ]
         return result
+
+
+def _all_of(label: str, value: int, whole: int) -> Kpi:
+    """A count that is good only when it is all of ``whole`` (hosts fully checked, controls checked)."""
+    return Kpi(label, value, "int", "good" if value == whole else "bad")
 
 
 def _not_checked_by_control(ctx: Context) -> list[dict[str, Any]]:
