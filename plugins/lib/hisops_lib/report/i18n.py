@@ -91,7 +91,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.rule_text": ("制度原文", "Rule text"),
     "col.severity": ("严重程度", "Severity"),
     "col.kind": ("检查方式", "Kind"),
-    "col.checked": ("检查数", "Checked"),
+    "col.checked": ("应检查数", "Controls due"),  # results + not checked
     "col.pass": ("合格", "Pass"),
     "col.fail": ("不合格", "Fail"),
     "col.fixed": ("已整改", "Fixed"),
