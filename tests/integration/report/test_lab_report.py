@@ -70,7 +70,7 @@ def test_report_of_a_lab_run_has_every_host_and_control(lab_store: Path, tmp_pat
         assert int(row[3]) == len({h for h, r in hosts.items() if r["department"] == dept})
         counts = counts_with_rate({s: by_dept[dept][s] for s in ("pass", "fail", "fixed", "exempt", "error")})
         due = counts["total"] + sum(1 for r in not_checked if r["department"] == dept)
-        assert row[-1] == "%.1f" % (counts["compliant"] / due * 100)
+        assert row[-1] == "%.1f" % (round(counts["compliant"] / due, 4) * 100)
     assert rows["outpatient"][1] == "门诊部" and rows["outpatient"][2] == "张丽"
     asset_table = doc.get_element_by_id("t-assets").getnext()
     assert {tr.findall("td")[0].text_content() for tr in asset_table.iter("tr") if tr.findall("td")} == assets
