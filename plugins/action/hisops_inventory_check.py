@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,59 +19,15 @@ for _dir in (_PLUGINS / "lib", _PLUGINS / "filter"):
 
 from hisops_inventory import department_problems
 from hisops_lib.store import PROJECT_ROOT
+from hisops_lib.vars_files import vars_files, yaml_problems
 from hisops_switch import switch_problems
 from hisops_workstation import all_hosts_problems
 
-VARS_DIRS = ("group_vars", "host_vars")
-YAML_SUFFIXES = ("", ".yml", ".yaml", ".json")
 # role defaults of the switch data (roles/switch_config/defaults/main.yml) when the inventory sets none
 SWITCH_DEFAULTS = {"ports": [], "uplinks": [], "banner": "Authorized access only - hospital information department"}
 SWITCH_ROLE_VARS = _PLUGINS.parent / "roles" / "switch_config" / "vars" / "main.yml"
 # Secrets a run needs: read (never shown) so that one missing from the vault is found now, per host.
 SECRET_VARS = ("ansible_password", "ansible_become_password", "hisops_switch_password", "hisops_switch_secret")
-
-
-class _AnyTagLoader(yaml.SafeLoader):
-    """Reads Ansible's YAML (``!vault``, ``!unsafe`` values) for a syntax check only."""
-
-
-_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-def vars_files(sources: Iterable[str], playbook_dir: str) -> list[Path]:
-    """The group_vars/host_vars YAML files next to each inventory source and to the playbooks."""
-    roots = {Path(playbook_dir)}
-    for source in sources:
-        path = Path(source)
-        roots.add(path if path.is_dir() else path.parent)
-    files: set[Path] = set()
-    for root in roots:
-        for name in VARS_DIRS:
-            base = root / name
-            if base.is_dir():
-                files.update(p for p in base.rglob("*") if p.is_file() and p.suffix in YAML_SUFFIXES)
-    return sorted(files)
-
-
-def yaml_problems(files: Iterable[Path]) -> list[str]:
-    """A YAML syntax error of a vars file, as ``FILE line L column C: problem`` (vault-encrypted files skipped)."""
-    problems = []
-    for file in files:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append("%s: cannot be read: %s" % (file, exc))
-            continue
-        if text.lstrip().startswith("$ANSIBLE_VAULT"):
-            continue
-        try:
-            yaml.load(text, Loader=_AnyTagLoader)  # a SafeLoader that ignores Ansible's tags
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = " line %d column %d" % (mark.line + 1, mark.column + 1) if mark else ""
-            what = " ".join(str(x) for x in (getattr(exc, "problem", None), getattr(exc, "context", None)) if x)
-            problems.append("%s%s: YAML error: %s" % (file, where, what or exc))
-    return problems
 
 
 def _guarded(host: str, hv: Mapping[str, Any], check: Callable[[], list[str]]) -> list[str]:

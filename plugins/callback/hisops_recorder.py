@@ -93,6 +93,7 @@ from hisops_lib.recording import RUN_UUID_ENV
 from hisops_lib.report.catalog import CatalogError, load_catalog
 from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
 from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
+from hisops_lib.vars_files import vars_files, yaml_problems
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
 _HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}
@@ -206,6 +207,7 @@ class CallbackModule(CallbackBase):
         self._dirty_assets: set[str] = set()
         self._current_play: Any = None
         self._controller_failed = False
+        self._vars_broken = False
 
     # -- set-up ------------------------------------------------------------------------
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
@@ -243,12 +245,25 @@ class CallbackModule(CallbackBase):
         if self._finished:  # `ansible-playbook a.yml b.yml`: one recorded run per playbook
             self._new_run()
         self._playbook = _relative(getattr(playbook, "_file_name", "") or "")
+        self._check_vars_files(getattr(playbook, "_basedir", "") or ".")
         if not self._open() or self._previous_handlers:
             return
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._previous_handlers[signum] = signal.getsignal(signum)
             signal.signal(signum, self._on_signal)
-        atexit.register(self._finish, "interrupted")
+        atexit.register(self._finish_at_exit)
+
+    def _check_vars_files(self, playbook_dir: str) -> None:
+        """Name the file and line of a YAML error in group_vars/host_vars (Ansible's own error names
+        neither, and a broken group_vars/all stops the run before any task)."""
+        problems = yaml_problems(vars_files(context.CLIARGS.get("inventory") or (), playbook_dir))
+        for problem in problems:
+            self._display.error("hisops_recorder: %s" % problem)
+        self._vars_broken = bool(problems)
+
+    def _finish_at_exit(self) -> None:
+        """A run still open when ansible-playbook exits: it stopped on an error (failed) or was interrupted."""
+        self._finish("failed" if self._vars_broken or self._controller_failed else "interrupted")
 
     def v2_playbook_on_play_start(self, play: Any) -> None:
         self._flush()
@@ -495,7 +510,8 @@ class CallbackModule(CallbackBase):
             self._store = None
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
-        failed = self._controller_failed or any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
+        hosts_failed = any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
+        failed = self._vars_broken or self._controller_failed or hosts_failed
         self._finish("failed" if failed else "ok")
 
     def _on_signal(self, signum: int, frame: Any) -> None:

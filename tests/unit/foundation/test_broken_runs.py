@@ -102,6 +102,19 @@ def test_a_yaml_error_in_group_vars_names_the_file_and_line(tmp_path: Path) -> N
 PLAYBOOKS = ["site.yml", "workstation_policy.yml", "switch_config.yml", "compliance_audit.yml"]
 
 
+def test_a_yaml_error_in_group_vars_all_names_the_file_and_line(tmp_path: Path) -> None:
+    """A broken group_vars/all stops Ansible before any task: the recorder names the file and line."""
+    inv = _inventory(tmp_path)
+    (inv / "group_vars" / "all").mkdir()
+    bad = inv / "group_vars" / "all" / "site.yml"
+    bad.write_text("---\nhisops_x: [1, 2\nhisops_y: 3\n", encoding="utf-8")
+    proc = _run(tmp_path, inv, "compliance_audit.yml")
+    assert proc.returncode != 0
+    assert "hisops_recorder: %s line 3 column 9: YAML error" % bad in proc.stderr, proc.stderr[-2000:]
+    (run,) = _runs(tmp_path)
+    assert run["status"] == "failed"
+
+
 @pytest.mark.parametrize("playbook", PLAYBOOKS)
 def test_every_playbook_lists_every_problem_before_any_host_is_touched(tmp_path: Path, playbook: str) -> None:
     port = _closed_port()
