@@ -5,6 +5,7 @@ host touched (every host below points at a closed port on 127.0.0.1: nothing cou
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,7 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hisops_lib import coverage
+from hisops_lib.report.catalog import load_catalog
 from hisops_lib.store import open_store
+
+from tests.unit.report.conftest import run_cli
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
@@ -189,3 +194,23 @@ def test_the_shipped_inventories_validate(tmp_path: Path, inventory: str) -> Non
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "the inventory is valid (" in proc.stdout
     assert "EXAMPLE" in (ROOT / "inventory/example-hospital/vault-password.EXAMPLE-ONLY.txt").name
+
+
+def test_an_unreachable_workstation_fails_the_compliance_run_and_is_not_checked(tmp_path: Path) -> None:
+    """Before: the run exited 0 and its report read 100 % with 1 control (HIM-7.6). Now every control
+    of the host is listed as not checked (host unreachable), the run fails, the report is not green."""
+    inv = _inventory(tmp_path)
+    proc = _run(tmp_path, inv, "compliance_audit.yml")
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert "controls were not checked: ws-gone HIM-5.1-staff-only (host unreachable)" in proc.stdout
+    (run,) = _runs(tmp_path)
+    assert run["status"] == "failed"
+    code, files, err = run_cli("--store", str(tmp_path / "results.sqlite"), "--period", "this-month",
+                               "--format", "json", "--out", str(tmp_path / "report"))  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(files[0].read_text(encoding="utf-8"))
+    kpis = doc["sections"][0]["kpis"]
+    assert (kpis["hosts"], kpis["hosts_fully_checked"], kpis["failing_hosts"]) == (1, 0, 1)
+    # HIM-7.6 passed (checked on the controller); every other control of a workstation was not checked
+    assert kpis["not_checked"] == len(coverage.applicable(load_catalog(), ["workstations"])) - 1
+    assert kpis["rate"] == round(1 / (kpis["not_checked"] + 1), 4)
