@@ -26,6 +26,7 @@ REASON_TEXT = {
     coverage.NOT_RUN: "no play checked it",
     coverage.NOT_IMPLEMENTED: "not implemented yet",
     coverage.FILTERED: "left out by --limit/--tags",
+    coverage.INTERRUPTED: "run interrupted",
 }
 
 

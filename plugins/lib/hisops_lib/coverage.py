@@ -12,6 +12,8 @@ A control that applies to a host and has no result is "not checked", for one of 
 - ``not_implemented``: no task checks the control yet;
 - ``unreachable``: the host could not be reached;
 - ``play_failed``: a task failed on the host, so the play did not reach the control;
+- ``interrupted``: the host's last run was interrupted (SIGINT/SIGTERM, or killed and found
+  abandoned) before it checked the control: the next compliance run re-audits it;
 - ``filtered``: ``--limit`` left the host out, or ``--tags``/``--skip-tags`` the control;
 - ``not_run``: the host and the control were in scope but no play checked it.
 
@@ -28,9 +30,10 @@ NOT_CHECKED = "not_checked"
 NOT_IMPLEMENTED = "not_implemented"
 UNREACHABLE = "unreachable"
 PLAY_FAILED = "play_failed"
+INTERRUPTED = "interrupted"
 FILTERED = "filtered"
 NOT_RUN = "not_run"
-REASONS = (NOT_IMPLEMENTED, UNREACHABLE, PLAY_FAILED, FILTERED, NOT_RUN)
+REASONS = (NOT_IMPLEMENTED, UNREACHABLE, PLAY_FAILED, INTERRUPTED, FILTERED, NOT_RUN)
 # Not checked because of the run itself (a run fails when one of these is left): the others are
 # the catalog's (not implemented yet) or the operator's choice (--limit, --tags).
 RUN_FAULTS = (UNREACHABLE, PLAY_FAILED, NOT_RUN)
@@ -76,7 +79,9 @@ def scope_controls(
     return [cid for cid in applicable(catalog, groups) if selected(cid, catalog[cid], tags, skip_tags)]
 
 
-def reason(control: Mapping[str, Any] | None, host_status: str | None, in_scope: bool) -> str:
+def reason(
+    control: Mapping[str, Any] | None, host_status: str | None, in_scope: bool, interrupted: bool = False
+) -> str:
     """Why an applicable control has no result on a host (see the module's docstring)."""
     if not is_implemented(control):
         return NOT_IMPLEMENTED
@@ -84,6 +89,8 @@ def reason(control: Mapping[str, Any] | None, host_status: str | None, in_scope:
         return UNREACHABLE
     if host_status == "failed":
         return PLAY_FAILED
+    if interrupted:
+        return INTERRUPTED
     if not in_scope:
         return FILTERED
     return NOT_RUN
@@ -94,18 +101,21 @@ def not_checked(
     scope: Iterable[Mapping[str, Any]],
     checked: set[tuple[str, str]],
     host_status: Mapping[str, str],
+    interrupted_runs: frozenset[int] | set[int] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Every (host, applicable control) without a result, with its reason.
 
     ``scope``: run_hosts rows (oldest run first: the latest row gives a host's groups and
     department); ``checked``: the (host, control) pairs with a result; ``host_status``: each
-    host's outcome at its latest run (ok, failed, unreachable, skipped).
+    host's outcome at its latest run (ok, failed, unreachable, skipped); ``interrupted_runs``:
+    ids of the runs that were interrupted (a host whose latest scope row is of one of them).
     """
     hosts: dict[str, dict[str, Any]] = {}
     for row in scope:
         host = hosts.setdefault(str(row["host"]), {"selected": set()})
         host["groups"] = _as_list(row.get("groups"))
         host["department"] = str(row.get("department") or "")
+        host["interrupted"] = row.get("run_id") in interrupted_runs
         if row.get("in_scope"):
             host["selected"].update(_as_list(row.get("controls")))
     out = []
@@ -120,7 +130,7 @@ def not_checked(
                     "department": host["department"],
                     "control_id": cid,
                     "severity": str(control.get("severity") or "medium"),
-                    "reason": reason(control, host_status.get(name), cid in host["selected"]),
+                    "reason": reason(control, host_status.get(name), cid in host["selected"], host["interrupted"]),
                 }
             )
     return out

@@ -159,3 +159,20 @@ def test_a_store_without_scope_rows_reports_as_before(known_store: str, tmp_path
     """Runs recorded before schema 5 have no scope: nothing is invented for them."""
     doc = _json_report(known_store, tmp_path)
     assert doc["sections"][0]["kpis"]["not_checked"] == 0
+
+
+def test_a_killed_run_shows_interrupted_and_its_hosts_not_checked(tmp_path: Path) -> None:
+    """A run killed before it reached a host: the report shows the run interrupted and the host's
+    controls not checked, because the run was interrupted."""
+    path = tmp_path / "s.sqlite"
+    with open_store(path) as store:
+        store.start_run({"uuid": "r1", "started": STARTED, "mode": "enforce"})
+        batch = Batch("r1")
+        batch.extra["run_hosts"] = [_scope("ws-1", WORKSTATION)]
+        store.write(batch)
+        store.close_stale_runs(uuids=["r1"])  # what the next run or report does once its process is gone
+    doc = _json_report(str(path), tmp_path / "out")
+    assert [r["status"] for r in _table(doc, "runs")] == ["interrupted"]
+    reasons = {r["control_id"]: r["reason"] for r in _table(doc, "findings")}
+    assert reasons["HIM-5.4-games"] == "interrupted"
+    assert reasons["HIM-7.7-antivirus"] == "not_implemented"

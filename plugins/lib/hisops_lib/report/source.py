@@ -201,7 +201,7 @@ class ReportSource:
         if not self.has_table("run_hosts") or not self.catalog:
             return
         scope = self.rows(
-            "SELECT host, department, groups, in_scope, controls FROM run_hosts "
+            "SELECT run_id, host, department, groups, in_scope, controls FROM run_hosts "
             "WHERE run_id IN (SELECT id FROM %s) ORDER BY run_id" % PERIOD_RUNS
         )
         for row in scope:
@@ -210,7 +210,8 @@ class ReportSource:
                     row[key] = json.loads(row[key])
         checked = {(r["host"], r["control_id"]) for r in self.rows("SELECT host, control_id FROM %s" % LATEST)}
         status = {r["host"]: r["status"] for r in self.rows("SELECT host, status FROM %s" % HOST_STATUS)}
-        rows = coverage.not_checked(self.catalog, scope, checked, status)
+        interrupted = {int(r["id"]) for r in self.runs if r.get("status") == "interrupted"}
+        rows = coverage.not_checked(self.catalog, scope, checked, status, interrupted)
         if not rows:
             return
         cur = self._conn.cursor()
