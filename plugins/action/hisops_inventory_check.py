@@ -89,7 +89,7 @@ def _switch_data(hv: Mapping[str, Any], models: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def inventory_problems(task_vars: Mapping[str, Any]) -> list[str]:
+def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] | None = None) -> list[str]:
     """Every problem of the inventory, in one list: YAML errors first (then nothing else is read)."""
     sources = task_vars.get("ansible_inventory_sources") or []
     problems = yaml_problems(vars_files(sources, str(task_vars.get("playbook_dir") or ".")))
@@ -98,6 +98,11 @@ def inventory_problems(task_vars: Mapping[str, Any]) -> list[str]:
     hosts = list((task_vars.get("groups") or {}).get("all") or [])
     if not hosts:
         return ["the inventory %s has no host: check that it parses and names hosts" % ", ".join(sources)]
+    for group in require_groups or []:
+        if not (task_vars.get("groups") or {}).get(group):
+            problems.append(
+                "the inventory %s has no host in group %s, which this playbook works on" % (", ".join(sources), group)
+            )
     models = yaml.safe_load(SWITCH_ROLE_VARS.read_text(encoding="utf-8"))["hisops_switch_models_builtin"]
     hostvars = task_vars["hostvars"]
     for host in hosts:
@@ -117,7 +122,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
-        problems = inventory_problems(task_vars or {})
+        problems = inventory_problems(task_vars or {}, list(self._task.args.get("require_groups") or []))
         hosts = len(((task_vars or {}).get("groups") or {}).get("all") or [])
         if problems:
             msg = "the inventory has %d problem(s); nothing was changed:\n%s" % (len(problems), "\n".join(problems))

@@ -21,7 +21,12 @@ description:
     (an undefined secret names the vault file it belongs in);
     4) the workstation policy data of every workstation.
 version_added: "0.1.0"
-options: {}
+options:
+  require_groups:
+    description: Groups that must have hosts (the groups the playbook's plays work on).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode: {support: full, description: Reads only.}
   diff_mode: {support: none, description: Changes nothing.}
@@ -60,7 +65,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 def build_module() -> AnsibleModule:
-    return AnsibleModule(argument_spec={}, supports_check_mode=True)
+    return AnsibleModule(
+        argument_spec={"require_groups": {"type": "list", "elements": "str", "default": []}},
+        supports_check_mode=True,
+    )
 
 
 def main() -> None:

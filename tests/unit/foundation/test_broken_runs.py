@@ -93,6 +93,16 @@ def test_an_inventory_without_hosts_fails_and_is_recorded_failed(tmp_path: Path)
     assert run["status"] == "failed"
 
 
+def test_a_playbook_whose_group_has_no_host_fails(tmp_path: Path) -> None:
+    """Before: 'skipping: no hosts matched', exit 0."""
+    inv = _inventory(tmp_path)
+    proc = _run(tmp_path, inv, "switch_config.yml")
+    assert proc.returncode != 0
+    assert "has no host in group switches, which this playbook works on" in proc.stdout
+    (run,) = _runs(tmp_path)
+    assert run["status"] == "failed"
+
+
 def test_a_yaml_error_in_group_vars_names_the_file_and_line(tmp_path: Path) -> None:
     inv = _inventory(tmp_path)
     bad = inv / "group_vars" / "workstations.yml"
