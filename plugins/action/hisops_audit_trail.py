@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
 
 _LIB = str(Path(__file__).resolve().parent.parent / "lib")
 if _LIB not in sys.path:
     sys.path.insert(0, _LIB)
 
+from hisops_lib.controller_action import ControllerAction
 from hisops_lib.recording import RECORDER, RUN_UUID_ENV, recorder_store
 from hisops_lib.store import StoreError, open_store
 
@@ -66,12 +66,8 @@ def audit_trail_record(host: str, severity: str) -> dict[str, Any]:
     return _record("pass", severity, evidence, "every run on this host is recorded (who, what, when, result)")
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Return the HIM-7.6 record for the host; never connects to it."""
-
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)

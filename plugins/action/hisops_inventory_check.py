@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ansible.plugins.action import ActionBase
 
 _PLUGINS = Path(__file__).resolve().parent.parent
 for _dir in (_PLUGINS / "lib", _PLUGINS / "filter"):
@@ -18,6 +17,7 @@ for _dir in (_PLUGINS / "lib", _PLUGINS / "filter"):
         sys.path.insert(0, str(_dir))
 
 from hisops_inventory import department_problems
+from hisops_lib.controller_action import ControllerAction
 from hisops_lib.store import PROJECT_ROOT
 from hisops_lib.vars_files import vars_files, yaml_problems
 from hisops_switch import switch_problems
@@ -113,12 +113,8 @@ def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] |
     return problems
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Check the whole inventory on the control node; fail with every problem in one list."""
-
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)

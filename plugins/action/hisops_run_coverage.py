@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
 
 _LIB = str(Path(__file__).resolve().parent.parent / "lib")
 if _LIB not in sys.path:
     sys.path.insert(0, _LIB)
 
+from hisops_lib.controller_action import ControllerAction
 from hisops_lib import coverage
 from hisops_lib.recording import RECORDER, RUN_UUID_ENV, recorder_store
 from hisops_lib.report.catalog import CatalogError, load_catalog
@@ -81,12 +81,8 @@ def coverage_result(catalog: dict[str, Any], max_lines: int) -> dict[str, Any]:
     return {"failed": bool(faults), "not_checked": rows, "faults": len(faults), "msg": msg}
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Check, on the control node, that this recorded run checked every control it should have."""
-
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
