@@ -344,7 +344,7 @@ class CallbackModule(CallbackBase):
     def _record(self, result: Any, outcome: str) -> None:
         if self._store is None or not self._run_started or self._finished:
             return
-        if getattr(result.host, "implicit", False):
+        if getattr(result.host, "implicit", False) or _controller_task(result.task):
             # Ansible's implicit localhost (the controller, e.g. writing a report) is not a
             # managed host: recording it would count a host with no department in the reports.
             # Its failure (a report not written, a run's final check) still fails the run.
@@ -526,6 +526,15 @@ class CallbackModule(CallbackBase):
         elif previous == signal.SIG_DFL or previous is None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
+
+
+def _controller_task(task: Any) -> bool:
+    """A task of the run itself on the control node (validation, coverage), marked with the
+    variable hisops_controller_task: its outcome is the run's, not the host's it ran for."""
+    try:
+        return bool((task.vars or {}).get("hisops_controller_task"))
+    except Exception:
+        return False
 
 
 def _host_identity(host: Any) -> dict[str, str]:
