@@ -22,7 +22,8 @@ PLAYBOOK = "playbooks/compliance_audit.yml"
 # a few lab hosts keep it fast; the other lab hosts are left out by --limit ("filtered")
 LIMIT = "ws-mz-01,ws-zy-01,ws-gone,sw-core-01,sw-hw-01"
 
-# ws-gone: nothing listens on its port (unreachable); every workstation's Python is missing
+# ws-gone: nothing listens on its port (unreachable); the other workstations' Python is missing
+# (host variables: the lab's group_vars files would win over an inventory file's group vars)
 BROKEN = """
 all:
   children:
@@ -32,8 +33,8 @@ all:
     workstations_linux:
       hosts:
         ws-gone:
-      vars:
-        ansible_python_interpreter: /nonexistent/python3
+        ws-mz-01: {ansible_python_interpreter: /nonexistent/python3}
+        ws-zy-01: {ansible_python_interpreter: /nonexistent/python3}
 """
 
 
