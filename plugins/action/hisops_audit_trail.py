@@ -7,23 +7,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import callback_loader
 
+from ansible_collections.hisops.him.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.hisops.him.plugins.plugin_utils.recording import RECORDER, RUN_UUID_ENV, recorder_store
 from ansible_collections.hisops.him.plugins.plugin_utils.store import StoreError, open_store
 
 CONTROL_ID = "HIM-7.6-audit-trail"
-RECORDER = "hisops.him.hisops_recorder"
-RUN_UUID_ENV = "HISOPS_RUN_UUID"  # exported by the recorder when it starts recording a run
-
-
-def _recorder_store() -> str:
-    """The store setting of the recorder callback (its own options: ini, env, default)."""
-    plugin = callback_loader.get(RECORDER)
-    if plugin is None:
-        return ""
-    plugin.set_options()
-    return plugin.get_option("store") or ""
 
 
 def _record(status: str, severity: str, evidence: list[str], message: str) -> dict[str, Any]:
@@ -48,7 +37,7 @@ def audit_trail_record(host: str, severity: str) -> dict[str, Any]:
             "runs are not recorded: enable the %s callback (ansible.cfg callbacks_enabled)" % RECORDER,
         )
     try:
-        with open_store(_recorder_store() or None) as store:
+        with open_store(recorder_store() or None) as store:
             run = store.run(run_uuid)
             if run is None:
                 return _record(
@@ -71,12 +60,8 @@ def audit_trail_record(host: str, severity: str) -> dict[str, Any]:
     return _record("pass", severity, evidence, "every run on this host is recorded (who, what, when, result)")
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Return the HIM-7.6 record for the host; never connects to it."""
-
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)

@@ -85,6 +85,9 @@ from ansible.release import __version__ as ansible_version
 from ansible_collections.hisops.him.plugins.module_utils import (
     results as _RESULTS,
 )  # the record schema the modules return
+from ansible_collections.hisops.him.plugins.plugin_utils import coverage
+from ansible_collections.hisops.him.plugins.plugin_utils.recording import RUN_UUID_ENV
+from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CatalogError, load_catalog
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
 from ansible_collections.hisops.him.plugins.plugin_utils.store import (
     PROJECT_ROOT,
@@ -94,8 +97,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import (
     now_text,
     open_store,
 )
-
-RUN_UUID_ENV = "HISOPS_RUN_UUID"
+from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import vars_files, yaml_problems
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
 _HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}
@@ -224,6 +226,8 @@ class CallbackModule(CallbackBase):
         self._dirty_hosts: set[str] = set()
         self._dirty_assets: set[str] = set()
         self._current_play: Any = None
+        self._controller_failed = False
+        self._vars_broken = False
 
     # -- set-up ------------------------------------------------------------------------
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
@@ -261,12 +265,25 @@ class CallbackModule(CallbackBase):
         if self._finished:  # `ansible-playbook a.yml b.yml`: one recorded run per playbook
             self._new_run()
         self._playbook = _relative(getattr(playbook, "_file_name", "") or "")
+        self._check_vars_files(getattr(playbook, "_basedir", "") or ".")
         if not self._open() or self._previous_handlers:
             return
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._previous_handlers[signum] = signal.getsignal(signum)
             signal.signal(signum, self._on_signal)
-        atexit.register(self._finish, "interrupted")
+        atexit.register(self._finish_at_exit)
+
+    def _check_vars_files(self, playbook_dir: str) -> None:
+        """Name the file and line of a YAML error in group_vars/host_vars (Ansible's own error names
+        neither, and a broken group_vars/all stops the run before any task)."""
+        problems = yaml_problems(vars_files(context.CLIARGS.get("inventory") or (), playbook_dir))
+        for problem in problems:
+            self._display.error("hisops_recorder: %s" % problem)
+        self._vars_broken = bool(problems)
+
+    def _finish_at_exit(self) -> None:
+        """A run still open when ansible-playbook exits: it stopped on an error (failed) or was interrupted."""
+        self._finish("failed" if self._vars_broken or self._controller_failed else "interrupted")
 
     def v2_playbook_on_play_start(self, play: Any) -> None:
         self._flush()
@@ -291,9 +308,39 @@ class CallbackModule(CallbackBase):
             }
         )
         self._run_started = True
+        self._record_scope(play)
         # Tasks of this run (forked after this point) can tell that and where the run is recorded:
         # the HIM-7.6 audit-trail action reads it.
         os.environ[RUN_UUID_ENV] = self._run_uuid
+
+    def _record_scope(self, play: Any) -> None:
+        """One run_hosts row per inventory host: its groups, whether --limit included it and the
+        controls --tags/--skip-tags selected (the reports' "not checked", plugin_utils.coverage)."""
+        try:
+            catalog = load_catalog()
+        except CatalogError as exc:
+            self._display.warning("hisops_recorder: %s; controls without results are not listed" % exc)
+            catalog = {}
+        inventory = play.get_variable_manager()._inventory
+        limited = {h.get_name() for h in inventory.get_hosts("all")}
+        tags = list(context.CLIARGS.get("tags") or ())
+        skip_tags = list(context.CLIARGS.get("skip_tags") or ())
+        for host in inventory.get_hosts("all", ignore_limits=True, ignore_restrictions=True):
+            state = _host_identity(host)
+            groups = sorted(g.get_name() for g in host.get_groups())
+            in_scope = host.get_name() in limited
+            self._batch.extra.setdefault("run_hosts", []).append(
+                {
+                    "host": state["host"],
+                    "department": state["department"],
+                    "kind": state["kind"],
+                    "groups": groups,
+                    "in_scope": int(in_scope),
+                    "controls": coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else [],
+                    "recorded_at": now_text(),
+                }
+            )
+        self._flush()
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()
@@ -317,9 +364,11 @@ class CallbackModule(CallbackBase):
     def _record(self, result: Any, outcome: str) -> None:
         if self._store is None or not self._run_started or self._finished:
             return
-        if getattr(result.host, "implicit", False):
+        if getattr(result.host, "implicit", False) or _controller_task(result.task):
             # Ansible's implicit localhost (the controller, e.g. writing a report) is not a
             # managed host: recording it would count a host with no department in the reports.
+            # Its failure (a report not written, a run's final check) still fails the run.
+            self._controller_failed = self._controller_failed or outcome in ("failed", "unreachable")
             return
         host_name = result.host.get_name()
         task_name = str(result.task.get_name())[:500]  # written by the playbook's author: not redacted
@@ -357,13 +406,7 @@ class CallbackModule(CallbackBase):
     def _host_state(self, host: Any) -> dict[str, Any]:
         name = host.get_name()
         if name not in self._hosts:
-            groups = [g.get_name() for g in host.get_groups()]
-            depts = sorted(g[5:] for g in groups if g.startswith("dept_"))
-            kind = "switch" if "switches" in groups else "workstation" if "workstations" in groups else "server"
-            self._hosts[name] = {
-                "host": name,
-                "department": depts[0] if depts else "",
-                "kind": kind,
+            self._hosts[name] = _host_identity(host) | {
                 "status": "skipped",
                 "message": "",
                 **dict.fromkeys(("ok", "changed", "failed", "ignored", "skipped", "unreachable"), 0),
@@ -489,7 +532,8 @@ class CallbackModule(CallbackBase):
             self._store = None
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
-        failed = any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
+        hosts_failed = any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
+        failed = self._vars_broken or self._controller_failed or hosts_failed
         self._finish("failed" if failed else "ok")
 
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -504,6 +548,23 @@ class CallbackModule(CallbackBase):
         elif previous == signal.SIG_DFL or previous is None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
+
+
+def _controller_task(task: Any) -> bool:
+    """A task of the run itself on the control node (validation, coverage), marked with the
+    variable hisops_controller_task: its outcome is the run's, not the host's it ran for."""
+    try:
+        return bool((task.vars or {}).get("hisops_controller_task"))
+    except Exception:
+        return False
+
+
+def _host_identity(host: Any) -> dict[str, str]:
+    """A host's name, department code (its dept_* group) and kind (switch, workstation or server)."""
+    groups = [g.get_name() for g in host.get_groups()]
+    depts = sorted(g[5:] for g in groups if g.startswith("dept_"))
+    kind = "switch" if "switches" in groups else "workstation" if "workstations" in groups else "server"
+    return {"host": host.get_name(), "department": depts[0] if depts else "", "kind": kind}
 
 
 def _relative(path: str) -> str:

@@ -114,6 +114,10 @@ def _port_problems(host: str, data: dict[str, Any], known: list[str] | None) -> 
                     )
                 if "vlan" in item and not _is_vlan_id(item["vlan"]):
                     problems.append("switch %s: %s.vlan %r is not a VLAN id (1-4094)" % (host, where, item["vlan"]))
+                elif "vlan" in item and item["vlan"] not in vlan_ids:
+                    problems.append(
+                        "switch %s: %s.vlan %d is not in the VLAN plan (hisops_vlans)" % (host, where, item["vlan"])
+                    )
             else:
                 allowed = item.get("vlans", "all")
                 if allowed != "all":

@@ -153,4 +153,27 @@ V4_RUN_OWNER = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1_CORE, V2_ASSETS, V3_RUN_STATUS_INDEX, V4_RUN_OWNER)
+V5_RUN_HOSTS = Migration(
+    5,
+    "run_hosts: every inventory host of a run and the controls the run selected for it",
+    # The reports list every control for every host it applies to; a control without a result
+    # is "not checked", with its reason (plugin_utils.coverage). groups: the host's inventory
+    # groups; in_scope: 1 when --limit included it; controls: the applicable controls --tags and
+    # --skip-tags selected (JSON list).
+    (
+        """CREATE TABLE run_hosts (
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT '',
+            groups {JSON},
+            in_scope INTEGER NOT NULL DEFAULT 1,
+            controls {JSON},
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, host)
+        )""",
+        "CREATE INDEX run_hosts_host ON run_hosts (host)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1_CORE, V2_ASSETS, V3_RUN_STATUS_INDEX, V4_RUN_OWNER, V5_RUN_HOSTS)

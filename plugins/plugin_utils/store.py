@@ -13,7 +13,7 @@ Anything else fails with one line naming the setting and what is accepted (``Sto
 The schema is created and migrated when the store is opened (table ``schema_version``;
 the migrations are in ``plugin_utils.migrations``).
 
-Schema (version 4)
+Schema (version 5)
 ------------------
 Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on read.
 
@@ -33,6 +33,9 @@ Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on 
 - ``assets``: run_id, host, department, department_name, custodian, custodian_staff_id,
   vendor, product, serial, os, os_version, kernel, arch, cpus, memory_mb, ipv4, mac,
   disks_count, disk_total_gb, packages_count, facts (JSON), recorded_at.
+- ``run_hosts``: run_id, host, department, kind, groups (JSON list of inventory groups),
+  in_scope (1 when --limit included the host), controls (JSON list: the applicable controls
+  the run's --tags/--skip-tags selected), recorded_at (``plugin_utils.coverage``).
 
 Query API (stable; every method returns a list of plain dicts unless noted)
 --------------------------------------------------------------------------
@@ -107,7 +110,7 @@ HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")
 # The control statuses are those of the modules' result record (plugins/module_utils/results.py).
 CONTROL_STATUSES: tuple[str, ...] = results.STATUSES
 COMPLIANT: tuple[str, ...] = (results.PASS, results.FIXED, results.EXEMPT)
-JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts"})
+JSON_COLUMNS = frozenset({"stats", "evidence", "changes", "facts", "groups", "controls"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -123,6 +126,14 @@ _DIALECT_TYPES = {
 
 class StoreError(Exception):
     """A problem with the results store, as one line a technician can act on."""
+
+
+# What to do with a damaged SQLite store (docs/reports.md, "A damaged results store").
+SQLITE_RECOVERY = (
+    "nothing was written to it. Recover: stop scheduled runs, move the file and its -wal/-shm files aside "
+    "(mv %(path)s %(path)s.damaged), then either restore the last backup or salvage it with "
+    "sqlite3 %(path)s.damaged .recover | sqlite3 %(path)s, and run again"
+)
 
 
 # ---------------------------------------------------------------------------- time helpers
@@ -794,6 +805,7 @@ def _default(column: str) -> Any:
 # ---------------------------------------------------------------------------- opening
 def _connect_sqlite(path: str) -> sqlite3.Connection:
     target = Path(path)
+    existing = target.is_file() and target.stat().st_size > 0
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # the store holds evidence, custodians' names and staff ids: owner only (SQLite gives its
@@ -802,9 +814,20 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
         if target.stat().st_uid == os.getuid():
             os.chmod(target, target.stat().st_mode & 0o700)
         conn = sqlite3.connect(str(target), timeout=30, isolation_level=None, check_same_thread=False)
+        if existing:
+            _check_sqlite(conn, path)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        if not existing or type(exc) is not sqlite3.DatabaseError:  # OperationalError: permissions, locks
+            raise StoreError(
+                "cannot open the results store %s: %s (set %s to a writable file or a postgresql:// DSN)"
+                % (path, exc, ENV_VAR)
+            ) from None
+        raise StoreError(
+            "the results store %s is damaged (%s): %s" % (path, exc, SQLITE_RECOVERY % {"path": path})
+        ) from None
     except (OSError, sqlite3.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise StoreError(
@@ -812,6 +835,16 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
             % (path, reason, ENV_VAR)
         ) from None
     return conn
+
+
+def _check_sqlite(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a damaged file before anything reads or writes it (PRAGMA quick_check: every page and
+    index entry, without the slower cross-checks of integrity_check)."""
+    problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        conn.close()
+        first = " ".join(problems[0].split())[:200]
+        raise sqlite3.DatabaseError("PRAGMA quick_check: %s" % first)
 
 
 def _connect_postgresql(location: Location) -> Any:

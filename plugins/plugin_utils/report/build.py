@@ -61,7 +61,7 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
     store = open_report_store(opts.store)
     try:
         close_abandoned_runs(store, opts.stale_run_hours)
-        source = ReportSource(store, opts.period)
+        source = ReportSource(store, opts.period, catalog)
         try:
             ctx = Context(
                 source=source,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import MAX_AGE_ENV
-from ansible_collections.hisops.him.plugins.plugin_utils.store import ENV_VAR, StoreError
+from ansible_collections.hisops.him.plugins.plugin_utils.store import ENV_VAR, StoreError, resolve_location
 
 from .build import Options, open_report
 from .catalog import CatalogError
@@ -27,6 +27,7 @@ from .render_xlsx import render_xlsx
 from .source import ReportSourceError
 
 FORMATS = ("html", "xlsx", "csv", "json")
+DEBUG_ENV = "HISOPS_DEBUG"  # set: an unexpected error shows its traceback
 
 
 class UsageError(Exception):
@@ -150,6 +151,13 @@ def write_report(report: Report, t: Translator, out: Path, base: str, formats: l
     return written
 
 
+def _store_display(store: str | None) -> str:
+    try:
+        return resolve_location(store).display
+    except StoreError:
+        return str(store)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -174,6 +182,16 @@ def main(argv: list[str] | None = None) -> int:
             written = write_report(report, t, out, base, formats)
     except (PeriodError, UsageError, ReportSourceError, StoreError, CatalogError) as exc:
         print("hisops report: error: %s" % exc, file=sys.stderr)
+        return 2
+    except Exception as exc:  # a damaged store found while reading, a bug: one line, never a traceback
+        if os.environ.get(DEBUG_ENV):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            "hisops report: error: the report could not be written: %s: %s (results store %s; set %s=1 for the "
+            "details)" % (type(exc).__name__, first, _store_display(args.store), DEBUG_ENV),
+            file=sys.stderr,
+        )
         return 2
     for path in written:
         print(path)

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Column kinds drive formatting: text, int, rate (0..1 shown as a percentage), status,
-# severity, kind, mode, bool, list (lines of evidence), time (store time text).
+# severity, kind, mode, reason (why a control was not checked), bool, list (lines of evidence),
+# time (store time text).
 ALL_FORMATS = ("html", "xlsx", "csv", "json")
 MACHINE_FORMATS = ("xlsx", "csv", "json")
-KINDS = ("text", "int", "float", "rate", "status", "severity", "kind", "mode", "bool", "list", "time")
+KINDS = ("text", "int", "float", "rate", "status", "severity", "kind", "mode", "reason", "bool", "list", "time")
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.list { white-space: pre-wrap; font-family: "Noto Sans Mono CJK SC", monospace; font-size: 12px; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: 12px; white-space: nowrap; }
 .s-pass, .s-fixed, .s-ok { background: var(--good); }
-.s-fail, .s-unreachable, .s-critical, .s-high { background: var(--bad); }
+.s-fail, .s-unreachable, .s-failed, .s-not_checked, .s-critical, .s-high { background: var(--bad); }
 .s-error, .s-medium { background: var(--warn); } .s-exempt, .s-low, .s-manual, .s-automated { background: #607d8b; }
 p.note { color: #52606d; font-size: 13px; font-style: italic; }
 footer { color: #52606d; font-size: 12px; padding: 16px 32px; border-top: 1px solid var(--line); }

@@ -29,6 +29,7 @@ COUNT_COLUMNS = [
     Column("fixed", "col.fixed", "int", 8),
     Column("exempt", "col.exempt", "int", 8),
     Column("error", "col.error", "int", 8),
+    Column("not_checked", "col.not_checked", "int", 9),
 ]
 
 
@@ -131,12 +132,20 @@ class SummarySection(Section):
             result.kpis = [Kpi("kpi.runs", 0), Kpi("kpi.manual", manual)]
             return result
         summary = ctx.cached("summary", src.summary)
+        blocking = summary["blocking_not_checked"]
         result.intro = t("report.rate_rule")
+        if summary["not_checked"]:
+            result.intro += " " + t("report.not_checked", n=summary["not_checked"], blocking=blocking)
+        # Never green while a critical or high control went unchecked (plugin_utils.coverage).
+        rate_tone = "bad" if blocking else _tone(summary["rate"], ctx.target)
         result.kpis = [
-            Kpi("kpi.rate", summary["rate"], "rate", _tone(summary["rate"], ctx.target)),
+            Kpi("kpi.rate", summary["rate"], "rate", rate_tone),
             Kpi("kpi.hosts", summary["hosts"]),
+            _all_of("kpi.hosts_fully_checked", summary["fully_checked_hosts"], summary["hosts"]),
             Kpi("kpi.failing_hosts", summary["failing_hosts"], "int", "bad" if summary["failing_hosts"] else "good"),
             Kpi("kpi.controls", summary["controls"]),
+            _all_of("kpi.controls_checked", summary["controls_checked"], summary["controls"]),
+            Kpi("kpi.not_checked", summary["not_checked"], "int", "bad" if summary["not_checked"] else "good"),
             Kpi("kpi.runs", summary["runs"]),
             Kpi("kpi.manual", manual),
         ]
@@ -207,6 +216,18 @@ class SummarySection(Section):
                 by_control,
             ),
             static_table(
+                "not_checked",
+                "table.not_checked",
+                [
+                    Column("control_id", "col.control", "text", 26),
+                    Column("title", "col.title", "text", 30),
+                    Column("severity", "col.severity", "severity", 9),
+                    Column("reason", "col.reason", "reason", 20),
+                    Column("hosts", "col.hosts", "int", 9),
+                ],
+                _not_checked_by_control(ctx),
+            ),
+            static_table(
                 "top_failing",
                 "table.top_failing",
                 [
@@ -234,6 +255,26 @@ class SummarySection(Section):
             ),
         ]
         return result
+
+
+def _all_of(label: str, value: int, whole: int) -> Kpi:
+    """A count that is good only when it is all of ``whole`` (hosts fully checked, controls checked)."""
+    return Kpi(label, value, "int", "good" if value == whole else "bad")
+
+
+def _not_checked_by_control(ctx: Context) -> list[dict[str, Any]]:
+    """Controls not checked, per control and reason, with how many hosts."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for row in ctx.source.not_checked():
+        key = (row["control_id"], row["severity"], row["reason"])
+        counts[key] = counts.get(key, 0) + 1
+    return _with_control(
+        ctx,
+        [
+            {"control_id": cid, "severity": severity, "reason": reason, "hosts": n}
+            for (cid, severity, reason), n in sorted(counts.items())
+        ],
+    )
 
 
 # ------------------------------------------------------------------------------ departments
@@ -283,6 +324,7 @@ FINDING_COLUMNS = [
     Column("status", "col.status", "status", 9),
     Column("severity", "col.severity", "severity", 9),
     Column("recorded_at", "col.checked_at", "time", 17),
+    Column("reason", "col.reason", "reason", 16),
     Column("message", "col.message", "text", 36),
     Column("evidence", "col.evidence", "list", 60),
 ]
@@ -303,8 +345,10 @@ class HostSection(Section):
         def hosts(limit: int | None, only_failing: bool = False) -> Iterator[dict[str, Any]]:
             for row in src.iter_hosts(only_failing=only_failing, limit=limit):
                 row["department_name"] = ctx.dept_name(row["department"])
-                if row["host_status"] == "ok":
-                    row["host_status"] = "fail" if row["fail"] + row["error"] else "pass"
+                if row["host_status"] in ("ok", ""):
+                    row["host_status"] = (
+                        "fail" if row["fail"] + row["error"] else "not_checked" if row["not_checked"] else "pass"
+                    )
                 yield row
 
         def findings(limit: int | None) -> Iterator[dict[str, Any]]:

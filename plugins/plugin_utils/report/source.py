@@ -11,6 +11,11 @@ Semantics are the store's: the latest record per (host, control) among the runs 
 started in the period (the highest ``control_results.id``, i.e. the last one written), and
 the compliance rate ``(pass + fixed + exempt) / total`` (``plugin_utils.store.COMPLIANT``).
 
+Every control is accounted for: each automated control of the catalog that applies to a host
+of the period's runs (table ``run_hosts``) and has no record is added to the latest records
+with the status ``not_checked`` and its reason (``plugin_utils.coverage``); it counts in the
+total, so it lowers the compliance rate.
+
 Large tables (hosts, findings, assets) are read through a server-side iteration
 (``iter_*``), never loaded whole, so the memory of a report does not grow with the fleet.
 """
@@ -22,6 +27,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ansible_collections.hisops.him.plugins.plugin_utils import coverage
 from ansible_collections.hisops.him.plugins.plugin_utils.store import (
     COMPLIANT,
     CONTROL_STATUSES,
@@ -43,11 +49,24 @@ HOST_STATUS = "hisops_host_status"
 HOST_COUNTS = "hisops_host_counts"
 HOSTS = "hisops_hosts"
 ASSETS = "hisops_assets"
-TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS, ASSETS)
+NOT_CHECKED = "hisops_not_checked"
+TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS, ASSETS, NOT_CHECKED)
+# The statuses a report counts: the records' statuses and the controls nobody checked.
+REPORT_STATUSES: tuple[str, ...] = (*CONTROL_STATUSES, coverage.NOT_CHECKED)
 # Status counts as aggregate FILTERs (SQLite >= 3.30 and PostgreSQL): cheaper than SUM(CASE ...).
-STATUS_COUNTS = ", ".join("COUNT(*) FILTER (WHERE status = '%s') AS %s" % (s, s) for s in CONTROL_STATUSES)
-# A host "with findings": a fail or error among its latest results, or unreachable at its last run.
-FAILING_HOST = "(fail + error > 0 OR host_status = 'unreachable')"
+STATUS_COUNTS = ", ".join("COUNT(*) FILTER (WHERE status = '%s') AS %s" % (s, s) for s in REPORT_STATUSES)
+# A host "with findings": a fail or error among its latest results, or unreachable or failed at
+# its last run (an unreachable or failed host is a finding on every control it has).
+FAILING_HOST = "(fail + error > 0 OR host_status IN ('unreachable', 'failed'))"
+
+
+def with_rate(counts: dict[str, Any]) -> dict[str, Any]:
+    """Status counts with total, compliant and rate; controls not checked count in the total."""
+    out = counts_with_rate(counts)
+    out[coverage.NOT_CHECKED] = int(counts.get(coverage.NOT_CHECKED) or 0)
+    out["total"] += out[coverage.NOT_CHECKED]
+    out["rate"] = round(out["compliant"] / out["total"], 4) if out["total"] else None
+    return out
 
 
 class ReportSourceError(Exception):
@@ -80,8 +99,9 @@ def open_report_store(location: str | None) -> Store:
 class ReportSource:
     """The store seen through one period: aggregates for the report's sections."""
 
-    def __init__(self, store: Store, period: Period) -> None:
+    def __init__(self, store: Store, period: Period, catalog: dict[str, dict[str, Any]] | None = None) -> None:
         self.store = store
+        self.catalog = catalog or {}
         self.period = period
         self.kind = store.kind
         self.start = to_store_time(period.start)
@@ -156,6 +176,7 @@ class ReportSource:
                 cur.close()
         self._temp_table(LATEST, self._latest_sql(), index="host")
         self._temp_table(HOST_STATUS, self._host_status_sql(), index="host")
+        self._add_not_checked()
         self._temp_table(
             HOST_COUNTS,
             "SELECT host, MAX(department) AS department, %s FROM %s GROUP BY host" % (STATUS_COUNTS, LATEST),
@@ -168,6 +189,49 @@ class ReportSource:
             for table in (PERIOD_RUNS, *self._created):
                 self._execute("ANALYZE %s" % table)
             self._conn.commit()
+
+    def _add_not_checked(self) -> None:
+        """The controls that apply to a host of the period's runs and have no record, with their reason,
+        as a temp table and as ``not_checked`` rows of the latest records."""
+        self._execute(
+            "CREATE TEMP TABLE %s (host TEXT, department TEXT, control_id TEXT, severity TEXT, reason TEXT)"
+            % NOT_CHECKED
+        )
+        self._created.append(NOT_CHECKED)
+        if not self.has_table("run_hosts") or not self.catalog:
+            return
+        scope = self.rows(
+            "SELECT run_id, host, department, groups, in_scope, controls FROM run_hosts "
+            "WHERE run_id IN (SELECT id FROM %s) ORDER BY run_id" % PERIOD_RUNS
+        )
+        for row in scope:
+            for key in ("groups", "controls"):
+                if isinstance(row[key], str):
+                    row[key] = json.loads(row[key])
+        checked = {(r["host"], r["control_id"]) for r in self.rows("SELECT host, control_id FROM %s" % LATEST)}
+        status = {r["host"]: r["status"] for r in self.rows("SELECT host, status FROM %s" % HOST_STATUS)}
+        interrupted = {int(r["id"]) for r in self.runs if r.get("status") == "interrupted"}
+        rows = coverage.not_checked(self.catalog, scope, checked, status, interrupted)
+        if not rows:
+            return
+        cur = self._conn.cursor()
+        try:
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO %s (host, department, control_id, severity, reason) VALUES (?, ?, ?, ?, ?)"
+                    % NOT_CHECKED
+                ),
+                [(r["host"], r["department"], r["control_id"], r["severity"], r["reason"]) for r in rows],
+            )
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO %s (id, host, department, control_id, status, severity) "
+                    "VALUES (NULL, ?, ?, ?, ?, ?)" % LATEST
+                ),
+                [(r["host"], r["department"], r["control_id"], coverage.NOT_CHECKED, r["severity"]) for r in rows],
+            )
+        finally:
+            cur.close()
 
     def _temp_table(self, table: str, select: str, index: str = "") -> None:
         self._execute("CREATE TEMP TABLE %s AS %s" % (table, select))
@@ -294,15 +358,18 @@ class ReportSource:
         sql = "SELECT %s, %s FROM %s GROUP BY %s ORDER BY %s" % (cols, sums, LATEST, cols, cols)
         keep = [*group, "severity"] if extra else list(group)
         return [
-            {k: row[k] for k in keep} | counts_with_rate({s: int(row[s] or 0) for s in CONTROL_STATUSES})
+            {k: row[k] for k in keep} | with_rate({s: int(row[s] or 0) for s in REPORT_STATUSES})
             for row in self.rows(sql)
         ]
 
     def _host_count_sums(self, group: str = "") -> list[dict[str, Any]]:
         """Status counts summed over the hosts (10,000 rows, not 400,000), with host counts; a host
         without control results (unreachable) counts as a host, with findings."""
-        sums = ", ".join("SUM(%s) AS %s" % (s, s) for s in CONTROL_STATUSES)
-        sql = "SELECT %s COUNT(*) AS hosts, SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS failing_hosts, %s FROM %s %s" % (
+        sums = ", ".join("SUM(%s) AS %s" % (s, s) for s in REPORT_STATUSES)
+        sql = (
+            "SELECT %s COUNT(*) AS hosts, SUM(CASE WHEN %s THEN 1 ELSE 0 END) AS failing_hosts, "
+            "SUM(CASE WHEN not_checked = 0 THEN 1 ELSE 0 END) AS fully_checked_hosts, %s FROM %s %s"
+        ) % (
             group + "," if group else "",
             FAILING_HOST,
             sums,
@@ -311,17 +378,34 @@ class ReportSource:
         )
         out = []
         for row in self.rows(sql):
-            counts = counts_with_rate({s: int(row[s] or 0) for s in CONTROL_STATUSES})
+            counts = with_rate({s: int(row[s] or 0) for s in REPORT_STATUSES})
             hosts, failing = int(row["hosts"] or 0), int(row["failing_hosts"] or 0)
             extra = {group: row[group]} if group else {}
-            out.append(extra | counts | {"hosts": hosts, "failing_hosts": failing, "compliant_hosts": hosts - failing})
+            out.append(
+                extra
+                | counts
+                | {
+                    "hosts": hosts,
+                    "failing_hosts": failing,
+                    "compliant_hosts": hosts - failing,
+                    "fully_checked_hosts": int(row["fully_checked_hosts"] or 0),
+                }
+            )
         return out
 
     def summary(self) -> dict[str, Any]:
         result = self._host_count_sums()[0]
-        result["controls"] = len({r["control_id"] for r in self.department_controls()})
+        by_control = self.department_controls()
+        result["controls"] = len({r["control_id"] for r in by_control})
+        result["controls_checked"] = len({r["control_id"] for r in by_control if r["total"] > r["not_checked"]})
         result["runs"] = len(self.runs)
         result["unreachable_hosts"] = len(self.unreachable_hosts())
+        result["blocking_not_checked"] = int(
+            self.rows(
+                "SELECT COUNT(*) AS n FROM %s WHERE severity IN (%s)"
+                % (NOT_CHECKED, ", ".join("'%s'" % s for s in coverage.BLOCKING_SEVERITIES))
+            )[0]["n"]
+        )
         return result
 
     def by_department(self) -> list[dict[str, Any]]:
@@ -338,12 +422,12 @@ class ReportSource:
         """Counts per control (summed from department_controls: one pass over the latest records)."""
         per: dict[str, dict[str, Any]] = {}
         for row in self.department_controls():
-            acc = per.setdefault(row["control_id"], {"severity": "", "counts": dict.fromkeys(CONTROL_STATUSES, 0)})
+            acc = per.setdefault(row["control_id"], {"severity": "", "counts": dict.fromkeys(REPORT_STATUSES, 0)})
             acc["severity"] = max(acc["severity"], row["severity"] or "")
-            for status in CONTROL_STATUSES:
+            for status in REPORT_STATUSES:
                 acc["counts"][status] += row[status]
         return [
-            {"control_id": cid, "severity": acc["severity"]} | counts_with_rate(acc["counts"])
+            {"control_id": cid, "severity": acc["severity"]} | with_rate(acc["counts"])
             for cid, acc in sorted(per.items())
         ]
 
@@ -374,14 +458,18 @@ class ReportSource:
         return [{"key": p["key"], "runs": p["runs"]} | counts_with_rate(p["counts"]) for p in points.values()]
 
     # -- hosts and findings ----------------------------------------------------------------
+    def not_checked(self) -> list[dict[str, Any]]:
+        """Every (host, control) not checked in the period, with its reason; by control, host."""
+        return self.rows("SELECT * FROM %s ORDER BY control_id, host" % NOT_CHECKED)
+
     def unreachable_hosts(self) -> list[dict[str, Any]]:
         return self.rows("SELECT * FROM %s WHERE status = 'unreachable' ORDER BY host" % HOST_STATUS)
 
     def _hosts_sql(self) -> str:
         """Every host of the period: its latest outcome and its counts (hosts without control
         records, e.g. unreachable ones, included)."""
-        counts = ", ".join("COALESCE(c.%s, 0) AS %s" % (s, s) for s in CONTROL_STATUSES)
-        zeros = ", ".join("0 AS %s" % s for s in CONTROL_STATUSES)
+        counts = ", ".join("COALESCE(c.%s, 0) AS %s" % (s, s) for s in REPORT_STATUSES)
+        zeros = ", ".join("0 AS %s" % s for s in REPORT_STATUSES)
         return (
             "SELECT c.host, COALESCE(h.department, c.department) AS department, COALESCE(h.kind, '') AS kind, "
             "COALESCE(h.status, '') AS host_status, h.recorded_at AS last_seen, %s "
@@ -404,20 +492,26 @@ class ReportSource:
         if limit is not None:
             sql += " LIMIT %d" % int(limit)
         for row in self.iter_rows(sql):
-            yield row | counts_with_rate({s: int(row[s] or 0) for s in CONTROL_STATUSES})
+            yield row | with_rate({s: int(row[s] or 0) for s in REPORT_STATUSES})
 
     def count_failing_hosts(self) -> int:
         return int(self.rows("SELECT COUNT(*) AS n FROM %s WHERE %s" % (HOSTS, FAILING_HOST))[0]["n"])
 
     def count_findings(self) -> int:
-        return int(self.rows("SELECT COUNT(*) AS n FROM %s WHERE status IN ('fail', 'error')" % LATEST)[0]["n"])
+        return int(
+            self.rows("SELECT COUNT(*) AS n FROM %s WHERE status IN ('fail', 'error', 'not_checked')" % LATEST)[0]["n"]
+        )
 
     def iter_findings(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        """The latest fail/error record of every host and control, with evidence; by department, host, control."""
+        """The latest fail/error record of every host and control, with evidence, and every control not
+        checked, with its reason (``reason``; ``message`` empty); by department, host, control."""
         sql = (
-            "SELECT l.department, l.host, l.control_id, l.status, c.severity, c.message, c.evidence, c.recorded_at "
-            "FROM %s l JOIN control_results c ON c.id = l.id WHERE l.status IN ('fail', 'error') "
-            "ORDER BY l.department, l.host, l.control_id" % LATEST
+            "SELECT department, host, control_id, status, severity, reason, message, evidence, recorded_at FROM ("
+            "SELECT l.department, l.host, l.control_id, l.status, c.severity, '' AS reason, c.message, c.evidence, "
+            "c.recorded_at FROM %s l JOIN control_results c ON c.id = l.id WHERE l.status IN ('fail', 'error') "
+            "UNION ALL SELECT n.department, n.host, n.control_id, 'not_checked' AS status, n.severity, n.reason, "
+            "'' AS message, NULL AS evidence, NULL AS recorded_at FROM %s n) f "
+            "ORDER BY department, host, control_id" % (LATEST, NOT_CHECKED)
         )
         if limit is not None:
             sql += " LIMIT %d" % int(limit)

@@ -10,7 +10,9 @@ from pathlib import Path
 import lxml.html
 import openpyxl
 import pytest
-from ansible_collections.hisops.him.plugins.plugin_utils.store import local_day, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils import coverage
+from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import load_catalog
+from ansible_collections.hisops.him.plugins.plugin_utils.store import counts_with_rate, local_day, open_store
 
 from tests.integration.report.test_screenshot import CHROMIUM, screenshot
 from tests.unit.report.conftest import run_cli
@@ -39,20 +41,25 @@ def test_report_of_a_lab_run_has_every_host_and_control(lab_store: Path, tmp_pat
         hosts = {h["host"]: h for h in store.run_host_results(run["uuid"])}
         by_dept = {d["department"]: d for d in store.compliance_by_department()}
         assets = {a["host"] for a in store.assets()}
+        # controls that apply to a host and have no result (not implemented yet): due, not checked
+        not_checked = coverage.run_not_checked(store, run["uuid"], load_catalog())
+    assert {r["reason"] for r in not_checked} <= {coverage.NOT_IMPLEMENTED}, not_checked
     day = local_day(run["started"])  # periods are in the controller's local time
     code, files, err = run_cli("--store", str(lab_store), "--period", "%s..%s" % (day, day), "--format", "html,xlsx",
                                "--inventory", str(ROOT / "inventory" / "lab"), "--out", str(tmp_path))  # fmt: skip
     assert code == 0, err
     html = next(p for p in files if p.suffix == ".html")
     book = openpyxl.load_workbook(next(p for p in files if p.suffix == ".xlsx"))
-    # XLSX: every host of the run, with its number of checked controls as the store has them.
+    # XLSX: every host of the run, with its number of controls due: its results as the store has
+    # them and the controls not checked.
     sheet = list(book["主机合规汇总"].iter_rows(min_row=2, values_only=True))
-    checked = {row[0]: row[3] for row in sheet if row[0]}
-    assert set(checked) == set(hosts)
+    due = {row[0]: row[3] for row in sheet if row[0]}
+    assert set(due) == set(hosts)
     for host in hosts:
-        assert checked[host] == sum(1 for r in results if r["host"] == host)
+        expected = sum(1 for r in results if r["host"] == host) + sum(1 for r in not_checked if r["host"] == host)
+        assert due[host] == expected, host
     controls = {row[0] for row in book["按控制项合规率"].iter_rows(min_row=2, values_only=True) if row[0]}
-    assert controls == {r["control_id"] for r in results}
+    assert controls == {r["control_id"] for r in results} | {r["control_id"] for r in not_checked}
     # HTML: departments with the store's counts and names from the inventory, the assets, the run.
     doc = lxml.html.fromstring(html.read_text(encoding="utf-8"))
     table = doc.get_element_by_id("t-by_department").getnext()
@@ -61,7 +68,9 @@ def test_report_of_a_lab_run_has_every_host_and_control(lab_store: Path, tmp_pat
     assert set(rows) == set(by_dept)
     for dept, row in rows.items():
         assert int(row[3]) == len({h for h, r in hosts.items() if r["department"] == dept})
-        assert row[-1] == "%.1f" % (by_dept[dept]["rate"] * 100)
+        counts = counts_with_rate({s: by_dept[dept][s] for s in ("pass", "fail", "fixed", "exempt", "error")})
+        due = counts["total"] + sum(1 for r in not_checked if r["department"] == dept)
+        assert row[-1] == "%.1f" % (round(counts["compliant"] / due, 4) * 100)
     assert rows["outpatient"][1] == "门诊部" and rows["outpatient"][2] == "张丽"
     asset_table = doc.get_element_by_id("t-assets").getnext()
     assert {tr.findall("td")[0].text_content() for tr in asset_table.iter("tr") if tr.findall("td")} == assets

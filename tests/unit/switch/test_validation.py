@@ -63,6 +63,8 @@ def test_good_data_has_no_problem() -> None:
         (["uplinks", 0, "vlans"], [100, 5000], "hisops_switch_uplinks[0].vlans: 5000 is not a VLAN id (1-4094)"),
         (["vlans", "it", "name"], "IT department", "hisops_vlans.it.name 'IT department' must be 1-31 characters"),
         (["banner"], "a # b", "hisops_switch_banner must be one line"),
+        # an access port in a VLAN that is not in the VLAN plan was pushed (issue 11)
+        (["ports", 0, "vlan"], 999, "hisops_switch_ports[0].vlan 999 is not in the VLAN plan (hisops_vlans)"),
     ],
 )
 def test_each_problem_names_the_switch_and_field(path: list[Any], value: Any, expected: str) -> None:

@@ -47,6 +47,8 @@ def test_wrapper_runs_ansible_runner_and_keeps_artifacts(host) -> None:
     # a real ansible-runner run: no ansible-playbook in this container, so the job fails,
     # but runner has accepted the command line and kept the job's artifacts
     host.run("systemctl start hisops-compliance-report.service")
+    # the failed job is a failed unit (Type=oneshot, the wrapper exits with runner's status): monitoring sees it
+    assert host.run("systemctl is-failed hisops-compliance-report.service").stdout.strip() == "failed"
     jobs = host.run("ls -1 /var/lib/hisops/artifacts/report").stdout.split()
     assert len(jobs) == 1 and re.match(r"^report-\d{8}T\d{6}$", jobs[0]), jobs
     command = host.file("/var/lib/hisops/artifacts/report/%s/command" % jobs[0]).content_string

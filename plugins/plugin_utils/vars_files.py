@@ -1,0 +1,60 @@
+"""The YAML syntax of an inventory's group_vars and host_vars files, checked before Ansible reads them.
+
+Ansible reports a YAML error in a vars file without the file's name or line (ansible-core
+2.21), and a broken ``group_vars/all`` file stops a run before any task could say more. So
+the recorder checks these files when a playbook starts (and names each error), and the first
+task of every playbook (``hisops_inventory_check``) checks them again with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+VARS_DIRS = ("group_vars", "host_vars")
+YAML_SUFFIXES = ("", ".yml", ".yaml", ".json")
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads Ansible's YAML (``!vault``, ``!unsafe`` values) for a syntax check only."""
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def vars_files(sources: Iterable[str], playbook_dir: str) -> list[Path]:
+    """The group_vars/host_vars YAML files next to each inventory source and to the playbooks."""
+    roots = {Path(playbook_dir)}
+    for source in sources:
+        path = Path(source)
+        roots.add(path if path.is_dir() else path.parent)
+    files: set[Path] = set()
+    for root in roots:
+        for name in VARS_DIRS:
+            base = root / name
+            if base.is_dir():
+                files.update(p for p in base.rglob("*") if p.is_file() and p.suffix in YAML_SUFFIXES)
+    return sorted(files)
+
+
+def yaml_problems(files: Iterable[Path]) -> list[str]:
+    """A YAML syntax error of a vars file, as ``FILE line L column C: problem`` (vault-encrypted files skipped)."""
+    problems = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append("%s: cannot be read: %s" % (file, exc))
+            continue
+        if text.lstrip().startswith("$ANSIBLE_VAULT"):
+            continue
+        try:
+            yaml.load(text, Loader=_AnyTagLoader)  # a SafeLoader that ignores Ansible's tags
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = " line %d column %d" % (mark.line + 1, mark.column + 1) if mark else ""
+            what = " ".join(str(x) for x in (getattr(exc, "problem", None), getattr(exc, "context", None)) if x)
+            problems.append("%s%s: YAML error: %s" % (file, where, what or exc))
+    return problems
