@@ -84,9 +84,12 @@ def test_bad_policy_stops_every_host_before_the_module_runs() -> None:
     )
     rc, report = run_playbook("-e", bad)
     assert rc != 0
-    validate = task_results(report, "VALIDATE")
-    msg = next(iter(validate.values()))["msg"]
-    assert "host ws-zy-01: hisops_workstation_exceptions[0].approver is missing" in msg
+    # the whole-inventory check, the playbook's first task, on the control node
+    validate = task_results(report, "every host's data, all problems in one list")
+    assert validate, "the inventory check did not run"
+    result = next(iter(validate.values()))
+    assert result["failed"]
+    assert "host ws-zy-01: hisops_workstation_exceptions[0].approver is missing" in result["msg"]
     assert task_results(report, "one round trip (Linux)") == {}
 
 
