@@ -97,8 +97,8 @@ hisops_controls:
   sample: [{"id": "HIM-8.2.6-db-backup", "status": "pass", "severity": "critical",
             "evidence": ["main daily in repo1: 20261127-020001F_20261127-020502I, 3.1 h old"], "changes": [],
             "message": "backups of every level fresh in 2 repositories, restore tests passed"}]
-register:
-  description: The backup register, one row per backup copy, newest first.
+hisops_backup_register:
+  description: The backup register (备份登记), one row per backup copy, newest first.
   returned: success
   type: list
   elements: dict
@@ -202,12 +202,13 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.hisops.dbbackup import (
     CONTROL_ID,
+    REGISTER_KEY,
     evaluate,
     parse_pgbackrest_info,
     policy_problems,
     register_rows,
 )
-from ansible.module_utils.hisops.results import ERROR, RESULT_KEY, control_result
+from ansible.module_utils.hisops.results import ERROR, FAIL, RESULT_KEY, control_result
 
 
 def build_module() -> AnsibleModule:
@@ -248,6 +249,15 @@ def main() -> None:
         module.fail_json(msg="hisops_db_backup_audit: " + "; ".join(problems))
     stanza = p["stanza"]
     as_user = [module.get_bin_path("runuser", required=True), "-u", p["run_as"], "--"]
+    if module.get_bin_path("pgbackrest") is None:
+        record = control_result(
+            CONTROL_ID,
+            FAIL,
+            p["severity"],
+            ["pgbackrest: not installed"],
+            message="no PostgreSQL backups on this server: pgBackRest is not installed (apply the pg_backup role)",
+        )
+        module.exit_json(changed=False, msg=record["message"], **{RESULT_KEY: [record], REGISTER_KEY: []})
     rc, out, err = module.run_command([*as_user, "pgbackrest", "--stanza=" + stanza, "--output=json", "info"])
     if rc != 0:
         record = control_result(
@@ -257,7 +267,7 @@ def main() -> None:
             ["pgbackrest info failed (exit %d): %s" % (rc, (err or out).strip()[-300:])],
             message="the backup repositories could not be read",
         )
-        module.exit_json(changed=False, msg=record["message"], register=[], **{RESULT_KEY: [record]})
+        module.exit_json(changed=False, msg=record["message"], **{RESULT_KEY: [record], REGISTER_KEY: []})
     try:
         repos, backups = parse_pgbackrest_info(out, stanza, by_repo(p["locations"]))
         verifications = read_verifications(os.path.join(p["state_dir"], "pg-%s-restore-test.json" % stanza))
@@ -271,19 +281,8 @@ def main() -> None:
         else "backups of every level fresh in %d repositories, restore tests passed" % len(repos)
     )
     record = control_result(CONTROL_ID, ev.status, p["severity"], ev.evidence, message=message)
-    module.exit_json(
-        changed=False,
-        msg=message,
-        register=register_rows(
-            module.params.get("host") or os.uname()[1],
-            backups,
-            repos,
-            by_repo(p["media"]),
-            p["custodian"],
-            verifications,
-        ),
-        **{RESULT_KEY: [record]},
-    )
+    rows = register_rows(p["host"], backups, repos, by_repo(p["media"]), p["custodian"], verifications)
+    module.exit_json(changed=False, msg=message, **{RESULT_KEY: [record], REGISTER_KEY: rows})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from datetime import datetime, UTC
 from typing import Any
 
 CONTROL_ID = "HIM-8.2.6-db-backup"
+# The key under which a module returns the backup register rows (the recorder's table name).
+REGISTER_KEY = "hisops_backup_register"
 LEVELS = ("monthly", "weekly", "daily")
 LEVEL_ANNOTATION = "hisops-level"
 POLICY_KEYS = ("calendar", "keep", "period")

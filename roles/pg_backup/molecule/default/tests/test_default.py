@@ -4,10 +4,12 @@ into each repository, the restore test and its row counts, encryption and block 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 
-LEVELS = {"monthly": ("full", "Mon *-*-01 01:00:00"), "weekly": ("diff", ""), "daily": ("incr", "")}
+LEVELS = {"monthly": "full", "weekly": "diff", "daily": "incr"}
 CALENDARS = {"monthly": "*-*-01 01:00:00", "weekly": "Sun *-*-* 01:30:00", "daily": "Mon..Sat *-*-* 02:00:00"}
 
 
@@ -53,10 +55,12 @@ def test_each_level_backed_up_into_every_repository_then_restored(host) -> None:
         out = host.run("sudo -u postgres /usr/local/sbin/hisops-pg-backup %s", level)
         assert out.rc == 0, out.stderr
     for repo in repos(host):
-        info = json.loads(host.check_output("sudo -u postgres pgbackrest --stanza=main --repo=%d --output=json info", repo))
+        info = json.loads(
+            host.check_output("sudo -u postgres pgbackrest --stanza=main --repo=%d --output=json info", repo)
+        )
         backups = info[0]["backup"]
         got = {b["annotation"]["hisops-level"]: b["type"] for b in backups if b.get("annotation")}
-        assert got == {level: kind for level, (kind, _) in LEVELS.items()}, backups
+        assert got == LEVELS, backups
         assert info[0]["cipher"] == "aes-256-cbc"
     out = host.run("sudo -u postgres /usr/local/sbin/hisops-pg-restore-test main")
     assert out.rc == 0, out.stdout + out.stderr
@@ -70,3 +74,59 @@ def test_each_level_backed_up_into_every_repository_then_restored(host) -> None:
     # the scratch cluster is gone and nothing listens on its port
     assert not host.file("/var/lib/hisops/pg-restore-test/data").exists
     assert not host.socket("tcp://127.0.0.1:5499").is_listening
+
+
+def audit(host) -> dict:
+    """Run the HIM-8.2.6 audit module on the host through Ansible (as the compliance run does)."""
+    name = host.backend.get_hostname()
+    root = os.environ["HISOPS_ROOT"]
+    args = {
+        "host": name,
+        "policy": {
+            "monthly": {"calendar": CALENDARS["monthly"], "keep": 12, "period": 31},
+            "weekly": {"calendar": CALENDARS["weekly"], "keep": 5, "period": 7},
+            "daily": {"calendar": CALENDARS["daily"], "keep": 7, "period": 1},
+        },
+        "locations": {"1": name, "2": "pg-nc"},
+        "media": {"1": "local disk", "2": "NC-DISK-01"},
+        "custodian": "王伟",
+    }
+    env = dict(
+        os.environ,
+        ANSIBLE_LIBRARY=root + "/plugins/modules",
+        ANSIBLE_MODULE_UTILS=root + "/plugins/module_utils",
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        ANSIBLE_STDOUT_CALLBACK="json",
+        ANSIBLE_CALLBACKS_ENABLED="",
+    )
+    proc = subprocess.run(
+        ["ansible", "all", "-i", name + ",", "-c", "containers.podman.podman", "--check",
+         "-e", "ansible_python_interpreter=/usr/bin/python3", "-m", "hisops_db_backup_audit", "-a", json.dumps(args)],
+        capture_output=True, text=True, env=env, check=False, timeout=300,
+    )  # fmt: skip
+    out = json.loads(proc.stdout)
+    return out["plays"][0]["tasks"][0]["hosts"][name]
+
+
+def test_audit_passes_and_registers_every_copy(host) -> None:
+    result = audit(host)
+    record = result["hisops_controls"][0]
+    assert record["id"] == "HIM-8.2.6-db-backup"
+    assert record["status"] == "pass", record
+    assert not result["changed"]
+    rows = result["hisops_backup_register"]
+    assert {(r["repo"], r["level"]) for r in rows} == {(repo, level) for repo in repos(host) for level in LEVELS}
+    assert all(r["custodian"] == "王伟" and r["verified_ok"] for r in rows)
+    media = {"local disk", "NC-DISK-01"} if len(repos(host)) == 2 else {"local disk"}
+    assert {r["medium"] for r in rows} == media
+
+
+def test_audit_fails_when_the_database_is_stopped(host) -> None:
+    version = host.check_output("pg_lsclusters --no-header | awk '{print $1}'")
+    host.check_output("systemctl stop postgresql@%s-main", version)
+    try:
+        record = audit(host)["hisops_controls"][0]
+    finally:
+        host.check_output("systemctl start postgresql@%s-main", version)
+    assert record["status"] == "fail"
+    assert "the database service is not accepting connections" in record["message"]
