@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_each_level_backed_up_into_every_repository_then_restored(host) -> None:
         assert out.rc == 0, out.stderr
     for repo in repos(host):
         info = json.loads(
-            host.check_output("sudo -u postgres pgbackrest --stanza=main --repo=%d --output=json info", repo)
+            host.check_output("sudo -u postgres pgbackrest --stanza=main --repo=%s --output=json info", str(repo))
         )
         backups = info[0]["backup"]
         got = {b["annotation"]["hisops-level"]: b["type"] for b in backups if b.get("annotation")}
@@ -76,7 +77,7 @@ def test_each_level_backed_up_into_every_repository_then_restored(host) -> None:
     assert not host.socket("tcp://127.0.0.1:5499").is_listening
 
 
-def audit(host) -> dict:
+def audit(host, tmp: Path) -> dict:
     """Run the HIM-8.2.6 audit module on the host through Ansible (as the compliance run does)."""
     name = host.backend.get_hostname()
     root = os.environ["HISOPS_ROOT"]
@@ -108,8 +109,8 @@ def audit(host) -> dict:
     return out["plays"][0]["tasks"][0]["hosts"][name]
 
 
-def test_audit_passes_and_registers_every_copy(host) -> None:
-    result = audit(host)
+def test_audit_passes_and_registers_every_copy(host, tmp_path: Path) -> None:
+    result = audit(host, tmp_path)
     record = result["hisops_controls"][0]
     assert record["id"] == "HIM-8.2.6-db-backup"
     assert record["status"] == "pass", record
@@ -121,11 +122,11 @@ def test_audit_passes_and_registers_every_copy(host) -> None:
     assert {r["medium"] for r in rows} == media
 
 
-def test_audit_fails_when_the_database_is_stopped(host) -> None:
+def test_audit_fails_when_the_database_is_stopped(host, tmp_path: Path) -> None:
     version = host.check_output("pg_lsclusters --no-header | awk '{print $1}'")
     host.check_output("systemctl stop postgresql@%s-main", version)
     try:
-        record = audit(host)["hisops_controls"][0]
+        record = audit(host, tmp_path)["hisops_controls"][0]
     finally:
         host.check_output("systemctl start postgresql@%s-main", version)
     assert record["status"] == "fail"
