@@ -33,11 +33,14 @@ def test_password_file_is_private(host) -> None:
 
 
 def test_a_killed_backup_leaves_no_backup_and_the_next_run_succeeds(host) -> None:
-    # the whole process group (the script and its mariadb-backup), half a second in
-    host.run(
-        "setsid sh -c 'echo $$ > /tmp/bk.pid; exec /usr/local/sbin/hisops-mariadb-backup backup monthly' &"
-        " sleep 0.5; kill -KILL -- -$(cat /tmp/bk.pid); sleep 0.5"
+    # kill the whole process group (the script and its mariadb-backup) while mariadb-backup copies
+    script = (
+        "setsid sh -c 'echo $$ > /tmp/bk.pid; exec /usr/local/sbin/hisops-mariadb-backup backup monthly' &\n"
+        "until ls /var/backups/hisops-mariadb/.partial-*/raw/ibdata1 >/dev/null 2>&1; do sleep 0.02; done\n"
+        "kill -KILL -- -$(cat /tmp/bk.pid)\nsleep 0.5\n"
     )
+    host.check_output("printf %s %s > /tmp/kill-test.sh && timeout 120 bash /tmp/kill-test.sh", "%s", script)
+    assert host.check_output("ls -a /var/backups/hisops-mariadb | grep -c '^.partial-.*-monthly$' || true") == "1"
     assert host.check_output("ls /var/backups/hisops-mariadb | grep -c monthly || true") == "0"
     out = host.run("/usr/local/sbin/hisops-mariadb-backup backup monthly")
     assert out.rc == 0, out.stdout + out.stderr
