@@ -104,7 +104,8 @@ def audit(host, tmp: Path) -> dict:
     )
     proc = subprocess.run(
         ["ansible", "all", "-i", name + ",", "-c", "containers.podman.podman", "--check",
-         "-e", "ansible_python_interpreter=/usr/bin/python3", "-m", "hisops.him.hisops_db_backup_audit", "-a", json.dumps(args)],
+         "-e", "ansible_python_interpreter=/usr/bin/python3",
+         "-m", "hisops.him.hisops_db_backup_audit", "-a", json.dumps(args)],
         capture_output=True, text=True, env=env, check=False, timeout=300,
     )  # fmt: skip
     assert proc.stdout.startswith("{"), proc.stderr[-2000:]
