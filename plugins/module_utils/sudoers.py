@@ -170,13 +170,13 @@ def _parse_aliases(kind: str, text: str, result: Sudoers) -> None:
     if target is None:
         return
     for definition in text.split(":"):
-        name, _, items = definition.partition("=")
+        name, _sep, items = definition.partition("=")
         if name.strip():
             target[name.strip()] = _split_list(items)
 
 
 def _parse_defaults(line: str, result: Sudoers) -> None:
-    head, _, params = line.partition(" ")
+    head, _sep, params = line.partition(" ")
     if head == "Defaults" and "!authenticate" in [p.strip() for p in params.split(",")]:
         result.no_authenticate = True
 
@@ -186,7 +186,7 @@ def _split_list(text: str) -> list[str]:
 
 
 def _parse_spec(path: str, first: int, last: int, line: str) -> list[Grant]:
-    left, _, rest = line.partition("=")
+    left, _sep, rest = line.partition("=")
     parts = re.sub(r"\s*,\s*", ",", left.strip()).split()
     users = _split_list(parts[0]) if parts else []
     grants = []
@@ -197,7 +197,7 @@ def _parse_spec(path: str, first: int, last: int, line: str) -> list[Grant]:
         for spec in _split_commands(specs):
             spec = spec.strip()
             if spec.startswith("("):
-                inner, _, spec = spec[1:].partition(")")
+                inner, _sep, spec = spec[1:].partition(")")
                 run_users = inner.partition(":")[0]
                 # "(:group)" runs as the invoking user: no other user
                 runas = _split_list(run_users) if run_users.strip() or ":" not in inner else []

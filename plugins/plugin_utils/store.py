@@ -820,7 +820,8 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
-        if not existing or type(exc) is not sqlite3.DatabaseError:  # OperationalError: permissions, locks
+        # a subclass (OperationalError: permissions, locks) is no sign of damage; only the base class is
+        if not existing or exc.__class__ is not sqlite3.DatabaseError:
             raise StoreError(
                 "cannot open the results store %s: %s (set %s to a writable file or a postgresql:// DSN)"
                 % (path, exc, ENV_VAR)
