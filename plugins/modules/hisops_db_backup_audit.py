@@ -73,7 +73,7 @@ options:
 attributes:
   check_mode: {support: full, description: Reads only.}
   diff_mode: {support: none, description: Changes nothing.}
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
