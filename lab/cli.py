@@ -31,6 +31,12 @@ IMAGE_DIR = ROOT / "lab" / "image"
 STATE = ROOT / ".lab"
 INVENTORY = ROOT / "inventory" / "lab" / "hosts.yml"
 IMAGE_REPO = "localhost/hisops-lab"
+# The database servers with backup tools (issue 15): Debian 12 on the lab's base image and
+# Debian 13 from its own debootstrap recipe, in a repository of their own (their tags follow
+# lab/image-db, not lab/image).
+DB_IMAGE_DIR = ROOT / "lab" / "image-db"
+DB_IMAGE_REPO = "localhost/hisops-lab-db"
+DB_IMAGE_KINDS = ("db12", "db13")
 LABEL = "io.hisops.lab"
 NETWORK = "hisops-lab"
 SUBNET = "10.89.210.0/24"
@@ -136,14 +142,16 @@ def check_podman_usable() -> None:
 
 
 # ---------------------------------------------------------------- image ----------------
-def recipe_hash() -> str:
+def recipe_hash(folder: Path = IMAGE_DIR) -> str:
     digest = hashlib.sha256()
-    for path in sorted(IMAGE_DIR.iterdir()):
+    for path in sorted(folder.iterdir()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def image_tag(kind: str) -> str:
+    if kind in DB_IMAGE_KINDS or kind == "trixie":
+        return "%s:%s-%s-%s" % (DB_IMAGE_REPO, kind, recipe_hash(DB_IMAGE_DIR), recipe_hash())
     return "%s:%s-%s" % (IMAGE_REPO, kind, recipe_hash())
 
 
@@ -151,7 +159,7 @@ def image_exists(tag: str) -> bool:
     return subprocess.run(["podman", "image", "exists", tag], env=podman_env()).returncode == 0
 
 
-def debian_mirror() -> str:
+def debian_mirror(suite: str = "bookworm") -> str:
     """The Debian mirror apt on this machine uses (never a hard-coded host)."""
     texts = []
     for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
@@ -161,53 +169,64 @@ def debian_mirror() -> str:
         for match in re.finditer(r"^URIs:\s*(\S+)", text, re.M):
             if "security" not in match.group(1):
                 return match.group(1)
-        for match in re.finditer(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", text, re.M):
+        for match in re.finditer(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(?:bookworm|%s)\s" % suite, text, re.M):
             return match.group(1)
     raise LabError("no Debian mirror found in the apt sources: configure apt for bookworm first")
+
+
+def build_rootfs_image(recipe: Path, suite: str, tag: str) -> None:
+    """debootstrap a root filesystem with RECIPE and import it as the image TAG."""
+    if shutil.which("debootstrap") is None:
+        raise LabError("debootstrap is not installed: run './hisops setup'")
+    say("building lab image %s with debootstrap (about 2 minutes, once per recipe)" % tag)
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="hisops-rootfs-", dir="/var/tmp"))
+    try:
+        rootfs = work / "rootfs"
+        subprocess.run(["bash", str(recipe), str(rootfs), debian_mirror(suite)], check=True)
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(
+            ["podman", "import", "--change", 'CMD ["/sbin/init"]', "-", tag],
+            stdin=tar.stdout,
+            env=podman_env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        if tar.wait() != 0:
+            raise LabError("tar of the lab rootfs failed")
+    except subprocess.CalledProcessError as exc:
+        raise LabError("building the lab image failed (%s): see the output above" % exc) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    say("image %s built in %.0f s" % (tag, time.monotonic() - started))
+
+
+def build_derived_image(base: str, containerfile: Path, tag: str) -> None:
+    say("building lab image %s" % tag)
+    started = time.monotonic()
+    podman("build", "-q", "--build-arg", "BASE=" + base, "-f", str(containerfile), "-t", tag, str(containerfile.parent))
+    say("image %s built in %.0f s" % (tag, time.monotonic() - started))
 
 
 def build_images() -> None:
     base, db = image_tag("base"), image_tag("db")
     if not image_exists(base):
-        if shutil.which("debootstrap") is None:
-            raise LabError("debootstrap is not installed: run './hisops setup'")
-        say("building lab image %s with debootstrap (about 2 minutes, once per recipe)" % base)
-        started = time.monotonic()
-        work = Path(tempfile.mkdtemp(prefix="hisops-rootfs-", dir="/var/tmp"))
-        try:
-            rootfs = work / "rootfs"
-            subprocess.run(["bash", str(IMAGE_DIR / "rootfs.sh"), str(rootfs), debian_mirror()], check=True)
-            tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-            subprocess.run(
-                ["podman", "import", "--change", 'CMD ["/sbin/init"]', "-", base],
-                stdin=tar.stdout,
-                env=podman_env(),
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            if tar.wait() != 0:
-                raise LabError("tar of the lab rootfs failed")
-        except subprocess.CalledProcessError as exc:
-            raise LabError("building the lab image failed (%s): see the output above" % exc) from None
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        say("base image built in %.0f s" % (time.monotonic() - started))
+        build_rootfs_image(IMAGE_DIR / "rootfs.sh", "bookworm", base)
     if not image_exists(db):
-        say("building lab image %s (PostgreSQL, MariaDB)" % db)
-        started = time.monotonic()
-        podman(
-            "build",
-            "-q",
-            "--build-arg",
-            "BASE=" + base,
-            "-f",
-            str(IMAGE_DIR / "Containerfile.db"),
-            "-t",
-            db,
-            str(IMAGE_DIR),
-        )
-        say("db image built in %.0f s" % (time.monotonic() - started))
+        build_derived_image(base, IMAGE_DIR / "Containerfile.db", db)
     prune_old_images({base, db})
+
+
+def build_db_images(kind: str) -> None:
+    """The database server images with backup tools: db12 (on the lab base), db13 (trixie)."""
+    build_images()
+    base = image_tag("base")
+    if kind == "db13":
+        base = image_tag("trixie")
+        if not image_exists(base):
+            build_rootfs_image(DB_IMAGE_DIR / "rootfs-trixie.sh", "trixie", base)
+    if not image_exists(image_tag(kind)):
+        build_derived_image(base, DB_IMAGE_DIR / "Containerfile", image_tag(kind))
 
 
 def prune_old_images(keep: set[str]) -> None:
@@ -428,7 +447,10 @@ def cmd_status(_: argparse.Namespace) -> None:
 def cmd_image(args: argparse.Namespace) -> None:
     """Build the lab images when their recipe changed; print the tag of the one asked for."""
     check_podman_usable()
-    build_images()
+    if args.kind in DB_IMAGE_KINDS:
+        build_db_images(args.kind)
+    else:
+        build_images()
     print(image_tag(args.kind))
 
 
@@ -447,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("down", help="stop the lab and remove its containers").set_defaults(func=cmd_down)
     sub.add_parser("status", help="show the lab's hosts and switches").set_defaults(func=cmd_status)
     image = sub.add_parser("image", help="build the lab images if needed and print a tag")
-    image.add_argument("kind", choices=["base", "db"])
+    image.add_argument("kind", choices=["base", "db", *DB_IMAGE_KINDS])
     image.set_defaults(func=cmd_image)
     smoke = sub.add_parser("smoke", help="reach every lab host and switch")
     smoke.add_argument("extra", nargs=argparse.REMAINDER)

@@ -21,6 +21,11 @@ for role in "${roles[@]}"; do
   echo "==> molecule test: $role"
   start=$(date +%s)
   export HISOPS_MOLECULE_ROLE="${role//_/-}"
+  # scenarios on the database server images (lab/image-db) name them; built once per recipe
+  if grep -q 'HISOPS_DB1[23]_IMAGE' "$ROOT/roles/$role/molecule/default/molecule.yml"; then
+    HISOPS_DB12_IMAGE="$(cd "$ROOT" && python -m lab image db12)" && export HISOPS_DB12_IMAGE
+    HISOPS_DB13_IMAGE="$(cd "$ROOT" && python -m lab image db13)" && export HISOPS_DB13_IMAGE
+  fi
   if (cd "$ROOT/roles/$role" && molecule test); then
     passed=$((passed + 1))
     echo "==> molecule $role passed in $(( $(date +%s) - start )) s"

@@ -29,7 +29,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [
         "an Ansible plugin/role path in an ini file: the collection provides them",
     ),
     (
-        re.compile(r"\bANSIBLE_(LIBRARY|MODULE_UTILS|ROLES_PATH|[A-Z_]+_PLUGINS)\b"),
+        re.compile(r"\bANSIBLE_(LIBRARY|MODULE_UTILS|ROLES_PATH|(?!LOAD_CALLBACK_PLUGINS)[A-Z_]+_PLUGINS)\b"),
         "an Ansible plugin/role path in the environment: the collection provides them",
     ),
 ]
@@ -71,6 +71,11 @@ def tracked() -> list[tuple[str, str]]:
 )
 def test_the_scan_finds_each_kind_of_path_manipulation(path: str, text: str) -> None:
     assert problems(path, text)
+
+
+def test_a_switch_that_is_no_path_is_not_taken_for_one() -> None:
+    # ANSIBLE_LOAD_CALLBACK_PLUGINS turns callbacks on for ad-hoc commands: no plugin path
+    assert not problems("roles/r/molecule/tests/test_x.py", 'env["ANSIBLE_LOAD_CALLBACK_PLUGINS"] = "1"\n')
 
 
 def test_no_path_manipulation_in_the_repository() -> None:
