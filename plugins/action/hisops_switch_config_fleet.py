@@ -140,4 +140,7 @@ class ActionModule(ActionBase):
                 )
                 return result
         result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        if isinstance(result.get("switches"), dict):
+            # the recorder (callback hisops_recorder) records each switch's result under its own host
+            result["hisops_results_per_host"] = "switches"
         return result
