@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from pathlib import Path
 from typing import Any
 
-import hisops_switch_config_fleet as fleet
 import pytest
 
 pytestmark = pytest.mark.unit
+
+# the module file (its action plugin of the same name comes first on sys.path)
+_MODULE = Path(__file__).resolve().parents[3] / "plugins" / "modules" / "hisops_switch_config_fleet.py"
+_SPEC = importlib.util.spec_from_file_location("hisops_test_switch_config_fleet", _MODULE)
+assert _SPEC is not None and _SPEC.loader is not None
+fleet = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(fleet)
 
 
 def closed_port() -> int:
