@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, NamedTuple
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.template import trust_as_template
@@ -77,6 +77,14 @@ class ActionModule(ActionBase):
         specs = self._loader.load_from_file(path) or {}
         return ArgumentSpecValidator(specs.get("argument_specs", {}).get("main", {}).get("options", {}))
 
+    @staticmethod
+    def _naming(host: str, step: Any, *args: Any) -> Any:
+        """Run one step for one switch; an error (an undefined variable, a broken template) names the switch."""
+        try:
+            return step(*args)
+        except AnsibleError as exc:
+            raise AnsibleActionFail("switch %s: %s" % (host, exc.message)) from exc
+
     def _switch(self, host: str, host_vars: dict[str, Any], role_spec: ArgumentSpecValidator | None) -> Switch:
         """One switch's templar, data and problems (role arguments, then the switch data checks)."""
         templar = self._templar.copy_with_new_env(available_variables=host_vars)
@@ -96,13 +104,15 @@ class ActionModule(ActionBase):
         manager, inventory, play = hostvars._variable_manager, hostvars._inventory, self._task.get_play()
         role_spec = self._role_spec()
         switches = [
-            self._switch(h, manager.get_vars(play=play, host=inventory.get_host(h), task=self._task), role_spec)
+            self._naming(
+                h, self._switch, h, manager.get_vars(play=play, host=inventory.get_host(h), task=self._task), role_spec
+            )
             for h in hosts
         ]
         problems = [p for s in switches for p in s.problems]
         if problems:
             return problems, []
-        return [], [self._item(s) for s in switches]
+        return [], [self._naming(s.host, self._item, s) for s in switches]
 
     def _item(self, switch: Switch) -> dict[str, Any]:
         """The module's item for one switch, with its intended configuration rendered by the
