@@ -24,7 +24,7 @@ Ansible's template lookup, not the engine). The CPU seconds that hisops and the 
 used during each fleet push are printed with the figures. Prints one JSON document. Never
 asserts on time.
 
-    python bench/switch_push.py [--fleet 50] [--repeat 5] [--emulators N] [--processes N] [--skip-playbook]
+    python -m bench.switch_push [--fleet 50] [--repeat 5] [--emulators N] [--processes N] [--skip-playbook]
 """
 
 from __future__ import annotations
@@ -44,12 +44,16 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "unit" / "switch"), str(ROOT)]
+# The tests' set-up first: Ansible's collection loader for hisops.him (ansible.cfg's
+# collections_path), and a throw-away results store for the playbook runs.
+import tests.conftest  # noqa: F401
 
-import conftest  # noqa: E402,F401 - makes ansible.module_utils.hisops and the plugins importable
-from ansible.module_utils.hisops.switchrun import run_parallel  # noqa: E402
-from test_templates import VLANS, render  # noqa: E402 - renders the role's templates like Ansible does
+# isort: split
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel
+
+from tests.unit.switch.test_templates import VLANS, render  # the role's templates as Ansible renders them
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = "hisops-lab"
 MODELS = {"cisco_ios": "cisco_2960_24TT_L", "huawei_vrp": "huawei_s5735_l24t4s"}

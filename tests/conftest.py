@@ -1,25 +1,23 @@
-"""Shared pytest set-up: make the project's plugins importable as Ansible would load them."""
+"""Shared pytest set-up.
+
+Tests import the collection as Ansible loads it, ``ansible_collections.hisops.him...``, through
+Ansible's own collection loader configured by the project's ansible.cfg (``collections_path``),
+as ansible-playbook and ansible-test's pytest plugin do. It is installed here, before any test
+module imports the collection, so every import and every plugin lookup share one loader.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-import ansible.module_utils
-
 ROOT = Path(__file__).resolve().parent.parent
-# Ansible loads plugins/module_utils/hisops as ansible.module_utils.hisops; do the same.
-_MU = str(ROOT / "plugins" / "module_utils")
-if _MU not in ansible.module_utils.__path__:
-    ansible.module_utils.__path__.append(_MU)
-for sub in ("modules", "filter", "callback", "inventory", "action", "lib"):
-    path = str(ROOT / "plugins" / sub)
-    if path not in sys.path:
-        sys.path.insert(0, path)
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402 - reads ANSIBLE_CONFIG on import
+
+init_plugin_loader()
 
 # Playbooks that tests run record into a throw-away results store, never the project's
 # (results/hisops.sqlite) nor a store configured in the environment.

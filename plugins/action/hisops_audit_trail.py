@@ -5,21 +5,15 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import callback_loader
 
-_LIB = str(Path(__file__).resolve().parent.parent / "lib")
-if _LIB not in sys.path:
-    sys.path.insert(0, _LIB)
-
-from hisops_lib.store import StoreError, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import StoreError, open_store
 
 CONTROL_ID = "HIM-7.6-audit-trail"
-RECORDER = "hisops_recorder"
+RECORDER = "hisops.him.hisops_recorder"
 RUN_UUID_ENV = "HISOPS_RUN_UUID"  # exported by the recorder when it starts recording a run
 
 

@@ -15,9 +15,7 @@ module runs as it is.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from typing import Any, NamedTuple
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -25,7 +23,7 @@ from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.template import trust_as_template
 
-MODULE = "hisops_switch_config_fleet"
+MODULE = "hisops.him.hisops_switch_config_fleet"
 # One switch's item of the module's ``switches`` option: option -> the switch's variable, default.
 ITEM_VARS = {
     "host": ("ansible_host", None),
@@ -40,14 +38,9 @@ ITEM_VARS = {
 
 def _switch_filters() -> Any:
     """The role's checks and plan (filter plugin hisops_switch), shared with the one-switch path."""
-    name = "hisops_switch_filters"
-    if name not in sys.modules:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "filter", "hisops_switch.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        sys.modules[name] = module
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return sys.modules[name]
+    from ansible_collections.hisops.him.plugins.filter import hisops_switch
+
+    return hisops_switch
 
 
 class Switch(NamedTuple):

@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller side of hisops_workstation_linux / hisops_workstation_windows.
 
-Validates the policy data on the controller (unknown control IDs, malformed allowlist
-entries, exceptions without approver or expiry, a department without a login group) and
-fails BEFORE anything is sent to the host, naming the host and the field. Then fills in
-``host``, ``groups``, ``connection_user`` and ``today`` from the play and runs the module.
+Fills in ``host``, ``groups``, ``connection_user`` and ``today`` from the play and runs the
+module. For Windows it first validates the policy data on the controller (unknown control IDs,
+malformed allowlist entries, exceptions without approver or expiry, a department without a
+login group) and fails BEFORE anything is sent to the host, naming the host and the field; the
+Linux module makes that check itself.
 Afterwards it sets the fact ``hisops_workstation_results`` (the records) and fails the host
 when a control ended in ``error`` and ``fail_on_error`` is true.
 """
@@ -13,25 +14,21 @@ when a control ended in ``error`` and ``fail_on_error`` is true.
 from __future__ import annotations
 
 import datetime
-import os
 from typing import Any
 
-import ansible.module_utils
 from ansible.plugins.action import ActionBase
-
-# plugins/module_utils is where Ansible finds hisops' module_utils for modules; make the
-# same package importable here on the controller.
-_MU = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils")
-if _MU not in ansible.module_utils.__path__:
-    ansible.module_utils.__path__.append(_MU)
-
-from ansible.module_utils.hisops.workstation_policy import policy_problems
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import policy_problems
 
 
 class ActionModule(ActionBase):
     """Validate on the controller, then run the module of the same name."""
 
     PLATFORM = "linux"
+    # The policy data is checked twice: for every host of the play before any is touched (the
+    # role's validate.yml, filter hisops_workstation_all_hosts_problems), then authoritatively
+    # by the module itself. The Linux module runs that check (module_utils.workstation_policy);
+    # the PowerShell module cannot, so for Windows this plugin runs it in the module's stead.
+    CHECKS_POLICY = False
     TRANSFERS_FILES = False
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -45,7 +42,7 @@ class ActionModule(ActionBase):
             self._play_context.remote_user or task_vars.get("ansible_user") or "root",
         )
         args.setdefault("today", datetime.date.today().isoformat())
-        problems = policy_problems(
+        problems = self.CHECKS_POLICY and policy_problems(
             str(args["host"]),
             args.get("catalog"),
             args.get("policy") or {},

@@ -24,7 +24,7 @@ description:
   - Results of tasks with C(no_log) are censored by Ansible before they reach this plugin, so
     nothing of them is stored but the host outcome.
 requirements:
-  - enable it in ansible.cfg (C(callbacks_enabled = hisops_recorder))
+  - enable it in ansible.cfg (C(callbacks_enabled = hisops.him.hisops_recorder))
 options:
   store:
     description:
@@ -76,7 +76,6 @@ import getpass
 import os
 import re
 import signal
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -86,13 +85,18 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-_HERE = Path(__file__).resolve().parent
-if str(_HERE.parent / "lib") not in sys.path:
-    sys.path.insert(0, str(_HERE.parent / "lib"))
-
-from hisops_lib.module_utils import results as _RESULTS  # the record schema the modules return
-from hisops_lib.stale_runs import close_stale_runs, closed_message, run_owner
-from hisops_lib.store import PROJECT_ROOT, Batch, Store, StoreError, now_text, open_store
+from ansible_collections.hisops.him.plugins.module_utils import (
+    results as _RESULTS,
+)  # the record schema the modules return
+from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
+from ansible_collections.hisops.him.plugins.plugin_utils.store import (
+    PROJECT_ROOT,
+    Batch,
+    Store,
+    StoreError,
+    now_text,
+    open_store,
+)
 
 RUN_UUID_ENV = "HISOPS_RUN_UUID"
 # A task that handles many hosts at once (hisops_switch_config_fleet, run once) names under this
@@ -115,6 +119,14 @@ _SECRET_PATTERNS = (
     ),
     re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
 )
+# Control records (evidence, changes, messages of hisops modules) name files, services and
+# packages: `/etc/pam.d/gdm-password`, `password required pam_unix.so` are evidence, not
+# secrets. Their secrets can only come from known secret FIELDS (`db_password: x`, a field
+# name standing alone, not a word inside a path or a name) or URL credentials; no_log values
+# never reach a record (AnsibleModule removes them, Ansible censors no_log tasks).
+_SECRET_FIELD = re.compile(
+    r"(?i)(?<![\w./-])(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(?!\*{8})(\S+)"
+)
 _DISK_SKIP = re.compile(r"^(loop|ram|sr|fd|dm-|zram|md)")
 
 
@@ -125,8 +137,14 @@ def redact(text: str) -> str:
     return _SECRET_PATTERNS[2].sub(lambda m: "%s://%s:********@" % (m.group(1), m.group(2)), text)
 
 
-def _short(text: Any, limit: int = _MAX_TEXT) -> str:
-    text = redact(str(text or ""))
+def redact_record(text: str) -> str:
+    """Mask secrets in a control record's text by where they come from (see _SECRET_FIELD)."""
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + m.group(2) + "********", text)
+    return _SECRET_PATTERNS[2].sub(lambda m: "%s://%s:********@" % (m.group(1), m.group(2)), text)
+
+
+def _short(text: Any, limit: int = _MAX_TEXT, record: bool = False) -> str:
+    text = (redact_record if record else redact)(str(text or ""))
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
@@ -185,7 +203,7 @@ class CallbackModule(CallbackBase):
 
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "notification"
-    CALLBACK_NAME = "hisops_recorder"
+    CALLBACK_NAME = "hisops.him.hisops_recorder"
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, display: Any = None) -> None:
@@ -235,7 +253,7 @@ class CallbackModule(CallbackBase):
         return True
 
     def _close_abandoned_runs(self, store: Store) -> None:
-        """Mark earlier runs whose recording process died as interrupted (hisops_lib.stale_runs)."""
+        """Mark earlier runs whose recording process died as interrupted (plugin_utils.stale_runs)."""
         hours = self.get_option("stale_run_hours")
         try:
             closed = close_stale_runs(store, hours)
@@ -398,9 +416,11 @@ class CallbackModule(CallbackBase):
                     "control_id": _short(rec["id"], 200),
                     "status": rec["status"],
                     "severity": severity,
-                    "evidence": [_short(e, 1000) for e in (rec.get("evidence") or [])][: _RESULTS.MAX_EVIDENCE + 1],
-                    "changes": [_short(c, 1000) for c in (rec.get("changes") or [])][: _RESULTS.MAX_EVIDENCE + 1],
-                    "message": _short(rec.get("message"), 1000),
+                    "evidence": [_short(e, 1000, True) for e in (rec.get("evidence") or [])][
+                        : _RESULTS.MAX_EVIDENCE + 1
+                    ],
+                    "changes": [_short(c, 1000, True) for c in (rec.get("changes") or [])][: _RESULTS.MAX_EVIDENCE + 1],
+                    "message": _short(rec.get("message"), 1000, True),
                     "task": task_name,
                     "recorded_at": now_text(),
                 }

@@ -7,18 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-DOCUMENTATION = r"""
-name: hisops_department_problems
-short_description: List what is wrong with a host's department data
-description:
-  - Returns a list of one-line problems (empty when the data is valid) for the
-    C(hisops_department) mapping of a host, each naming the host and the field.
-positional: host, groups
-options:
-  _input: {description: The host's hisops_department value (or None)., type: raw, required: true}
-  host: {description: The inventory hostname., type: str, required: true}
-  groups: {description: The department groups the host is in., type: list, required: true}
-"""
 
 DEPARTMENT_GROUP = re.compile(r"^dept_[a-z0-9_]+$")
 CODE = re.compile(r"^[a-z0-9_]+$")

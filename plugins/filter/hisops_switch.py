@@ -12,29 +12,12 @@ the vendor templates print.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import sys
 from typing import Any
 
-DOCUMENTATION = r"""
-name: hisops_switch_problems
-short_description: List what is wrong with a switch's configuration data
-description:
-  - Returns one line per problem (empty list when valid), each naming the switch and the field.
-positional: host
-options:
-  _input:
-    description: >-
-      Mapping with the switch's data: vendor, model, models (port lists per model),
-      vlans (department code -> {id, name}), ports (access ports), uplinks (trunk ports).
-    type: dict
-    required: true
-  host: {description: The inventory hostname of the switch., type: str, required: true}
-"""
+from ansible_collections.hisops.him.plugins.module_utils import netdev, switchcfg
 
-VENDORS = ("cisco_ios", "ruijie_os", "huawei_vrp", "h3c_comware")
+VENDORS = tuple(netdev.VENDORS)  # the vendor registry
 RANGE = re.compile(r"^(?P<prefix>.*?)(?P<lo>\d+)-(?P<hi>\d+)$")
 # What a switch CLI takes in a description or name: printable ASCII without '?' (help key)
 TEXT = re.compile(r"^[\x20-\x3e\x40-\x7e]+$")
@@ -224,22 +207,9 @@ def switch_plan(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _switchcfg() -> Any:
-    """The shared VLAN-list code in module_utils (controller plugins cannot import it by package)."""
-    try:
-        from ansible.module_utils.hisops import switchcfg  # as in the unit tests
-    except ImportError:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils", "hisops", "switchcfg.py")
-        spec = importlib.util.spec_from_file_location("hisops_switchcfg", path)
-        switchcfg = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        sys.modules["hisops_switchcfg"] = switchcfg
-        spec.loader.exec_module(switchcfg)  # type: ignore[union-attr]
-    return switchcfg
-
-
 def vlan_list(vlans: list[int], style: str = "cisco") -> str:
     """A VLAN list the vendor's way: cisco ``10,20-22``; vrp ``10 20 to 22``."""
-    return _switchcfg().format_vlan_list(list(vlans), style)
+    return switchcfg.format_vlan_list(list(vlans), style)
 
 
 class FilterModule:

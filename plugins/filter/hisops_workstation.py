@@ -4,28 +4,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import ansible.module_utils
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+    POLICY_DEFAULTS,
+    policy_problems,
+    workstation_controls,
+)
 
-_MU = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils")
-if _MU not in ansible.module_utils.__path__:
-    ansible.module_utils.__path__.append(_MU)
-
-from ansible.module_utils.hisops.workstation_policy import POLICY_DEFAULTS, policy_problems, workstation_controls
-
-DOCUMENTATION = r"""
-name: hisops_workstation_problems
-short_description: List what is wrong with a host's workstation policy data
-description:
-  - Returns one line per problem (empty when valid), each naming the host and the variable.
-    The same check the action plugins hisops_workstation_linux/windows run before a host is touched.
-    C(hisops_workstation_all_hosts_problems(hostvars, hosts)) checks every host of a play at once.
-positional: host, policy, department, controls, skip_controls, platform, connection_user
-options:
-  _input: {description: The control catalog., type: dict, required: true}
-"""
 
 GLOBAL_TAGS = {"all", "workstation_policy", "tagged"}
 

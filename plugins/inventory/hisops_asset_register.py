@@ -32,7 +32,7 @@ options:
   plugin:
     description: The name of this plugin; makes the file a hisops asset register configuration.
     required: true
-    choices: [hisops_asset_register]
+    choices: [hisops.him.hisops_asset_register]
     type: str
   path:
     description:
@@ -109,7 +109,7 @@ options:
 
 EXAMPLES = r"""
 # inventory/example-register/hospital.hisops_assets.yml
-plugin: hisops_asset_register
+plugin: hisops.him.hisops_asset_register
 path: asset-register.xlsx
 strict: false
 departments:
@@ -315,7 +315,7 @@ class RegisterParser:
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-    NAME = "hisops_asset_register"
+    NAME = "hisops.him.hisops_asset_register"
 
     def verify_file(self, path: str) -> bool:
         return super().verify_file(path) and path.endswith(CONFIG_SUFFIXES)

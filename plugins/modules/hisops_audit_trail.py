@@ -20,12 +20,12 @@ options: {}
 attributes:
   check_mode: {support: full, description: Reads only.}
   diff_mode: {support: none, description: Changes nothing.}
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
 - name: HIM-7.6 | AUDIT | 操作留痕 / every run recorded
-  hisops_audit_trail:
+  hisops.him.hisops_audit_trail:
 """
 
 RETURN = r"""

@@ -28,7 +28,7 @@ description:
     from the newest one; the newest O(backup_keep) versions are kept.
   - Returns the control records C(HIM-3.4-switch-config) and C(HIM-3.7-switch-backup)
     under C(hisops_controls).
-extends_documentation_fragment: [hisops_switch_connection]
+extends_documentation_fragment: [hisops.him.hisops_switch_connection]
 options:
   name: {description: Switch name (the inventory hostname); names its backup folder., type: str, required: true}
   state:
@@ -54,12 +54,12 @@ options:
     description: Save the running configuration to the start-up configuration when something changed.
     type: bool
     default: true
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
 - name: Push the intended configuration
-  hisops_switch_config:
+  hisops.him.hisops_switch_config:
     name: "{{ inventory_hostname }}"
     host: "{{ ansible_host }}"
     port: "{{ ansible_port }}"
@@ -71,7 +71,7 @@ EXAMPLES = r"""
     backup_dir: backups/switches
 
 - name: Restore the backup before the newest one
-  hisops_switch_config:
+  hisops.him.hisops_switch_config:
     name: "{{ inventory_hostname }}"
     host: "{{ ansible_host }}"
     vendor: cisco_ios
@@ -129,7 +129,7 @@ restored_from:
   type: str
   sample: 20261125T231502.123456Z.cfg
 hisops_controls:
-  description: Control records HIM-3.4-switch-config and HIM-3.7-switch-backup (see module_utils/hisops/results.py).
+  description: Control records HIM-3.4-switch-config and HIM-3.7-switch-backup (see module_utils/results.py).
   returned: always
   type: list
   elements: dict
@@ -138,8 +138,8 @@ hisops_controls:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops import netdev
-from ansible.module_utils.hisops.switchrun import (
+from ansible_collections.hisops.him.plugins.module_utils import netdev
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import (
     RUN_ERRORS,
     SwitchConfig,
     SwitchConfigFailed,

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 module: hisops_switch_config_fleet
 short_description: Keep many switches at their baseline from one task, in parallel
 description:
-  - Does for every switch in O(switches) what M(hisops_switch_config) with C(state=present)
+  - Does for every switch in O(switches) what M(hisops.him.hisops_switch_config) with C(state=present)
     does for one (back up, block-level diff, push, save only when changed, verify, roll back
     on a rejected command), with up to O(parallel) switches at once on the control node.
   - One module run instead of one per Ansible fork. With 50 switches, Ansible forks spend
@@ -20,7 +20,7 @@ description:
     parsing use every core instead of one interpreter lock.
   - A switch that fails (unreachable, rejected command rolled back) is reported under its
     name and the others go on; the task fails only when O(fail_on_any) is true.
-  - Check mode and diff work as in M(hisops_switch_config).
+  - Check mode and diff work as in M(hisops.him.hisops_switch_config).
   - "With O(hosts) instead of O(switches) (the role C(switch_config), parallel mode), the action
     plugin of the same name builds the items on the controller: it checks every host's data
     (the role's argument spec and the switch checks) and fails with every host's problems in
@@ -43,15 +43,14 @@ options:
         required: true
         choices: [cisco_ios, h3c_comware, huawei_vrp, ruijie_os]
       username: {description: Login user., type: str, required: true}
-      password: {description: Login password (Ansible Vault)., type: str, required: true, no_log: true}
-      secret: {description: Enable secret (Cisco)., type: str, default: "", no_log: true}
+      password: {description: Login password (Ansible Vault)., type: str, required: true}
+      secret: {description: Enable secret (Cisco)., type: str, default: ""}
       intended_config: {description: The intended configuration., type: str, required: true}
       secrets:
         description: Secret values inside intended_config; masked in every output.
         type: list
         elements: str
         default: []
-        no_log: true
   hosts:
     description:
       - Inventory hostnames of the switches (usually C(ansible_play_batch)), each with the
@@ -78,7 +77,7 @@ options:
   backup_keep: {description: Number of backup versions kept per switch., type: int, default: 30}
   save: {description: Save when something changed., type: bool, default: true}
   fail_on_any: {description: Fail the task when any switch failed., type: bool, default: false}
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
@@ -90,7 +89,7 @@ EXAMPLES = r"""
   run_once: true
 
 - name: Push to every switch of the play at once
-  hisops_switch_config_fleet:
+  hisops.him.hisops_switch_config_fleet:
     switches: "{{ hisops_switch_fleet_items }}"
     parallel: 50
     backup_dir: backups/switches
@@ -99,7 +98,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 switches:
-  description: Result per switch name, with the keys M(hisops_switch_config) returns plus failed and msg.
+  description: Result per switch name, with the keys M(hisops.him.hisops_switch_config) returns plus failed and msg.
   returned: always
   type: dict
   sample: {"sw-mz-01": {"changed": true, "failed": false, "commands": ["vlan 130"], "hisops_controls": []}}
@@ -120,8 +119,8 @@ failed_switches:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops import netdev
-from ansible.module_utils.hisops.switchrun import run_parallel, stop_on_signals
+from ansible_collections.hisops.him.plugins.module_utils import netdev
+from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel, stop_on_signals
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},

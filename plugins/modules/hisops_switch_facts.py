@@ -18,7 +18,7 @@ description:
     network facts (C(ansible_net_*), the names C(cisco.ios.ios_facts) uses), which the
     hisops_recorder callback stores in the equipment register (rulebook 八.1(4)).
   - Used by the compliance run (asset facts), the lab smoke test and evidence collection.
-extends_documentation_fragment: [hisops_switch_connection]
+extends_documentation_fragment: [hisops.him.hisops_switch_connection]
 options:
   evidence:
     description:
@@ -26,12 +26,12 @@ options:
         (rulebook 七.5 - keep the scene). Still read-only.
     type: bool
     default: false
-author: hisops contributors
+author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
 - name: Read switch facts
-  hisops_switch_facts:
+  hisops.him.hisops_switch_facts:
     host: "{{ ansible_host }}"
     port: "{{ ansible_port }}"
     vendor: "{{ hisops_switch_vendor }}"
@@ -46,8 +46,8 @@ ansible_facts:
   returned: success
   type: dict
   contains:
-    ansible_net_vendor: {description: Manufacturer (Cisco, Ruijie, Huawei, H3C)., type: str, sample: Huawei}
-    ansible_net_system: {description: Operating system (IOS, RGOS, VRP, Comware)., type: str, sample: VRP}
+    ansible_net_vendor: {description: "Manufacturer (Cisco, Ruijie, Huawei, H3C).", type: str, sample: Huawei}
+    ansible_net_system: {description: "Operating system (IOS, RGOS, VRP, Comware).", type: str, sample: VRP}
     ansible_net_hostname: {description: Host name from the CLI prompt., type: str, sample: sw-hw-01}
     ansible_net_model: {description: Model., type: str, sample: S5735-L24T4S-A}
     ansible_net_serialnum: {description: Serial number (ESN on Huawei)., type: str, sample: 2102353169DMKB000123}
@@ -86,8 +86,8 @@ logs:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops import switchfacts
-from ansible.module_utils.hisops.netdev import (
+from ansible_collections.hisops.him.plugins.module_utils import switchfacts
+from ansible_collections.hisops.him.plugins.module_utils.netdev import (
     CONNECTION_SPEC,
     PROFILES,
     SwitchConnectionError,

@@ -9,8 +9,12 @@ module: hisops_workstation_linux
 short_description: Audit and enforce the workstation rules on a Debian-family Linux PC in one round trip
 description:
   - Checks every selected workstation control of the hisops control catalog (games, unapproved
-    software, removable storage, screen lock, system settings, administrators, department-only
-    login, after-hours shutdown) and returns one result record per control under C(hisops_controls).
+    software, removable storage and automount, screen lock and idle shells, system settings,
+    effective administrator rights and su, department-only login on every PAM login service,
+    after-hours shutdown, automatic security updates) and returns one result record per
+    control under C(hisops_controls).
+  - What the host needs to run (Essential and Priority required/important packages, the
+    display manager, the desktop, and their dependencies) is never reported nor removed.
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
     or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
     would be made. C(--diff) shows file contents, package and group membership changes.
@@ -19,8 +23,8 @@ description:
     from O(policy). Bad input fails before anything changes, naming the host and the field.
   - The action plugin of the same name validates the input on the controller first.
 version_added: "0.1.0"
-author: hisops contributors
-extends_documentation_fragment: [hisops_workstation]
+author: hisops contributors (@hisops)
+extends_documentation_fragment: [hisops.him.hisops_workstation]
 options:
   connection_user:
     description: The account Ansible connects with; it always keeps login and administrator rights.
@@ -33,7 +37,7 @@ notes:
 
 EXAMPLES = r"""
 - name: HIM | AUDIT | all workstation controls
-  hisops_workstation_linux:
+  hisops.him.hisops_workstation_linux:
     catalog: "{{ hisops_control_catalog }}"
     policy: {software_allowlist: ["python3*"], screenlock_minutes: 5}
     department: "{{ hisops_department }}"
@@ -41,7 +45,7 @@ EXAMPLES = r"""
   register: discovered_workstation
 
 - name: HIM | ENFORCE | everything but the shutdown timer
-  hisops_workstation_linux:
+  hisops.him.hisops_workstation_linux:
     catalog: "{{ hisops_control_catalog }}"
     policy: "{{ hisops_workstation_policy_resolved }}"
     department: "{{ hisops_department }}"
@@ -52,7 +56,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hisops_controls:
-  description: One record per evaluated control (see module_utils/hisops/results.py).
+  description: One record per evaluated control (see module_utils/results.py).
   returned: always
   type: list
   elements: dict
@@ -82,9 +86,13 @@ diff:
 import datetime
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hisops.results import ERROR, RESULT_KEY, any_changed, summarize
-from ansible.module_utils.hisops.workstation_linux import Host, run_controls
-from ansible.module_utils.hisops.workstation_policy import parse_date, policy_problems, select_controls
+from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, RESULT_KEY, any_changed, summarize
+from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, run_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+    parse_date,
+    policy_problems,
+    select_controls,
+)
 
 ARGUMENT_SPEC = dict(
     catalog=dict(type="dict", required=True),

@@ -272,6 +272,7 @@ Function Invoke-Check([string]$Id, $mech, $items) {
         'HIM-5.5-admins' { Test-Admins $mech $items }
         'HIM-5.1-staff-only' { Test-StaffOnly $mech }
         'HIM-6.5-power' { Test-Power $mech }
+        'HIM-7.7-updates' { Test-Registry $mech 'automatic updates' }
         default { throw "no Windows check for control $Id" }
     }
 }

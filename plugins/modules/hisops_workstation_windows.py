@@ -21,8 +21,8 @@ description:
     from O(policy). Bad input fails before anything changes, naming the host and the field.
   - The action plugin of the same name validates the input on the controller first.
 version_added: "0.1.0"
-author: hisops contributors
-extends_documentation_fragment: [hisops_workstation]
+author: hisops contributors (@hisops)
+extends_documentation_fragment: [hisops.him.hisops_workstation]
 options:
   connection_user:
     description: The account Ansible connects with (DOMAIN\\user); it always keeps login and administrator rights.
@@ -37,7 +37,7 @@ notes:
 
 EXAMPLES = r"""
 - name: HIM | AUDIT | all workstation controls (Windows)
-  hisops_workstation_windows:
+  hisops.him.hisops_workstation_windows:
     catalog: "{{ hisops_control_catalog }}"
     policy: {windows_software_allowlist: ["Mozilla Firefox*"], screenlock_minutes: 5}
     department: "{{ hisops_department }}"
@@ -47,7 +47,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hisops_controls:
-  description: One record per evaluated control (the same record as on Linux, module_utils/hisops/results.py).
+  description: One record per evaluated control (the same record as on Linux, module_utils/results.py).
   returned: always
   type: list
   elements: dict

@@ -10,7 +10,7 @@ from pathlib import Path
 import lxml.html
 import openpyxl
 import pytest
-from hisops_lib.store import local_day, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import local_day, open_store
 
 from tests.integration.report.test_screenshot import CHROMIUM, screenshot
 from tests.unit.report.conftest import run_cli

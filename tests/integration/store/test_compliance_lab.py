@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hisops_lib.store import open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 pytestmark = pytest.mark.lab
 

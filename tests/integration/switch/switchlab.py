@@ -119,7 +119,7 @@ class Lab:
         }
 
     def running(self, name: str) -> str:
-        from ansible.module_utils.hisops import netdev
+        from ansible_collections.hisops.him.plugins.module_utils import netdev
 
         conn = netdev.connect(self.params(name))
         try:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import hisops_switch_config as mod
 import pytest
-from ansible.module_utils.hisops import cfgbackup, switchcfg
-from hisops_lib.store import open_store
+from ansible_collections.hisops.him.plugins.module_utils import cfgbackup, switchcfg
+from ansible_collections.hisops.him.plugins.modules import hisops_switch_config as mod
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 from switchlab import UNREACHABLE, VENDORS, Lab, results
 
 pytestmark = pytest.mark.lab
@@ -299,8 +299,8 @@ def test_parallel_mode_lists_every_switchs_problems_before_any_push(lab: Lab) ->
 
 def test_switch_identity_for_the_equipment_register(lab: Lab) -> None:
     """Model, serial number and software version of every vendor's switch, read-only."""
-    import hisops_switch_facts
-    from ansible.module_utils.hisops import netdev
+    from ansible_collections.hisops.him.plugins.module_utils import netdev
+    from ansible_collections.hisops.him.plugins.modules import hisops_switch_facts
 
     manufacturer = {"cisco_ios": "Cisco", "ruijie_os": "Ruijie", "huawei_vrp": "Huawei", "h3c_comware": "H3C"}
     before = {name: lab.running(name) for name in VENDORS}
@@ -318,7 +318,7 @@ def test_switch_identity_for_the_equipment_register(lab: Lab) -> None:
 
 def test_wrong_enable_secret_and_unprivileged_push_are_refusals_not_timeouts(lab: Lab) -> None:
     """Refusals are named as such at once (a timeout would name a switch that stopped answering)."""
-    from ansible.module_utils.hisops import netdev
+    from ansible_collections.hisops.him.plugins.module_utils import netdev
 
     params = {**lab.params("sw-mz-01"), "secret": "not-the-secret", "command_timeout": 120.0}
     with pytest.raises(netdev.SwitchConnectionError, match="refused privileged mode: check hisops_switch_secret"):

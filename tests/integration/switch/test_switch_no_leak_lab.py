@@ -95,9 +95,9 @@ def test_no_secret_in_output_logs_temp_files_store_backups_or_reports(lab: Lab, 
     assert "PLAY RECAP" not in terminal[3]  # killed in the middle
     reports = tmp_path / "reports"
     subprocess.run(
-        [sys.executable, "-m", "hisops_lib.report", "--store", str(store), "--period", time.strftime("%Y-%m"),
+        [sys.executable, str(ROOT / "bin" / "hisops-report"), "--store", str(store), "--period", time.strftime("%Y-%m"),
          "--format", "html,xlsx,csv,json", "--out", str(reports)],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins" / "lib")), check=True, capture_output=True,
+        cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")), check=True, capture_output=True,
     )  # fmt: skip
     places = files_under(store.parent, lab.backup_dir, reports, ANSIBLE_TMP, log)
     assert any(p.suffix == ".cfg" for p in places) and any(p.parent == reports for p in places)

@@ -16,9 +16,9 @@ import stat
 import uuid
 from pathlib import Path
 
-import hisops_switch_config as mod
 import pytest
-from ansible.module_utils.hisops import switchcfg
+from ansible_collections.hisops.him.plugins.module_utils import switchcfg
+from ansible_collections.hisops.him.plugins.modules import hisops_switch_config as mod
 from switchlab import PASSWORD, VENDORS, Lab, results
 
 pytestmark = pytest.mark.lab
@@ -153,7 +153,7 @@ def test_comware_refusal_is_named_a_rejection(lab: Lab) -> None:
 
 def test_switch_host_key_is_learnt_on_first_use_and_checked(lab: Lab, tmp_path: Path) -> None:
     import paramiko
-    from ansible.module_utils.hisops import netdev
+    from ansible_collections.hisops.him.plugins.module_utils import netdev
 
     known = tmp_path / "ssh" / "known_hosts"
     for name, vendor in VENDORS.items():
@@ -199,9 +199,9 @@ def test_a_switch_left_between_backup_and_intended_is_reported_before_the_push(l
 
 STOP_SCRIPT = r"""
 import json, os, signal, sys
-import ansible.module_utils
-ansible.module_utils.__path__.append(sys.argv[1])
-from ansible.module_utils.hisops import netdev, switchrun
+from ansible.plugins.loader import init_plugin_loader
+init_plugin_loader()  # the collection loader, configured by ansible.cfg (cwd is the project)
+from ansible_collections.hisops.him.plugins.module_utils import netdev, switchrun
 
 items = json.load(sys.stdin)
 send_group = netdev._send_group
@@ -222,6 +222,7 @@ print(json.dumps(switchrun.run_parallel(items, False, False, parallel=2, process
 
 def test_sigterm_in_the_middle_of_a_push_restores_each_started_switch(lab: Lab) -> None:
     """The fleet engine stops sending, restores each switch it had started to change, reports each one."""
+    import os
     import subprocess
     import sys
 
@@ -239,8 +240,9 @@ def test_sigterm_in_the_middle_of_a_push_restores_each_started_switch(lab: Lab) 
         ]
         items.append({**lab.params(name), "intended_config": "\n".join(lines) + "\n"})
     proc = subprocess.run(
-        [sys.executable, "-c", STOP_SCRIPT, str(ROOT / "plugins" / "module_utils")],
+        [sys.executable, "-c", STOP_SCRIPT],
         input=json.dumps(items), capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(proc.stdout.strip().splitlines()[-1])

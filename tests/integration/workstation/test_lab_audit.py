@@ -24,17 +24,14 @@ IDS = [cid for cid, e in CATALOG.items() if e["area"] == "workstation"]
 HOSTS = ["ws-mz-01", "ws-mz-02", "ws-zy-01", "ws-zy-02"]
 
 
+def ansible(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    environ = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), **env)
+    return subprocess.run(argv, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300, check=False)
+
+
 def run_playbook(*extra: str) -> tuple[int, dict[str, Any]]:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-    proc = subprocess.run(
-        ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "--diff", *extra],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    argv = ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "--diff", *extra]
+    proc = ansible(argv, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     return proc.returncode, json.loads(proc.stdout)
 
 
@@ -91,3 +88,28 @@ def test_bad_policy_stops_every_host_before_the_module_runs() -> None:
     msg = next(iter(validate.values()))["msg"]
     assert "host ws-zy-01: hisops_workstation_exceptions[0].approver is missing" in msg
     assert task_results(report, "one round trip (Linux)") == {}
+
+
+def ad_hoc(host: str, module: str, args: str) -> None:
+    proc = ansible(["ansible", host, "-i", "inventory/lab", "-m", module, "-a", args])
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_sudoers_dropin_rule_is_found_on_a_lab_workstation() -> None:
+    """A sudoers.d rule giving a user passwordless root fails HIM-5.5-admins (it passed before
+    issue 13: only the sudo group's members were read). The planted file is removed after."""
+    planted = "/etc/sudoers.d/zz-hisops-labtest"
+    ad_hoc(
+        "ws-zy-01",
+        "ansible.builtin.copy",
+        "dest=%s mode=0440 validate='visudo -cf %%s' content='labclerk ALL=(ALL) NOPASSWD: ALL\n'" % planted,
+    )
+    try:
+        rc, report = run_playbook("-l", "ws-zy-01", "--tags", "him-5.5-admins")
+    finally:
+        ad_hoc("ws-zy-01", "ansible.builtin.file", "path=%s state=absent" % planted)
+    assert rc == 0, report.get("stats")
+    (record,) = task_results(report, "one round trip (Linux)")["ws-zy-01"]["hisops_controls"]
+    assert record["id"] == "HIM-5.5-admins" and record["status"] == "fail"
+    assert "labclerk may run ALL as root without a password: named (%s line 1)" % planted in record["evidence"], record
+    assert "disable 1 sudo rule(s) in %s" % planted in record["changes"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hisops_inventory import department_problems
+from ansible_collections.hisops.him.plugins.filter.hisops_inventory import department_problems
 
 from lab.cli import read_inventory
 

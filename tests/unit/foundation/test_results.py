@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible.module_utils.hisops import results
+from ansible_collections.hisops.him.plugins.module_utils import results
 
 pytestmark = pytest.mark.unit
 

@@ -24,9 +24,8 @@ DEPARTMENTS = "departments:\n  门诊部: outpatient\n  住院部: inpatient\n"
 
 
 def _plugin() -> Any:
-    inventory_loader.add_directory(str(ROOT / "plugins" / "inventory"))
-    plugin = inventory_loader.get("hisops_asset_register")
-    assert plugin is not None, "the plugin did not load from plugins/inventory"
+    plugin = inventory_loader.get("hisops.him.hisops_asset_register")
+    assert plugin is not None, "the plugin hisops.him.hisops_asset_register did not load"
     return plugin
 
 
@@ -41,7 +40,9 @@ def _parse(config: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[InventoryData
 
 def _config(tmp_path: Path, register: str, extra: str = "") -> Path:
     cfg = tmp_path / "site.hisops_assets.yml"
-    cfg.write_text("plugin: hisops_asset_register\npath: %s\n%s%s" % (register, DEPARTMENTS, extra), encoding="utf-8")
+    cfg.write_text(
+        "plugin: hisops.him.hisops_asset_register\npath: %s\n%s%s" % (register, DEPARTMENTS, extra), encoding="utf-8"
+    )
     return cfg
 
 
@@ -54,7 +55,7 @@ def test_verify_file_accepts_only_hisops_assets_names(tmp_path: Path) -> None:
     good = tmp_path / "a.hisops_assets.yml"
     bad = tmp_path / "hosts.yml"
     for p in (good, bad):
-        p.write_text("plugin: hisops_asset_register\n")
+        p.write_text("plugin: hisops.him.hisops_asset_register\n")
     assert plugin.verify_file(str(good))
     assert not plugin.verify_file(str(bad))
 

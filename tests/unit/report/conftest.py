@@ -17,8 +17,8 @@ def known_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def run_cli(*args: str) -> tuple[int, list[Path], str]:
-    """Run ``python -m hisops_lib.report`` in-process: (exit code, files written, stderr)."""
-    from hisops_lib.report.cli import main
+    """Run ``hisops-report`` in-process: (exit code, files written, stderr)."""
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

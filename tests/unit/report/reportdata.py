@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hisops_lib.store import Batch, Store, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, Store, open_store
 
 DEPARTMENTS = {
     "outpatient": ("门诊部", "张丽", "MZ0101"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hisops_lib.report.i18n import CATALOG, LANGS, Translator
-from hisops_lib.report.period import PeriodError, parse_period
+from ansible_collections.hisops.him.plugins.plugin_utils.report.i18n import CATALOG, LANGS, Translator
+from ansible_collections.hisops.him.plugins.plugin_utils.report.period import PeriodError, parse_period
 
 pytestmark = pytest.mark.unit
 
@@ -73,7 +73,7 @@ def test_relative_periods_for_schedules(spec: str, today: dt.date, expected: str
 
 
 def test_inventory_data_marked_unsafe_is_read_as_text() -> None:
-    from hisops_lib.report.catalog import _plain
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import _plain
 
     data = {"code": {"__ansible_unsafe": "it"}, "custodian": {"name": {"__ansible_unsafe": "王伟"}}, "x": [1]}
     assert _plain(data) == {"code": "it", "custodian": {"name": "王伟"}, "x": [1]}

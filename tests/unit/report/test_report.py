@@ -11,10 +11,10 @@ from typing import Any
 import lxml.html
 import openpyxl
 import pytest
-from hisops_lib.migrations import MIGRATIONS, Migration
-from hisops_lib.report import sections as report_sections
-from hisops_lib.report.model import Column
-from hisops_lib.store import Batch, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
+from ansible_collections.hisops.him.plugins.plugin_utils.report import sections as report_sections
+from ansible_collections.hisops.him.plugins.plugin_utils.report.model import Column
+from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, open_store
 
 from .conftest import run_cli
 from .reportdata import expected_latest, make_store
@@ -230,7 +230,7 @@ def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch:
     store.start_run({"uuid": "b-1", "started": "2026-11-05T01:00:00.000000Z", "mode": "enforce"})
     store.close()
     monkeypatch.setattr(report_sections, "SECTIONS", list(report_sections.SECTIONS))
-    from hisops_lib.report import i18n
+    from ansible_collections.hisops.him.plugins.plugin_utils.report import i18n
 
     monkeypatch.setitem(i18n.CATALOG, "section.backups", ("备份登记", "Backup register"))
     monkeypatch.setitem(i18n.CATALOG, "col.medium", ("介质", "Medium"))
@@ -314,8 +314,8 @@ def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> 
 
 
 def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
-    from hisops_lib.report.period import parse_period
-    from hisops_lib.report.source import ReportSource, open_report_store
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.source import ReportSource, open_report_store
 
     store = open_report_store(known_store)
     try:
@@ -354,8 +354,8 @@ def test_same_report_without_the_index_on_run_and_status(known_store: str, tmp_p
 
 
 def _run_stats(path: str) -> dict[int, dict[str, Any]]:
-    from hisops_lib.report.period import parse_period
-    from hisops_lib.report.source import ReportSource, open_report_store
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.source import ReportSource, open_report_store
 
     with open_report_store(path) as store:
         source = ReportSource(store, parse_period("2026-Q4"))
@@ -398,7 +398,7 @@ def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path, monkeypat
     [("=1+1", "'=1+1"), ("-3", "-3"), ("-2.5%", "-2.5%"), ("-x", "'-x"), ("@a", "'@a"), ("王伟", "王伟"), ("", "")],
 )
 def test_csv_cell(text: str, cell: str) -> None:
-    from hisops_lib.report.render_csv import csv_cell
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.render_csv import csv_cell
 
     assert csv_cell(text) == cell
 

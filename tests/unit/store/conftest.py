@@ -31,7 +31,7 @@ def recorder_env(store: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_CALLBACKS_ENABLED="hisops_recorder",
+        ANSIBLE_CALLBACKS_ENABLED="hisops.him.hisops_recorder",
         ANSIBLE_LOCAL_TEMP=tempfile.gettempdir(),
         ANSIBLE_NOCOLOR="1",
         HISOPS_STORE=store,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hisops_lib.store import Batch, Store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, Store
 
 HOSTS = {"ws-mz-01": "outpatient", "ws-mz-02": "outpatient", "ws-zy-01": "inpatient", "sw-zy-01": "inpatient"}
 CONTROLS = ("HIM-5.4-games", "HIM-7.1-screenlock", "HIM-3.4-switch-config")

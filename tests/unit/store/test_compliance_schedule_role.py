@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hisops_lib import role_docs
+from ansible_collections.hisops.him.plugins.plugin_utils import role_docs
 
 pytestmark = pytest.mark.unit
 
@@ -24,7 +24,7 @@ def test_defaults_and_argument_specs_agree() -> None:
 
 def test_readme_table_is_generated_from_the_specs() -> None:
     current, fresh = role_docs.render(ROLE)
-    assert current == fresh, "run: python -m hisops_lib.role_docs roles/compliance_schedule"
+    assert current == fresh, "run: bin/hisops-role-docs roles/compliance_schedule"
     assert '| `hisops_schedule_store` | str | `""` |' in current
 
 

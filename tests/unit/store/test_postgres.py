@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hisops_lib.store import Store, StoreError, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils.store import Store, StoreError, open_store
 
 from . import dataset
 from .conftest import run_playbook
@@ -49,7 +49,7 @@ def test_same_answers_as_sqlite(postgres_db: str, tmp_path: Path) -> None:
 def test_recorder_writes_to_postgresql(postgres_db: str, recorded_sqlite) -> None:
     proc = run_playbook(postgres_db)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    # per run by nature: ids, times, and the recording process (hisops_lib.stale_runs)
+    # per run by nature: ids, times, and the recording process (plugin_utils.stale_runs)
     volatile = {"id", "run_id", "uuid", "run_uuid", "started", "ended", "duration", "recorded_at"}
     volatile |= {"controller_pid", "controller_process"}
 

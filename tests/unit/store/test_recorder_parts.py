@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import hisops_recorder
 import pytest
-from hisops_lib.store import open_store
+from ansible_collections.hisops.him.plugins.callback import hisops_recorder
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import HERE, recorder_env
 
@@ -36,6 +36,26 @@ def test_redact(text: str, expected: str) -> None:
     out = hisops_recorder.redact(text)
     assert out == expected
     assert hisops_recorder.redact(out) == out  # idempotent: a second pass changes nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # evidence that only LOOKS like a secret to a word pattern is kept as it is
+        ("/etc/pam.d/gdm-password does not check /etc/security/hisops-access.conf", None),
+        ("password required pam_unix.so", None),
+        ("common-password: pam_pwquality missing", None),
+        ("remove /etc/sudoers.d/secret-admins", None),
+        # known secret fields and URL credentials are masked
+        ("db_password: hunter2", "db_password: ********"),
+        ("token=abc123 sent", "token=******** sent"),
+        ("postgresql://hisops:pw@db/hisops", "postgresql://hisops:********@db/hisops"),
+    ],
+)
+def test_redact_record_masks_secret_fields_not_words(text: str, expected: str | None) -> None:
+    out = hisops_recorder.redact_record(text)
+    assert out == (text if expected is None else expected)
+    assert hisops_recorder.redact_record(out) == out
 
 
 def test_asset_columns_from_facts() -> None:
@@ -115,7 +135,7 @@ def test_audit_trail_passes_when_the_run_is_recorded(tmp_path: Path) -> None:
 def test_audit_trail_fails_when_the_recorder_is_off(tmp_path: Path) -> None:
     proc = _audit_trail(tmp_path / "results.sqlite", HISOPS_RECORDER_ENABLED="false")
     assert proc.returncode == 0
-    assert proc.stdout.count("fail: runs are not recorded: enable the hisops_recorder callback") == 2
+    assert proc.stdout.count("fail: runs are not recorded: enable the hisops.him.hisops_recorder callback") == 2
 
 
 def test_each_playbook_of_a_command_is_one_run(tmp_path: Path) -> None:

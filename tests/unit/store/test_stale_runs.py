@@ -1,5 +1,5 @@
 """Runs whose recording process died: a real ansible-playbook killed with SIGKILL, then closed by
-the next recorded run or by a report; the rules of hisops_lib.stale_runs one by one."""
+the next recorded run or by a report; the rules of plugin_utils.stale_runs one by one."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hisops_lib import migrations as mig
-from hisops_lib import stale_runs
-from hisops_lib.store import Store, StoreError, open_store
+from ansible_collections.hisops.him.plugins.plugin_utils import migrations as mig
+from ansible_collections.hisops.him.plugins.plugin_utils import stale_runs
+from ansible_collections.hisops.him.plugins.plugin_utils.store import Store, StoreError, open_store
 
 from .conftest import run_playbook, slow_recorded_run
 
@@ -38,7 +38,7 @@ def _kill_while_recording(path: Path) -> int:
 
 def _report_runs(path: Path, out: Path) -> tuple[list[dict[str, Any]], str]:
     """The runs table of a JSON report of the store (any time), and what the report said on stderr."""
-    from hisops_lib.report.cli import main
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.cli import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):

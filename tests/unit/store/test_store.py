@@ -6,8 +6,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hisops_lib import migrations as mig
-from hisops_lib.store import Batch, StoreError, open_store, resolve_location, to_store_time
+from ansible_collections.hisops.him.plugins.plugin_utils import migrations as mig
+from ansible_collections.hisops.him.plugins.plugin_utils.store import (
+    Batch,
+    StoreError,
+    open_store,
+    resolve_location,
+    to_store_time,
+)
 
 from . import dataset
 
@@ -151,14 +157,14 @@ def test_assets_hosts_and_changes(filled) -> None:
 
 
 def test_control_statuses_come_from_the_modules_record() -> None:
-    """One definition of the control statuses: module_utils/hisops/results.py, which the modules
-    import as ansible.module_utils.hisops.results and the controller side loads by path."""
+    """One definition of the control statuses: plugins/module_utils/results.py, which the modules and
+    the controller side (store, recorder) import alike, ansible_collections.hisops.him.plugins.module_utils.results."""
     import re
 
-    from hisops_lib import module_utils, store
+    from ansible_collections.hisops.him.plugins.module_utils import results
+    from ansible_collections.hisops.him.plugins.plugin_utils import store
 
-    results = module_utils.load("results")
-    assert results is module_utils.results and results.__file__ == str(module_utils.MODULE_UTILS / "results.py")
+    assert store.results is results
     assert store.CONTROL_STATUSES is results.STATUSES
     assert set(store.COMPLIANT) == {results.PASS, results.FIXED, results.EXEMPT}
     # The store's CHECK constraint (migration 1, never edited) names the same statuses: a new

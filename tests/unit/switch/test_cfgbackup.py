@@ -1,4 +1,4 @@
-"""Backups with history on the control node (module_utils/hisops/cfgbackup.py)."""
+"""Backups with history on the control node (module_utils/cfgbackup.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from ansible.module_utils.hisops import cfgbackup
+from ansible_collections.hisops.him.plugins.module_utils import cfgbackup
 
 pytestmark = pytest.mark.unit
 
@@ -74,7 +74,7 @@ def test_a_failed_write_keeps_the_previous_backup(tmp_path: Path, monkeypatch: p
 
 
 def test_a_timestamp_the_switch_rewrites_is_not_a_new_version(tmp_path: Path) -> None:
-    from ansible.module_utils.hisops import netdev
+    from ansible_collections.hisops.him.plugins.module_utils import netdev
 
     volatile = netdev.PROFILES["cisco_ios"].volatile
     v1 = (

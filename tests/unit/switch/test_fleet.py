@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.hisops.him.plugins.modules import hisops_switch_config_fleet as fleet
 
 pytestmark = pytest.mark.unit
-
-# the module file (its action plugin of the same name comes first on sys.path)
-_MODULE = Path(__file__).resolve().parents[3] / "plugins" / "modules" / "hisops_switch_config_fleet.py"
-_SPEC = importlib.util.spec_from_file_location("hisops_test_switch_config_fleet", _MODULE)
-assert _SPEC is not None and _SPEC.loader is not None
-fleet = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(fleet)
 
 
 def closed_port() -> int:
@@ -44,7 +37,7 @@ def test_unreachable_switches_are_reported_each_under_its_name(tmp_path: Path) -
 
 
 def test_switches_are_shared_by_one_process_per_core_with_at_least_eight_each_unless_asked() -> None:
-    from ansible.module_utils.hisops import switchrun
+    from ansible_collections.hisops.him.plugins.module_utils import switchrun
 
     cores = os.cpu_count() or 1
     assert switchrun.plan_processes(0) == 1
@@ -65,7 +58,7 @@ def _fake_switch(item: dict[str, Any], check_mode: bool, diff: bool) -> dict[str
 
 
 def test_workers_run_in_separate_processes_and_results_keep_the_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible.module_utils.hisops import switchrun
+    from ansible_collections.hisops.him.plugins.module_utils import switchrun
 
     monkeypatch.setattr(switchrun, "run_switch", _fake_switch)
     items = [{"name": "sw-%02d" % i} for i in range(16)]
@@ -77,7 +70,7 @@ def test_workers_run_in_separate_processes_and_results_keep_the_order(monkeypatc
 
 
 def test_a_dead_worker_costs_only_its_own_switches_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible.module_utils.hisops import switchrun
+    from ansible_collections.hisops.him.plugins.module_utils import switchrun
 
     monkeypatch.setattr(switchrun, "run_switch", _fake_switch)
     items = [{"name": "sw-%02d" % i} for i in range(15)] + [{"name": "sw-dies"}]

@@ -1,9 +1,9 @@
-"""Connection helpers (module_utils/hisops/netdev.py): error detection, banner chunks, fast drivers."""
+"""Connection helpers (module_utils/netdev.py): error detection, banner chunks, fast drivers."""
 
 from __future__ import annotations
 
 import pytest
-from ansible.module_utils.hisops import netdev
+from ansible_collections.hisops.him.plugins.module_utils import netdev
 
 pytestmark = pytest.mark.unit
 

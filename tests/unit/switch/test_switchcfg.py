@@ -1,4 +1,4 @@
-"""hier-config remediation per vendor (module_utils/hisops/switchcfg.py), as data in cases.yml."""
+"""hier-config remediation per vendor (module_utils/switchcfg.py), as data in cases.yml."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.hisops import switchcfg
+from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 
 pytestmark = pytest.mark.unit
 
@@ -119,6 +119,27 @@ def test_a_changed_secret_is_pushed_and_an_unchanged_one_is_not(
     # the records hold fingerprints, never the secret or the stored hash
     text = json.dumps(versions.records)
     assert "CommB" not in text and "BBBB" not in text and " B" not in text
+
+
+@pytest.mark.parametrize(
+    ("vendor", "stored_a", "intended", "stored_b"), ROTATIONS[1:], ids=[r[0] for r in ROTATIONS[1:]]
+)
+def test_a_community_of_unknown_version_is_removed_before_the_intended_one_is_added(
+    vendor: str, stored_a: str, intended: str, stored_b: str
+) -> None:
+    """No record yet (first run, lost backups): the switch's community may be the very one pushed.
+
+    VRP and Comware key communities by name, so "add, then undo the old stored text" would
+    remove the community just added and the verification would roll the push back. The old
+    line goes first, then the intended one is added.
+    """
+    versions = switchcfg.SecretVersions(b"k" * 32)
+    want = switchcfg.target(intended.format(pw="A"), vendor, versions=versions)
+    commands = switchcfg.compute(stored_a, want, vendor, versions=versions).commands
+    undo = next(i for i, c in enumerate(commands) if c.startswith("undo snmp-agent community"))
+    add = next(i for i, c in enumerate(commands) if c.startswith("snmp-agent community") and c.endswith(" CommA"))
+    assert undo < add, commands
+    assert "AAAA" in commands[undo]
 
 
 def test_placeholder_secrets_are_never_pushed() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible.module_utils.hisops import switchfacts
+from ansible_collections.hisops.him.plugins.module_utils import switchfacts
 
 pytestmark = pytest.mark.unit
 
@@ -104,7 +104,7 @@ def test_hostname_from_the_prompt(prompt: str, name: str) -> None:
 
 
 def test_only_huawei_and_comware_need_a_second_command_for_the_serial() -> None:
-    from ansible.module_utils.hisops.netdev import PROFILES
+    from ansible_collections.hisops.him.plugins.module_utils.netdev import PROFILES
 
     assert [PROFILES[v].show_serial for v in ("cisco_ios", "ruijie_os", "huawei_vrp", "h3c_comware")] == [
         None,

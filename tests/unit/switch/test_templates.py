@@ -8,11 +8,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import hisops_switch
 import jinja2
 import pytest
 import yaml
-from ansible.module_utils.hisops import switchcfg
+from ansible_collections.hisops.him.plugins.filter import hisops_switch
+from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 
 from lab.emulators import h3c_comware, huawei_vrp
 from lab.emulators.undo_cli import Session
@@ -45,7 +45,7 @@ def render(vendor: str, **overrides: Any) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(ROLE / "templates")), trim_blocks=True, undefined=jinja2.StrictUndefined
     )
-    env.filters["hisops_vlan_list"] = hisops_switch.vlan_list
+    env.filters["hisops.him.hisops_vlan_list"] = hisops_switch.vlan_list
     variables = copy.deepcopy(DEFAULTS)
     variables.update(
         inventory_hostname="sw1",

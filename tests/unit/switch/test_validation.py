@@ -6,9 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import hisops_switch
 import pytest
 import yaml
+from ansible_collections.hisops.him.plugins.filter import hisops_switch
 
 pytestmark = pytest.mark.unit
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
-from ansible.module_utils.hisops.workstation_linux import CHECKS
-from ansible.module_utils.hisops.workstation_policy import workstation_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import CHECKS
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import workstation_controls
+from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
 pytestmark = pytest.mark.unit
 
@@ -67,22 +66,15 @@ def _doc_options(path: Path) -> set[str]:
     doc = _documentation(path)
     options = set(doc.get("options") or {})
     for fragment in doc.get("extends_documentation_fragment") or []:
-        options |= set(_documentation(ROOT / "plugins/doc_fragments" / (fragment + ".py"))["options"])
+        name = fragment.rsplit(".", 1)[-1]  # hisops.him.NAME
+        options |= set(_documentation(ROOT / "plugins/doc_fragments" / (name + ".py"))["options"])
     return options
 
 
-def _load(path: Path) -> ModuleType:
-    """Import a plugin file by path (an action plugin of the same name is also on sys.path)."""
-    spec = importlib.util.spec_from_file_location("hisops_test_" + path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_linux_module_documents_its_argument_spec() -> None:
-    module = _load(ROOT / "plugins/modules/hisops_workstation_linux.py")
-    assert set(module.ARGUMENT_SPEC) == _doc_options(ROOT / "plugins/modules/hisops_workstation_linux.py")
+    assert set(hisops_workstation_linux.ARGUMENT_SPEC) == _doc_options(
+        ROOT / "plugins/modules/hisops_workstation_linux.py"
+    )
 
 
 def test_windows_module_documents_the_same_interface() -> None:
@@ -111,7 +103,7 @@ def test_role_tags_are_the_catalog_ids_in_lower_case() -> None:
 
 
 def test_role_policy_defaults_are_the_module_utils_defaults() -> None:
-    from ansible.module_utils.hisops.workstation_policy import POLICY_DEFAULTS
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import POLICY_DEFAULTS
 
     defaults = yaml.safe_load((ROOT / "roles/workstation_policy/defaults/main.yml").read_text(encoding="utf-8"))
     assert {k: defaults["hisops_workstation_" + k] for k in POLICY_DEFAULTS} == POLICY_DEFAULTS

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.hisops.workstation_linux import Host, pin_content, run_controls
-from ansible.module_utils.hisops.workstation_policy import select_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, pin_content, run_controls
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import select_controls
 
 from .fakehost import FakeRunner, plant
 
@@ -99,3 +100,66 @@ def test_fix_that_raises_is_an_error_record_not_a_crash(tmp_path: Path) -> None:
     records, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, ["HIM-5.4-games"], _args({}), True, TODAY)
     assert records[0]["status"] == "error"
     assert "apt-get" in records[0]["message"] and "simulated failure" in records[0]["message"]
+
+
+def test_purge_refused_when_apt_would_remove_a_protected_package(tmp_path: Path) -> None:
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import FixError, _purge_action
+
+    plant(tmp_path, {"gdm3": {"Depends": "tree"}, "tree": {"files": ["/usr/bin/tree"]}}, {}, [])
+    runner = FakeRunner(tmp_path)
+    with pytest.raises(FixError, match="apt would also remove gdm3"):
+        _purge_action(Host(runner, str(tmp_path)), ["tree"], "test", {"gdm3"}).apply()
+    assert [c for c in runner.calls if "-y" in c] == [], "nothing purged"
+    assert (tmp_path / "usr/bin/tree").exists()
+
+
+@pytest.mark.parametrize("cid", ["HIM-7.4-storage", "HIM-7.1-settings"])
+def test_polkit_rules_fail_again_once_polkitd_is_gone(tmp_path: Path, cid: str) -> None:
+    plant(tmp_path, {}, {}, [])
+    runner = FakeRunner(tmp_path)
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), True, TODAY)
+    assert _statuses(fixed) == {cid: "fixed"}
+    runner(["apt-get", "purge", "-y", "polkitd"])
+    again, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), False, TODAY)
+    assert _statuses(again) == {cid: "fail"}
+    assert "polkitd is not installed" in _evidence(again, cid)
+
+
+def test_pam_alternatives_link_is_left_a_link(tmp_path: Path) -> None:
+    pam = "auth required pam_sss.so\n@include common-account\n"
+    plant(tmp_path, {}, {"/etc/pam.d/gdm-smartcard-sssd-exclusive": pam}, [])
+    (tmp_path / "etc/pam.d/gdm-smartcard").symlink_to("/etc/alternatives/gdm-smartcard")
+    (tmp_path / "etc/alternatives").mkdir()
+    (tmp_path / "etc/alternatives/gdm-smartcard").symlink_to(tmp_path / "etc/pam.d/gdm-smartcard-sssd-exclusive")
+    runner = FakeRunner(tmp_path)
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, ["HIM-5.1-staff-only"], _args({}), True, TODAY)
+    assert _statuses(fixed) == {"HIM-5.1-staff-only": "fixed"}
+    assert (tmp_path / "etc/pam.d/gdm-smartcard").is_symlink()
+    assert "pam_access.so" in (tmp_path / "etc/pam.d/gdm-smartcard-sssd-exclusive").read_text()
+
+
+def test_security_updates_age_limit_and_override(tmp_path: Path) -> None:
+    cid = "HIM-7.7-updates"
+    plant(tmp_path, {}, {}, [])
+    runner = FakeRunner(tmp_path)
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), True, TODAY)
+    assert _statuses(fixed) == {cid: "fixed"}
+    assert ["unattended-upgrade"] in runner.calls
+    assert ["systemctl", "enable", "--now", "apt-daily.timer", "apt-daily-upgrade.timer"] in runner.calls
+    stamp = tmp_path / "var/lib/apt/periodic/unattended-upgrades-stamp"
+    ten_days_ago = datetime.datetime.combine(TODAY - datetime.timedelta(days=10), datetime.time(12)).timestamp()
+    os.utime(stamp, (ten_days_ago, ten_days_ago))
+    old, _ = run_controls(Host(runner, str(tmp_path)), CATALOG, [cid], _args({}), False, TODAY)
+    assert _statuses(old) == {cid: "fail"}
+    assert "last successful unattended upgrade 10 day(s) ago (limit 7)" in _evidence(old, cid)
+    allowed, _ = run_controls(
+        Host(runner, str(tmp_path)), CATALOG, [cid], _args({"policy": {"update_max_age_days": 14}}), False, TODAY
+    )
+    assert _statuses(allowed) == {cid: "pass"}
+    assert "10 day(s) ago (limit 14)" in _evidence(allowed, cid)
+    (tmp_path / "etc/apt/apt.conf.d/99local").write_text('APT::Periodic::Unattended-Upgrade "0";\n')
+    off, _ = run_controls(
+        Host(runner, str(tmp_path)), CATALOG, [cid], _args({"policy": {"update_max_age_days": 14}}), False, TODAY
+    )
+    assert _statuses(off) == {cid: "fail"}
+    assert "/etc/apt/apt.conf.d/99local sets APT::Periodic::Unattended-Upgrade '0': it overrides" in _evidence(off, cid)

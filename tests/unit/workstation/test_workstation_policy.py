@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.hisops.workstation_policy import (
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
     exceptions_for,
     parse_date,
     policy_problems,
@@ -33,6 +33,7 @@ WORKSTATION_IDS = [
     "HIM-5.5-admins",
     "HIM-5.1-staff-only",
     "HIM-6.5-power",
+    "HIM-7.7-updates",
 ]
 
 
@@ -137,13 +138,16 @@ def test_parse_date(value: Any, expected: datetime.date | None) -> None:
     ],
 )
 def test_tag_selection(controls, skip, run_tags, skip_tags, expected) -> None:  # type: ignore[no-untyped-def]
-    from hisops_workstation import tag_selection  # plugins/filter
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import tag_selection  # plugins/filter
 
     assert tag_selection(CATALOG, controls, skip, run_tags, skip_tags) == expected
 
 
 def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> None:
-    from hisops_workstation import all_hosts_problems, host_platform  # plugins/filter
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import (  # plugins/filter
+        all_hosts_problems,
+        host_platform,
+    )
 
     base = {"hisops_control_catalog": CATALOG, "hisops_department": DEPARTMENT}
     hostvars = {

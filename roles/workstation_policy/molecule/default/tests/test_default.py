@@ -72,3 +72,71 @@ def test_shutdown_timer_only_on_office_pc(host) -> None:
         assert "OnCalendar=*-*-* 19:30:00" in timer.content_string
         assert host.run("systemctl is-enabled hisops-shutdown.timer").stdout.strip() == "enabled"
         assert host.run("systemctl is-active hisops-shutdown.timer").stdout.strip() == "active"
+
+
+# ---- issue 13 ---------------------------------------------------------------------------
+@pytest.mark.parametrize("user", ["clerk", "night", "gamer"])
+def test_no_sudo_rights_left_for_ordinary_users(host, user: str) -> None:
+    # sudo's own answer: the effective rights, whatever file or group gave them
+    out = host.run("sudo -l -U %s" % user)
+    assert "is not allowed to run sudo" in out.stdout, out.stdout
+
+
+def test_primary_group_sudo_replaced(host) -> None:
+    assert host.run("id -gn night").stdout.strip() == "night"
+
+
+def test_polkit_daemon_installed_so_the_rules_count(host) -> None:
+    assert host.package("polkitd").is_installed
+    assert host.file("/usr/lib/polkit-1/polkitd").exists
+
+
+def test_gnome_automount_off_and_locked(host) -> None:
+    env = "export DCONF_PROFILE=/etc/dconf/profile/user XDG_CONFIG_HOME=/tmp/wsp-dconf-test; "
+    keys = ["automount", "automount-open", "autorun-never"]
+    out = host.run(env + "; ".join("dconf read /org/gnome/desktop/media-handling/" + k for k in keys)).stdout.split()
+    assert out == ["false", "false", "true"]
+    write = host.run(env + "dconf write /org/gnome/desktop/media-handling/automount true")
+    assert write.rc != 0 and "non-writable" in write.stderr
+
+
+def test_shell_timeout_is_read_only(host) -> None:
+    assert host.run("bash -lc 'echo $TMOUT'").stdout.strip() == "900"
+    change = host.run("bash -lc 'TMOUT=0'")
+    assert change.rc != 0 and "readonly" in change.stderr
+
+
+def test_sshd_effective_idle_settings(host) -> None:
+    config = host.run("sshd -T").stdout.splitlines()
+    assert "clientaliveinterval 300" in config and "clientalivecountmax 3" in config
+
+
+def test_su_only_for_the_empty_su_group(host) -> None:
+    assert host.run("getent group hisops_su").stdout.strip().split(":")[3] == ""
+    active = [x.split() for x in host.file("/etc/pam.d/su").content_string.splitlines() if not x.startswith("#")]
+    assert ["auth", "required", "pam_wheel.so", "use_uid", "group=hisops_su"] in active
+
+
+def test_gnome_desktop_kept_and_every_gdm_service_checks_access(host) -> None:
+    if host.backend.get_hostname() != "wsp-b":
+        pytest.skip("the GNOME host is wsp-b")
+    assert host.package("gdm3").is_installed and host.package("gnome-core").is_installed
+    for service in ("gdm-password", "gdm-fingerprint", "gdm-smartcard-sssd-exclusive", "gdm-autologin"):
+        assert (
+            "pam_access.so accessfile=/etc/security/hisops-access.conf"
+            in host.file("/etc/pam.d/" + service).content_string
+        ), service
+    assert "pam_access" not in host.file("/etc/pam.d/gdm-launch-environment").content_string
+    # an alternatives link stays a link (its target is covered)
+    assert host.file("/etc/pam.d/gdm-smartcard").is_symlink
+
+
+def test_security_updates_automatic_and_recent(host) -> None:
+    assert host.package("unattended-upgrades").is_installed
+    config = host.run("apt-config dump APT::Periodic").stdout
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in config
+    for timer in ("apt-daily.timer", "apt-daily-upgrade.timer"):
+        assert host.run("systemctl is-enabled %s" % timer).stdout.strip() == "enabled"
+    assert host.file("/var/lib/apt/periodic/unattended-upgrades-stamp").exists
+    origins = host.run("apt-config dump Unattended-Upgrade::Origins-Pattern").stdout
+    assert "Debian-Security" in origins

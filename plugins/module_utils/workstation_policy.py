@@ -1,0 +1,280 @@
+# Copyright: hisops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Workstation policy data: control selection, validation and exception resolution.
+
+Pure functions shared by the controller (action plugins ``hisops_workstation_linux`` and
+``hisops_workstation_windows`` validate BEFORE anything is sent to a host) and by the
+modules themselves (they validate again, so a module called without its action plugin
+still refuses bad input before it changes anything).
+
+The policy mapping (built by the role from ``hisops_workstation_*`` variables)::
+
+    software_allowlist: [python3*, openssh-server]      # hospital-wide (Debian package globs)
+    department_allowlist: [tree]                        # the host's department
+    windows_software_allowlist: ["Mozilla Firefox*"]   # Windows DisplayName globs
+    remove_unapproved: false                            # opt-in removal per department
+    exceptions:                                         # approved deviations
+      - {control: HIM-7.4-storage, hosts: [ws-mz-01], approver: 张丽, expires: 2027-06-30,
+         reason: 检验科数据导出}
+    screenlock_minutes: 5
+    shutdown_time: "19:30"
+    admins: []                  # approved local administrators besides root
+    login_always_allow: []      # accounts that may always log in (the network center)
+    shell_idle_minutes: 15      # read-only TMOUT for shells
+    ssh_client_alive_interval: 300
+    ssh_client_alive_count_max: 3
+    su_group: hisops_su         # only its members may use su (pam_wheel); empty by default
+    update_max_age_days: 7      # the last successful security update may be this old
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+
+AREA = "workstation"
+PLATFORMS = ("linux", "windows")
+
+# Debian package names (policy 5.6.1) plus the glob characters fnmatch understands.
+PACKAGE_GLOB = re.compile(r"^[a-z0-9*?\[][a-z0-9+.\-*?\[\]]*$")
+# POSIX-ish user and group names (Debian's adduser default NAME_REGEX, plus domain users).
+ACCOUNT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\$?$|^[A-Za-z0-9_.\-]+\\[A-Za-z0-9_.\- ]+$")
+TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+POLICY_DEFAULTS: dict[str, Any] = {
+    "software_allowlist": [],
+    "department_allowlist": [],
+    "windows_software_allowlist": [],
+    "remove_unapproved": False,
+    "exceptions": [],
+    "screenlock_minutes": 5,
+    "shutdown_time": "19:30",
+    "admins": [],
+    "login_always_allow": [],
+    "shell_idle_minutes": 15,
+    "ssh_client_alive_interval": 300,
+    "ssh_client_alive_count_max": 3,
+    "su_group": "hisops_su",
+    "update_max_age_days": 7,
+}
+# integer settings: (low, high) bounds
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "screenlock_minutes": (1, 60),
+    "shell_idle_minutes": (1, 480),
+    "ssh_client_alive_interval": (1, 3600),
+    "ssh_client_alive_count_max": (1, 10),
+    "update_max_age_days": (1, 90),
+}
+
+
+def workstation_controls(catalog: dict[str, Any]) -> list[str]:
+    """IDs of the automated workstation controls of the catalog, in catalog order."""
+    return [
+        cid
+        for cid, entry in catalog.items()
+        if isinstance(entry, dict) and entry.get("area") == AREA and entry.get("kind", "automated") == "automated"
+    ]
+
+
+def select_controls(catalog: dict[str, Any], controls: list[str] | None, skip: list[str] | None) -> list[str]:
+    """The controls to evaluate: ``controls`` (all when empty) minus ``skip``, in catalog order."""
+    known = workstation_controls(catalog)
+    wanted = set(controls or known)
+    dropped = set(skip or [])
+    return [cid for cid in known if cid in wanted and cid not in dropped]
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A YYYY-MM-DD string (or a date YAML already parsed) as a date; None when malformed."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str) or not DATE.match(value.strip()):
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def merged_policy(policy: dict[str, Any] | None) -> dict[str, Any]:
+    """The policy with defaults for every missing key."""
+    merged = dict(POLICY_DEFAULTS)
+    merged.update({k: v for k, v in (policy or {}).items() if v is not None})
+    return merged
+
+
+def _list_problems(host: str, field: str, value: Any, pattern: re.Pattern[str], what: str) -> list[str]:
+    if not isinstance(value, list):
+        return ["host %s: %s must be a list, got %s" % (host, field, type(value).__name__)]
+    return [
+        "host %s: %s[%d] = %r is not %s" % (host, field, i, item, what)
+        for i, item in enumerate(value)
+        if not isinstance(item, str) or not pattern.match(item)
+    ]
+
+
+def _exception_problems(host: str, index: int, exc: Any, known: set[str]) -> list[str]:
+    field = "hisops_workstation_exceptions[%d]" % index
+    if not isinstance(exc, dict):
+        return ["host %s: %s must be a mapping (control, approver, expires, hosts or groups)" % (host, field)]
+    problems = []
+    if exc.get("control") not in known:
+        problems.append(
+            "host %s: %s.control = %r is not a workstation control ID (known: %s)"
+            % (host, field, exc.get("control"), ", ".join(sorted(known)))
+        )
+    if not str(exc.get("approver") or "").strip():
+        problems.append(
+            "host %s: %s.approver is missing: every exception needs the person who approved it" % (host, field)
+        )
+    if exc.get("expires") in (None, ""):
+        problems.append(
+            "host %s: %s.expires is missing: every exception needs an expiry date (YYYY-MM-DD)" % (host, field)
+        )
+    elif parse_date(exc.get("expires")) is None:
+        problems.append("host %s: %s.expires = %r is not a date (YYYY-MM-DD)" % (host, field, exc.get("expires")))
+    if not exc.get("hosts") and not exc.get("groups"):
+        problems.append("host %s: %s must name the hosts or groups it applies to" % (host, field))
+    for key in ("hosts", "groups", "items"):
+        if key in exc and not (isinstance(exc[key], list) and all(isinstance(i, str) and i for i in exc[key])):
+            problems.append("host %s: %s.%s must be a list of names" % (host, field, key))
+    return problems
+
+
+def _catalog_problems(host: str, catalog: Any, selected: list[str], platform: str) -> list[str]:
+    problems = []
+    for cid in selected:
+        entry = catalog[cid]
+        for key in ("severity", "title"):
+            if key not in entry:
+                problems.append("host %s: hisops_control_catalog.%s.%s is missing" % (host, cid, key))
+        mech = (entry.get("platforms") or {}).get(platform)
+        if not isinstance(mech, dict):
+            problems.append(
+                "host %s: hisops_control_catalog.%s.platforms.%s (the %s mechanism data) is missing"
+                % (host, cid, platform, platform)
+            )
+    return problems
+
+
+def policy_problems(
+    host: str,
+    catalog: Any,
+    policy: Any,
+    department: Any,
+    controls: Any = None,
+    skip_controls: Any = None,
+    platform: str = "linux",
+    connection_user: Any = "root",
+) -> list[str]:
+    """Everything wrong with the input of one host's workstation run, one line each.
+
+    Each line names the host and the variable (field) so a technician can fix the data.
+    An EXPIRED exception is not a problem here: it fails its control on the host report.
+    """
+    if not isinstance(catalog, dict) or not catalog:
+        return ["host %s: hisops_control_catalog is missing or empty (group_vars/all/controls.yml)" % host]
+    known = set(workstation_controls(catalog))
+    problems = []
+    for field, value in (
+        ("hisops_workstation_controls", controls),
+        ("hisops_workstation_skip_controls", skip_controls),
+    ):
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            problems.append("host %s: %s must be a list of control IDs" % (host, field))
+            continue
+        problems += [
+            "host %s: %s: unknown control ID %r (known: %s)" % (host, field, cid, ", ".join(sorted(known)))
+            for cid in value
+            if cid not in known
+        ]
+    if platform not in PLATFORMS:
+        problems.append("host %s: platform %r is not one of %s" % (host, platform, ", ".join(PLATFORMS)))
+        return problems
+    if not isinstance(policy, dict):
+        return [*problems, "host %s: hisops_workstation policy must be a mapping" % host]
+    pol = merged_policy(policy)
+    problems += _list_problems(
+        host,
+        "hisops_workstation_software_allowlist",
+        pol["software_allowlist"],
+        PACKAGE_GLOB,
+        "a Debian package name or glob",
+    )
+    problems += _list_problems(
+        host,
+        "hisops_workstation_department_allowlist",
+        pol["department_allowlist"],
+        PACKAGE_GLOB,
+        "a Debian package name or glob",
+    )
+    win = pol["windows_software_allowlist"]
+    if not isinstance(win, list):
+        problems.append("host %s: hisops_workstation_windows_software_allowlist must be a list" % host)
+    else:
+        problems += [
+            "host %s: hisops_workstation_windows_software_allowlist[%d] = %r is not a program name "
+            "(1-200 printable characters)" % (host, i, item)
+            for i, item in enumerate(win)
+            if not isinstance(item, str) or not item.strip() or len(item) > 200 or not item.isprintable()
+        ]
+    for field in ("admins", "login_always_allow"):
+        problems += _list_problems(host, "hisops_workstation_" + field, pol[field], ACCOUNT, "an account name")
+    if not isinstance(pol["remove_unapproved"], bool):
+        problems.append("host %s: hisops_workstation_remove_unapproved must be true or false" % host)
+    for field, (low, high) in INT_RANGES.items():
+        value = pol[field]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems.append("host %s: hisops_workstation_%s = %r must be %d..%d" % (host, field, value, low, high))
+    if not isinstance(pol["su_group"], str) or not ACCOUNT.match(pol["su_group"]):
+        problems.append("host %s: hisops_workstation_su_group = %r is not a group name" % (host, pol["su_group"]))
+    if not isinstance(pol["shutdown_time"], str) or not TIME.match(pol["shutdown_time"]):
+        problems.append(
+            "host %s: hisops_workstation_shutdown_time = %r must be HH:MM (24 h)" % (host, pol["shutdown_time"])
+        )
+    if not isinstance(pol["exceptions"], list):
+        problems.append("host %s: hisops_workstation_exceptions must be a list" % host)
+    else:
+        for i, exc in enumerate(pol["exceptions"]):
+            problems += _exception_problems(host, i, exc, known)
+    if not isinstance(department, dict):
+        problems.append("host %s: hisops_department is not set (the host's department group_vars)" % host)
+    elif not isinstance(department.get("login_group"), str) or not ACCOUNT.match(department["login_group"] or ""):
+        problems.append(
+            "host %s: hisops_department.login_group is missing or not a group name: the department's staff group "
+            "is needed for HIM-5.1-staff-only" % host
+        )
+    if not isinstance(connection_user, str) or not ACCOUNT.match(connection_user):
+        problems.append("host %s: the Ansible connection user %r is not an account name" % (host, connection_user))
+    if not problems:
+        problems += _catalog_problems(host, catalog, select_controls(catalog, controls, skip_controls), platform)
+    return problems
+
+
+def exceptions_for(
+    exceptions: list[dict[str, Any]], control_id: str, host: str, groups: list[str], today: datetime.date
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The (active, expired) exceptions of one control that apply to this host."""
+    active, expired = [], []
+    for exc in exceptions:
+        if exc.get("control") != control_id:
+            continue
+        if host not in (exc.get("hosts") or []) and not set(exc.get("groups") or []) & set(groups):
+            continue
+        expires = parse_date(exc.get("expires"))
+        (active if expires is not None and expires >= today else expired).append(exc)
+    return active, expired
+
+
+def describe_exception(exc: dict[str, Any]) -> str:
+    """One evidence line for an exception (no secrets in there: approver, date, reason)."""
+    items = " for %s" % ", ".join(exc["items"]) if exc.get("items") else ""
+    reason = " (%s)" % exc["reason"] if exc.get("reason") else ""
+    return "exception%s approved by %s until %s%s" % (items, exc.get("approver"), exc.get("expires"), reason)

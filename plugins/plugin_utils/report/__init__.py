@@ -1,0 +1,12 @@
+"""hisops reports: compliance by period from the results store, as HTML, XLSX, CSV and JSON.
+
+Entry points: ``bin/hisops-report`` (``cli.main``), ``./hisops report``,
+``playbooks/report.yml``. Building blocks: ``build.open_report`` (the model),
+``sections`` (the registry of sections, each shown only when it has data), ``render_*``.
+"""
+
+from .build import Options, open_report
+from .period import Period, PeriodError, parse_period
+from .sections import RecordSection, register
+
+__all__ = ["Options", "Period", "PeriodError", "RecordSection", "open_report", "parse_period", "register"]

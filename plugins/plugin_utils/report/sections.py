@@ -1,0 +1,551 @@
+"""The report's sections: a registry, each section with a ``has_data`` check and a ``build``.
+
+A section appears in a report only when ``has_data`` says the store holds data for it in
+the period: no empty placeholders. A later record kind (a backup register, password
+rotations) plugs in by registering a section, usually a ``RecordSection`` over its table::
+
+    from ansible_collections.hisops.him.plugins.plugin_utils.report.sections import RecordSection, register
+    register(RecordSection("backup_register", "section.backups", [Column("host", "col.host"), ...], order=55))
+
+(with its labels added to ``i18n.CATALOG``). The built-in sections are registered below in
+report order: leadership summary, departments, hosts, runs, assets, switch changes, manual
+controls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import rules_text
+from .i18n import Translator
+from .model import MACHINE_FORMATS, Chart, Column, Kpi, SectionResult, Table, static_table
+from .source import ReportSource
+
+COUNT_COLUMNS = [
+    Column("pass", "col.pass", "int", 8),
+    Column("fail", "col.fail", "int", 8),
+    Column("fixed", "col.fixed", "int", 8),
+    Column("exempt", "col.exempt", "int", 8),
+    Column("error", "col.error", "int", 8),
+]
+
+
+@dataclass
+class Context:
+    """What every section reads: the store for the period, labels, control and department data."""
+
+    source: ReportSource
+    t: Translator
+    catalog: dict[str, dict[str, Any]]
+    departments: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> name_zh/name_en/custodian
+    html_rows: int = 500
+    xlsx_rows: int = 10000
+    target: float = 0.95
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def cached(self, key: str, fn: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
+
+    def dept_name(self, code: str | None) -> str:
+        if not code:
+            return self.t("host.unknown_department")
+        dept = self.departments.get(code) or {}
+        return dept.get("name_" + self.t.lang) or dept.get("name_zh") or dept.get("name_en") or code
+
+    def custodian(self, code: str | None) -> str:
+        return (self.departments.get(code or "") or {}).get("custodian", "")
+
+    def control_title(self, control_id: str) -> str:
+        return self.t.pick((self.catalog.get(control_id) or {}).get("title"), control_id)
+
+    def control_rule(self, control_id: str) -> str:
+        return rules_text(self.catalog.get(control_id))
+
+
+class Section:
+    """Base of a report section."""
+
+    key = ""
+    title = ""
+    order = 100
+
+    def has_data(self, ctx: Context) -> bool:
+        raise NotImplementedError
+
+    def build(self, ctx: Context) -> SectionResult:
+        raise NotImplementedError
+
+
+SECTIONS: list[Section] = []
+
+
+def register(section: Section) -> Section:
+    """Add (or replace, by key) a section of the report."""
+    SECTIONS[:] = [s for s in SECTIONS if s.key != section.key]
+    SECTIONS.append(section)
+    SECTIONS.sort(key=lambda s: (s.order, s.key))
+    return section
+
+
+def _charts() -> Any:
+    """matplotlib is imported only when a chart is drawn (the XLSX/CSV/JSON outputs have none)."""
+    from . import charts
+
+    return charts
+
+
+def _with_control(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r | {"title": ctx.control_title(r["control_id"]), "rule": ctx.control_rule(r["control_id"])} for r in rows]
+
+
+def _with_department(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        r | {"department_name": ctx.dept_name(r.get("department")), "custodian": ctx.custodian(r.get("department"))}
+        for r in rows
+    ]
+
+
+def _tone(rate: float | None, target: float) -> str:
+    if rate is None:
+        return ""
+    return "good" if rate >= target else "warn" if rate >= target - 0.1 else "bad"
+
+
+# ------------------------------------------------------------------------------ summary
+class SummarySection(Section):
+    key, title, order = "summary", "section.summary", 10
+
+    def has_data(self, ctx: Context) -> bool:
+        return True  # the leadership summary is always there; it says when nothing was recorded
+
+    def build(self, ctx: Context) -> SectionResult:
+        t, src = ctx.t, ctx.source
+        manual = sum(1 for c in ctx.catalog.values() if c.get("kind") == "manual")
+        result = SectionResult(self.key, self.title)
+        if not src.runs:
+            result.intro = t("report.no_runs")
+            result.kpis = [Kpi("kpi.runs", 0), Kpi("kpi.manual", manual)]
+            return result
+        summary = ctx.cached("summary", src.summary)
+        result.intro = t("report.rate_rule")
+        result.kpis = [
+            Kpi("kpi.rate", summary["rate"], "rate", _tone(summary["rate"], ctx.target)),
+            Kpi("kpi.hosts", summary["hosts"]),
+            Kpi("kpi.failing_hosts", summary["failing_hosts"], "int", "bad" if summary["failing_hosts"] else "good"),
+            Kpi("kpi.controls", summary["controls"]),
+            Kpi("kpi.runs", summary["runs"]),
+            Kpi("kpi.manual", manual),
+        ]
+        by_dept = _with_department(ctx, ctx.cached("by_department", src.by_department))
+        by_control = _with_control(ctx, ctx.cached("by_control", src.by_control))
+        trend = src.trend()
+        top = _with_control(ctx, src.top_failing(10, ctx.cached("by_control", src.by_control)))
+        for row in top:
+            row["failing"] = row["fail"] + row["error"]
+        worst_first = sorted(by_control, key=lambda r: (r["rate"] if r["rate"] is not None else 2, r["control_id"]))
+        result.charts = [
+            Chart(
+                "by_department",
+                "chart.by_department",
+                lambda: _charts().bar_chart(
+                    "dept", [r["department_name"] for r in by_dept], [r["rate"] for r in by_dept], ctx.target
+                ),
+            ),
+            Chart(
+                "trend",
+                "chart.trend",
+                lambda: _charts().line_chart(
+                    "trend", [p["key"] for p in trend], [p["rate"] for p in trend], ctx.target
+                ),
+            ),
+            Chart(
+                "by_control",
+                "chart.by_control",
+                lambda: _charts().bar_chart(
+                    "ctl",
+                    [
+                        r["control_id"] if r["title"] == r["control_id"] else "%s %s" % (r["control_id"], r["title"])
+                        for r in worst_first
+                    ],
+                    [r["rate"] for r in worst_first],
+                    ctx.target,
+                ),
+            ),
+        ]
+        result.tables = [
+            static_table(
+                "by_department",
+                "table.by_department",
+                [
+                    Column("department", "col.department", "text", 14),
+                    Column("department_name", "col.department_name", "text", 16),
+                    Column("custodian", "col.custodian", "text", 12),
+                    Column("hosts", "col.hosts", "int", 9),
+                    Column("compliant_hosts", "col.compliant_hosts", "int", 12),
+                    Column("failing_hosts", "col.failing_hosts", "int", 12),
+                    *COUNT_COLUMNS,
+                    Column("rate", "col.rate", "rate", 11),
+                ],
+                by_dept,
+            ),
+            static_table(
+                "by_control",
+                "table.by_control",
+                [
+                    Column("control_id", "col.control", "text", 26),
+                    Column("title", "col.title", "text", 30),
+                    Column("rule", "col.rule", "text", 16),
+                    Column("severity", "col.severity", "severity", 9),
+                    Column("total", "col.checked", "int", 9),
+                    *COUNT_COLUMNS,
+                    Column("rate", "col.rate", "rate", 11),
+                ],
+                by_control,
+            ),
+            static_table(
+                "top_failing",
+                "table.top_failing",
+                [
+                    Column("control_id", "col.control", "text", 26),
+                    Column("title", "col.title", "text", 30),
+                    Column("rule", "col.rule", "text", 16),
+                    Column("severity", "col.severity", "severity", 9),
+                    Column("failing", "col.failing_hosts", "int", 12),
+                    Column("total", "col.checked", "int", 9),
+                    Column("rate", "col.rate", "rate", 11),
+                ],
+                top,
+            ),
+            static_table(
+                "trend",
+                "table.trend",
+                [
+                    Column("key", "col.day", "text", 18),
+                    Column("runs", "col.runs", "int", 8),
+                    Column("total", "col.results", "int", 10),
+                    *COUNT_COLUMNS,
+                    Column("rate", "col.rate", "rate", 11),
+                ],
+                trend,
+            ),
+        ]
+        return result
+
+
+# ------------------------------------------------------------------------------ departments
+class DepartmentSection(Section):
+    key, title, order = "departments", "section.departments", 20
+
+    def has_data(self, ctx: Context) -> bool:
+        return bool(ctx.source.runs) and bool(ctx.cached("by_department", ctx.source.by_department))
+
+    def build(self, ctx: Context) -> SectionResult:
+        rows = _with_control(ctx, _with_department(ctx, ctx.source.department_controls()))
+        rows.sort(key=lambda r: (r["department_name"], r["rate"] if r["rate"] is not None else 2, r["control_id"]))
+        table = static_table(
+            "department_controls",
+            "table.department_controls",
+            [
+                Column("department_name", "col.department_name", "text", 14),
+                Column("custodian", "col.custodian", "text", 12),
+                Column("control_id", "col.control", "text", 26),
+                Column("title", "col.title", "text", 30),
+                Column("total", "col.checked", "int", 9),
+                *COUNT_COLUMNS,
+                Column("rate", "col.rate", "rate", 11),
+            ],
+            rows,
+            html_limit=ctx.html_rows * 4,
+            group_by="department_name",
+        )
+        return SectionResult(self.key, self.title, tables=[table])
+
+
+# ------------------------------------------------------------------------------ hosts
+HOST_COLUMNS = [
+    Column("host", "col.host", "text", 18),
+    Column("department_name", "col.department_name", "text", 14),
+    Column("host_status", "col.status", "status", 10),
+    Column("total", "col.checked", "int", 9),
+    *COUNT_COLUMNS,
+    Column("rate", "col.rate", "rate", 11),
+    Column("last_seen", "col.last_seen", "time", 17),
+]
+FINDING_COLUMNS = [
+    Column("department_name", "col.department_name", "text", 14),
+    Column("host", "col.host", "text", 18),
+    Column("control_id", "col.control", "text", 26),
+    Column("title", "col.title", "text", 28),
+    Column("status", "col.status", "status", 9),
+    Column("severity", "col.severity", "severity", 9),
+    Column("recorded_at", "col.checked_at", "time", 17),
+    Column("message", "col.message", "text", 36),
+    Column("evidence", "col.evidence", "list", 60),
+]
+
+
+class HostSection(Section):
+    """Per-host detail. The HTML shows the hosts with findings (worst first, up to html_rows) and
+    their findings with evidence; the XLSX/CSV/JSON carry every host and every finding."""
+
+    key, title, order = "hosts", "section.hosts", 30
+
+    def has_data(self, ctx: Context) -> bool:
+        return bool(ctx.source.runs) and ctx.source.count_hosts() > 0
+
+    def build(self, ctx: Context) -> SectionResult:
+        src = ctx.source
+
+        def hosts(limit: int | None, only_failing: bool = False) -> Iterator[dict[str, Any]]:
+            for row in src.iter_hosts(only_failing=only_failing, limit=limit):
+                row["department_name"] = ctx.dept_name(row["department"])
+                if row["host_status"] == "ok":
+                    row["host_status"] = "fail" if row["fail"] + row["error"] else "pass"
+                yield row
+
+        def findings(limit: int | None) -> Iterator[dict[str, Any]]:
+            for row in src.iter_findings(limit=limit):
+                row["department_name"] = ctx.dept_name(row["department"])
+                row["title"] = ctx.control_title(row["control_id"])
+                yield row
+
+        failing = src.count_failing_hosts()
+        n_findings = src.count_findings()
+        all_hosts = Table("hosts", "table.hosts", HOST_COLUMNS, hosts, src.count_hosts(), formats=MACHINE_FORMATS)
+        failing_hosts = Table(
+            "failing_hosts",
+            "table.hosts",
+            HOST_COLUMNS,
+            lambda limit: hosts(limit, only_failing=True),
+            failing,
+            html_limit=ctx.html_rows,
+            formats=("html",),
+        )
+        finding_table = Table(
+            "findings",
+            "table.findings",
+            FINDING_COLUMNS,
+            findings,
+            n_findings,
+            html_limit=ctx.html_rows * 2,
+            xlsx_limit=ctx.xlsx_rows,
+            group_by="department_name",
+        )
+        return SectionResult(self.key, self.title, tables=[failing_hosts, all_hosts, finding_table])
+
+
+# ------------------------------------------------------------------------------ runs (audit trail, 七.6)
+class RunSection(Section):
+    key, title, order = "runs", "section.runs", 40
+
+    def has_data(self, ctx: Context) -> bool:
+        return bool(ctx.source.runs)
+
+    def build(self, ctx: Context) -> SectionResult:
+        rows = [
+            {
+                "id": r["id"],
+                "started": r["started"],
+                "ended": r.get("ended"),
+                "user_name": r.get("user_name", ""),
+                "playbook": r.get("playbook", ""),
+                "mode": r.get("mode", ""),
+                "status": r.get("status", ""),
+                "duration": round(float(r["duration"]), 1) if r.get("duration") is not None else None,
+            }
+            for r in ctx.source.runs
+        ]
+        table = static_table(
+            "runs",
+            "table.runs",
+            [
+                Column("id", "col.run", "int", 9),
+                Column("started", "col.started", "time", 17),
+                Column("ended", "col.finished", "time", 17),
+                Column("user_name", "col.user", "text", 12),
+                Column("playbook", "col.playbook", "text", 32),
+                Column("mode", "col.mode", "mode", 8),
+                Column("status", "col.run_status", "text", 11),
+                Column("duration", "col.duration", "float", 11),
+            ],
+            rows,
+            html_limit=ctx.html_rows,
+        )
+        return SectionResult(self.key, self.title, tables=[table])
+
+
+# ------------------------------------------------------------------------------ assets (四.4, 八.2(4))
+ASSET_COLUMNS = [
+    Column("host", "col.host", "text", 18),
+    Column("department_name", "col.department_name", "text", 14),
+    Column("custodian", "col.custodian", "text", 10),
+    Column("serial", "col.serial", "text", 16),
+    Column("vendor", "col.vendor", "text", 14),
+    Column("product", "col.model", "text", 20),
+    Column("os", "col.os", "text", 18),
+    Column("ipv4", "col.ip", "text", 15),
+    Column("cpus", "col.cpus", "int", 7),
+    Column("memory_mb", "col.memory_mb", "int", 10),
+    Column("disk_total_gb", "col.disk_gb", "float", 10),
+    Column("packages_count", "col.software_count", "int", 10),
+    Column("recorded_at", "col.last_seen", "time", 17),
+]
+
+
+class AssetSection(Section):
+    key, title, order = "assets", "section.assets", 50
+
+    def has_data(self, ctx: Context) -> bool:
+        return ctx.source.count_assets() > 0
+
+    def build(self, ctx: Context) -> SectionResult:
+        src = ctx.source
+
+        def assets(limit: int | None) -> Iterator[dict[str, Any]]:
+            for row in src.iter_assets(limit=limit):
+                code = row.get("department")
+                row["department_name"] = ctx.dept_name(code) if code in ctx.departments else row["department_name"]
+                row["os"] = " ".join(x for x in (row.get("os"), row.get("os_version")) if x)
+                yield row
+
+        stat_rows = [
+            {"department_name": ctx.dept_name(r["department"]) if r["department"] in ctx.departments else r["name"]}
+            | {"os": " ".join(x for x in (r["os"], r["os_version"]) if x) or "?", "hosts": int(r["hosts"])}
+            for r in src.asset_stats()
+        ]
+        return SectionResult(
+            self.key,
+            self.title,
+            tables=[
+                static_table(
+                    "asset_stats",
+                    "table.asset_stats",
+                    [
+                        Column("department_name", "col.department_name", "text", 14),
+                        Column("os", "col.os", "text", 22),
+                        Column("hosts", "col.hosts", "int", 9),
+                    ],
+                    stat_rows,
+                ),
+                Table("assets", "table.assets", ASSET_COLUMNS, assets, src.count_assets(), html_limit=ctx.html_rows),
+            ],
+        )
+
+
+# ------------------------------------------------------------------------------ switch changes (三.4, 三.7)
+class SwitchChangeSection(Section):
+    key, title, order = "switch_changes", "section.switch_changes", 60
+
+    def has_data(self, ctx: Context) -> bool:
+        return bool(ctx.cached("switch_changes", ctx.source.switch_changes))
+
+    def build(self, ctx: Context) -> SectionResult:
+        rows = _with_department(ctx, ctx.cached("switch_changes", ctx.source.switch_changes))
+        for row in rows:
+            row["changed"] = bool(row.get("changed"))
+        table = static_table(
+            "switch_changes",
+            "table.switch_changes",
+            [
+                Column("started", "col.started", "time", 17),
+                Column("host", "col.host", "text", 16),
+                Column("department_name", "col.department_name", "text", 14),
+                Column("user_name", "col.user", "text", 12),
+                Column("mode", "col.mode", "mode", 8),
+                Column("task", "col.change", "text", 40),
+                Column("summary", "col.message", "text", 50),
+                Column("changed", "col.changed", "bool", 8),
+            ],
+            rows,
+            html_limit=ctx.html_rows,
+        )
+        return SectionResult(self.key, self.title, tables=[table])
+
+
+# ------------------------------------------------------------------------------ manual controls
+class ManualSection(Section):
+    key, title, order = "manual", "section.manual", 90
+
+    def has_data(self, ctx: Context) -> bool:
+        return any(c.get("kind") == "manual" for c in ctx.catalog.values())
+
+    def build(self, ctx: Context) -> SectionResult:
+        rows = [
+            {
+                "control_id": cid,
+                "title": ctx.control_title(cid),
+                "rule": rules_text(c),
+                "rule_text": c.get("rule_text", ""),
+                "severity": c.get("severity", ""),
+                "kind": "manual",
+                "note": ctx.t("manual.note"),
+            }
+            for cid, c in ctx.catalog.items()
+            if c.get("kind") == "manual"
+        ]
+        table = static_table(
+            "manual_controls",
+            "table.manual",
+            [
+                Column("control_id", "col.control", "text", 26),
+                Column("title", "col.title", "text", 28),
+                Column("rule", "col.rule", "text", 16),
+                Column("rule_text", "col.rule_text", "text", 40),
+                Column("severity", "col.severity", "severity", 9),
+                Column("kind", "col.kind", "kind", 8),
+                Column("note", "col.manual_note", "text", 50),
+            ],
+            rows,
+        )
+        return SectionResult(self.key, self.title, tables=[table])
+
+
+# ------------------------------------------------------------------------------ later record kinds
+class RecordSection(Section):
+    """A section over a run-linked table of the store (a record kind added by a later migration).
+
+    Shown only when the table exists and has rows for runs of the period. ``columns`` name
+    the table's columns to show; rows come from ``Store.records`` (oldest first).
+    """
+
+    def __init__(self, table: str, title: str, columns: Sequence[Column], order: int = 70) -> None:
+        self.key = table
+        self.table = table
+        self.title = title
+        self.columns = list(columns)
+        self.order = order
+
+    def has_data(self, ctx: Context) -> bool:
+        return ctx.source.count_records(self.table) > 0
+
+    def build(self, ctx: Context) -> SectionResult:
+        rows = ctx.source.store.records(self.table, ctx.source.period.start, ctx.source.period.end)
+        for row in rows:
+            if "department" in row:
+                row.setdefault("department_name", ctx.dept_name(row["department"]))
+        return SectionResult(
+            self.key,
+            self.title,
+            tables=[static_table(self.table, self.title, self.columns, rows, html_limit=ctx.html_rows)],
+        )
+
+
+for _section in (
+    SummarySection(),
+    DepartmentSection(),
+    HostSection(),
+    RunSection(),
+    AssetSection(),
+    SwitchChangeSection(),
+    ManualSection(),
+):
+    register(_section)
+
+
+def active_sections(ctx: Context) -> list[Section]:
+    """The registered sections that have data for this report, in order."""
+    return [s for s in SECTIONS if s.has_data(ctx)]

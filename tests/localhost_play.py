@@ -1,0 +1,41 @@
+"""A playbook that audits one workstation control of this machine (localhost, check mode) with
+the project's control catalog: shared by the tests that run the workstation modules for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_audit_play(path: Path, module: str, department: dict[str, Any], *after: dict[str, Any]) -> Path:
+    """Write to ``path`` a play that runs ``module`` for HIM-5.4-games (result registered as
+    ``outcome``, errors ignored), then the tasks ``after``."""
+    play = {
+        "name": "One control of localhost, audit only",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "check_mode": True,
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "vars_files": [str(ROOT / "group_vars" / "all" / "controls.yml")],
+        "tasks": [
+            {
+                "name": "HIM-5.4 | AUDIT | no games",
+                module: {
+                    "catalog": "{{ hisops_control_catalog }}",
+                    "controls": ["HIM-5.4-games"],
+                    "policy": {},
+                    "department": department,
+                },
+                "register": "outcome",
+                "ignore_errors": True,
+            },
+            *after,
+        ],
+    }
+    path.write_text(yaml.safe_dump([play], allow_unicode=True), encoding="utf-8")
+    return path
