@@ -13,6 +13,9 @@ description:
     final status), one per host (ok, failed, unreachable or skipped, with task counts), every
     per-control result record a task returns under C(hisops_controls), every change (a summary,
     secrets redacted) and the asset facts gathered during the run.
+  - A task that handles many hosts at once (M(hisops_switch_config_fleet), run once) is recorded
+    per host - each host's outcome, control results and change under that host - when its result
+    names under C(hisops_results_per_host) the key that holds one result per host.
   - Rows are buffered and written once per task (one transaction); SQLite runs in WAL mode.
   - A run stopped by SIGINT or SIGTERM is marked C(interrupted); what was recorded before stays valid.
   - Each run records the controller's host name and process; at the start of a run, earlier runs
@@ -98,6 +101,10 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import (
     open_store,
 )
 from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import vars_files, yaml_problems
+
+# A task that handles many hosts at once (hisops_switch_config_fleet, run once) names under this
+# key the key of its result that holds one result per host: each is recorded under its own host.
+PER_HOST_KEY = "hisops_results_per_host"
 
 # Host outcome precedence: a host that was unreachable once is unreachable for the run.
 _HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}
@@ -370,14 +377,32 @@ class CallbackModule(CallbackBase):
             # Its failure (a report not written, a run's final check) still fails the run.
             self._controller_failed = self._controller_failed or outcome in ("failed", "unreachable")
             return
-        host_name = result.host.get_name()
         task_name = str(result.task.get_name())[:500]  # written by the playbook's author: not redacted
         data = result.result
-        host = self._host_state(result.host)
+        if isinstance(data.get(data.get(PER_HOST_KEY) or ""), dict):
+            self._record_per_host(data[data[PER_HOST_KEY]], task_name, str(result.task.action or ""))
+            return
+        self._record_host(result.host, data, outcome, task_name, str(result.task.action or ""), result.is_changed())
+
+    def _record_per_host(self, per_host: dict[str, Any], task_name: str, module: str) -> None:
+        """One task that handled many hosts (hisops_switch_config_fleet): each host's own result."""
+        inventory = self._current_play.get_variable_manager()._inventory if self._current_play else None
+        for name, one in per_host.items():
+            host = inventory.get_host(name) if inventory is not None else None
+            if host is None or not isinstance(one, dict):
+                continue
+            outcome = "unreachable" if one.get("unreachable") else "failed" if one.get("failed") else "ok"
+            self._record_host(host, one, outcome, task_name, module, bool(one.get("changed")))
+
+    def _record_host(
+        self, host_obj: Any, data: dict[str, Any], outcome: str, task_name: str, module: str, changed: bool
+    ) -> None:
+        host_name = host_obj.get_name()
+        host = self._host_state(host_obj)
         host[outcome] += 1
         if outcome == "ignored":  # as in Ansible's recap: an ignored failure also counts as ok
             host["ok"] += 1
-        if outcome == "ok" and result.is_changed():
+        if outcome == "ok" and changed:
             host["changed"] += 1
         status = {"ignored": "ok"}.get(outcome, outcome)
         if _HOST_RANK[status] > _HOST_RANK[host["status"]]:
@@ -388,13 +413,13 @@ class CallbackModule(CallbackBase):
         for item in [data, *[r for r in data.get("results") or [] if isinstance(r, dict)]]:
             self._record_controls(host, task_name, item.get(_RESULTS.RESULT_KEY))
             if isinstance(item.get("ansible_facts"), dict):
-                self._record_facts(result.host, item["ansible_facts"])
-        if result.is_changed() and outcome != "skipped":
+                self._record_facts(host_obj, item["ansible_facts"])
+        if changed and outcome != "skipped":
             self._batch.changes.append(
                 {
                     "host": host_name,
                     "task": task_name,
-                    "module": str(result.task.action or ""),
+                    "module": module,
                     "changed": 1,
                     "summary": _change_summary(data),
                     "recorded_at": now_text(),

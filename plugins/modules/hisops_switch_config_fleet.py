@@ -21,12 +21,18 @@ description:
   - A switch that fails (unreachable, rejected command rolled back) is reported under its
     name and the others go on; the task fails only when O(fail_on_any) is true.
   - Check mode and diff work as in M(hisops.him.hisops_switch_config).
+  - "With O(hosts) instead of O(switches) (the role C(switch_config), parallel mode), the action
+    plugin of the same name builds the items on the controller: it checks every host's data
+    (the role's argument spec and the switch checks) and fails with every host's problems in
+    one list before anything is pushed, then renders each host's configuration with the role's
+    vendor template."
 options:
   switches:
-    description: One item per switch.
+    description:
+      - One item per switch.
+      - Required unless O(hosts) is given (then the action plugin builds it).
     type: list
     elements: dict
-    required: true
     suboptions:
       name: {description: Switch name (inventory hostname)., type: str, required: true}
       host: {description: Address of the switch., type: str, required: true}
@@ -45,6 +51,13 @@ options:
         type: list
         elements: str
         default: []
+  hosts:
+    description:
+      - Inventory hostnames of the switches (usually C(ansible_play_batch)), each with the
+        variables of the role C(switch_config); the action plugin turns them into O(switches).
+      - Mutually exclusive with O(switches).
+    type: list
+    elements: str
   parallel: {description: Switches handled at once (threads in all worker processes)., type: int, default: 50}
   processes:
     description:
@@ -68,6 +81,13 @@ author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
+- name: Check, render and push every switch of the play from one task (the role's parallel mode)
+  hisops_switch_config_fleet:
+    hosts: "{{ ansible_play_batch }}"
+    parallel: 50
+    backup_dir: backups/switches
+  run_once: true
+
 - name: Push to every switch of the play at once
   hisops.him.hisops_switch_config_fleet:
     switches: "{{ hisops_switch_fleet_items }}"
@@ -82,6 +102,12 @@ switches:
   returned: always
   type: dict
   sample: {"sw-mz-01": {"changed": true, "failed": false, "commands": ["vlan 130"], "hisops_controls": []}}
+problems:
+  description: Every switch's data problems, each naming the switch and the field (O(hosts) only; nothing was pushed).
+  returned: when the data of any switch has a problem
+  type: list
+  elements: str
+  sample: ["switch sw-mz-01: hisops_vlans.outpatient.id 4095 is not a VLAN id (1-4094)"]
 failed_switches:
   description: Names of the switches that failed.
   returned: always
@@ -116,7 +142,8 @@ LEAST = {"parallel": 1, "processes": 0}
 def build_module() -> AnsibleModule:
     return AnsibleModule(
         argument_spec={
-            "switches": {"type": "list", "elements": "dict", "required": True, "options": SWITCH_SPEC},
+            "switches": {"type": "list", "elements": "dict", "options": SWITCH_SPEC},
+            "hosts": {"type": "list", "elements": "str"},  # consumed by the action plugin
             "parallel": {"type": "int", "default": 50},
             "processes": {"type": "int", "default": 0},
             "conn_timeout": {"type": "float", "default": 10.0},
@@ -127,6 +154,8 @@ def build_module() -> AnsibleModule:
             "save": {"type": "bool", "default": True},
             "fail_on_any": {"type": "bool", "default": False},
         },
+        required_one_of=[("switches", "hosts")],
+        mutually_exclusive=[("switches", "hosts")],
         supports_check_mode=True,
     )
 
@@ -144,6 +173,8 @@ def main() -> None:
     for field, least in LEAST.items():
         if module.params[field] < least:
             module.fail_json(msg="%s must be %d or more (got %d)" % (field, least, module.params[field]))
+    if module.params["switches"] is None:  # hosts reach the module only without the action plugin
+        module.fail_json(msg="hosts needs the action plugin hisops_switch_config_fleet (plugins/action)")
     stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
     per_switch = run_fleet(module.params, module.check_mode, module._diff)
     failed = sorted(name for name, r in per_switch.items() if r["failed"])

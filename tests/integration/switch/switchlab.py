@@ -88,6 +88,8 @@ class Lab:
             "hisops_switch_conn_timeout=5",
             "-e",
             "hisops_switch_command_timeout=10",
+            "-e",  # the test switches' keys (new ports every run) stay out of the project's file
+            "hisops_switch_known_hosts=%s" % (self.tmp / "known_hosts"),
             *args,
         ]
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)

@@ -7,15 +7,18 @@ a changed department VLAN, a rejected command rolled back, backups and restore.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from ansible_collections.hisops.him.plugins.module_utils import cfgbackup, switchcfg
 from ansible_collections.hisops.him.plugins.modules import hisops_switch_config as mod
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 from switchlab import UNREACHABLE, VENDORS, Lab, results
 
 pytestmark = pytest.mark.lab
 
 PUSH = "HIM-3.4 | ENFORCE"
+FLEET = "HIM-3.4 | ENFORCE | 交换机配置符合基线 / all switches at once"
 MOVED_VLANS = json.dumps(
     {
         "hisops_vlans": {
@@ -234,34 +237,65 @@ def test_bad_input_fails_before_any_switch_is_touched(lab: Lab) -> None:
     assert {name: lab.running(name) for name in VENDORS} == before
 
 
-def test_parallel_mode_one_task_for_all_switches(lab: Lab) -> None:
-    """hisops_switch_parallel: every switch from one task (two worker processes, threads in each);
-    an unreachable one fails alone."""
+def test_parallel_mode_one_task_for_all_switches(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hisops_switch_parallel: every switch from one task (two worker processes, threads in each),
+    no per-host task; an unreachable one fails alone and each switch is recorded under its name."""
     lab.baseline()
+    monkeypatch.setenv("HISOPS_STORE", str(tmp_path / "store.sqlite"))
     before = {name: lab.running(name) for name in VENDORS}
+    backups = {name: cfgbackup.list_backups(str(lab.backup_dir), name) for name in VENDORS}
     out = lab.playbook(
         "playbooks/switch_config.yml", "--check", "--diff", "-e", MOVED_VLANS, "-e", "hisops_switch_parallel=8",
         "-e", "hisops_switch_processes=2", limit=",".join([*VENDORS, UNREACHABLE]),
     )  # fmt: skip
-    fleet = results(out, "all switches at once")
-    per_switch = next(iter(fleet.values()))["switches"]
+    assert FLEET in [t["task"]["name"] for t in out["plays"][0]["tasks"]][-1]  # no per-host task after it
+    fleet = next(iter(results(out, FLEET).values()))
+    per_switch = fleet["switches"]
     assert sorted(per_switch) == sorted([*VENDORS, UNREACHABLE])
     for name in VENDORS:
         assert per_switch[name]["changed"] is True and per_switch[name]["failed"] is False
         assert any("130" in c for c in per_switch[name]["commands"])
-        assert lab.running(name) == before[name]
+        assert "130" in per_switch[name]["diff"]["after"]
+        assert lab.running(name) == before[name]  # check mode: nothing sent, nothing stored
+        assert cfgbackup.list_backups(str(lab.backup_dir), name) == backups[name]
     assert per_switch[UNREACHABLE]["failed"] is True and per_switch[UNREACHABLE]["unreachable"] is True
-    per_host = results(out, "result of this switch")
-    assert per_host["sw-hw-01"]["hisops_controls"][0]["id"] == "HIM-3.4-switch-config"
-    assert per_host["sw-hw-01"]["hisops_controls"][0]["status"] == "fail"  # check mode, differs
-    assert per_host[UNREACHABLE]["hisops_controls"][0]["status"] == "error"
-    stats = out["stats"]
-    assert stats[UNREACHABLE]["failures"] == 1
-    assert all(stats[name]["failures"] == 0 and stats[name]["changed"] >= 1 for name in VENDORS)
+    assert fleet["failed"] is True and fleet["failed_switches"] == [UNREACHABLE]  # the run fails, naming it
+    # the results store has each switch under its own name (the recorder reads the per-switch results)
+    with open_store(str(tmp_path / "store.sqlite")) as store:
+        run = store.runs()[-1]
+        hosts = {h["host"]: h["status"] for h in store.run_host_results(run["uuid"])}
+        recorded = {(c["host"], c["control_id"]): c["status"] for c in store.run_control_results(run["uuid"])}
+    assert hosts == {**dict.fromkeys(VENDORS, "ok"), UNREACHABLE: "unreachable"}
+    assert recorded[("sw-hw-01", "HIM-3.4-switch-config")] == "fail"  # check mode, differs
+    assert recorded[(UNREACHABLE, "HIM-3.4-switch-config")] == "error"
     # and a real parallel run at the baseline changes nothing
     out = lab.playbook("playbooks/switch_config.yml", "-e", "hisops_switch_parallel=8", limit=",".join(VENDORS))
-    per_switch = next(iter(results(out, "all switches at once").values()))["switches"]
+    per_switch = next(iter(results(out, FLEET).values()))["switches"]
     assert all(r["changed"] is False and r["commands"] == [] for r in per_switch.values())
+
+
+def test_parallel_mode_lists_every_switchs_problems_before_any_push(lab: Lab) -> None:
+    """The one fleet task checks every switch first: all problems in one list, naming switch and
+    field, and no switch is touched (no push, no backup)."""
+    lab.baseline()
+    before = {name: lab.running(name) for name in VENDORS}
+    backups = {name: cfgbackup.list_backups(str(lab.backup_dir), name) for name in VENDORS}
+    bad_port = json.dumps({"hisops_switch_uplinks": [{"port": "GigabitEthernet9/9", "description": "x"}]})
+    out = lab.playbook(
+        "playbooks/switch_config.yml", "-e", bad_port, "-e", "hisops_switch_parallel=8",
+        "-e", "hisops_switch_conn_timeout=fast",
+    )  # fmt: skip
+    fleet = next(iter(results(out, FLEET).values()))
+    assert fleet["failed"] is True and "switches" not in fleet
+    problems = fleet["problems"]
+    for name in VENDORS:  # every switch's problems, each naming the switch and the field
+        assert any(
+            p.startswith("switch %s: hisops_switch_uplinks[0].port 'GigabitEthernet9/9'" % name) for p in problems
+        )
+        assert any(p.startswith("switch %s: " % name) and "hisops_switch_conn_timeout" in p for p in problems)
+    assert all(p in fleet["msg"] for p in problems)
+    assert {name: lab.running(name) for name in VENDORS} == before
+    assert {name: cfgbackup.list_backups(str(lab.backup_dir), name) for name in VENDORS} == backups
 
 
 def test_switch_identity_for_the_equipment_register(lab: Lab) -> None:
