@@ -13,7 +13,7 @@ description:
     final status), one per host (ok, failed, unreachable or skipped, with task counts), every
     per-control result record a task returns under C(hisops_controls), every change (a summary,
     secrets redacted) and the asset facts gathered during the run.
-  - A task that handles many hosts at once (M(hisops_switch_config_fleet), run once) is recorded
+  - A task that handles many hosts at once (M(hisops.him.hisops_switch_config_fleet), run once) is recorded
     per host - each host's outcome, control results and change under that host - when its result
     names under C(hisops_results_per_host) the key that holds one result per host.
   - Rows are buffered and written once per task (one transaction); SQLite runs in WAL mode.
