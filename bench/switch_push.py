@@ -56,6 +56,7 @@ from tests.unit.switch.test_templates import VLANS, render  # the role's templat
 ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = "hisops-lab"
+DEPT_IT = yaml.safe_load((ROOT / "inventory/lab/group_vars/dept_it/department.yml").read_text(encoding="utf-8"))
 MODELS = {"cisco_ios": "cisco_2960_24TT_L", "huawei_vrp": "huawei_s5735_l24t4s"}
 
 
@@ -200,7 +201,9 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
                         ],
                         "hisops_switch_uplinks": [{"port": "GigabitEthernet0/1", "description": "uplink"}],
                     },
-                }
+                },
+                # every host belongs to one department (the whole-inventory check): the lab's IT's
+                "departments": {"children": {"dept_it": {"hosts": dict.fromkeys(hosts), "vars": DEPT_IT}}},
             }
         }
     }

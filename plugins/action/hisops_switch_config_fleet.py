@@ -5,12 +5,13 @@ controller, then run the module ONCE for all of them.
 
 With ``hosts`` (the role's parallel mode) this one task does what would otherwise be several
 tasks per switch (validate, render, report): Ansible spends 20-30 ms per host and task on a
-forked worker, more than the push itself. Every switch's data is checked first; if any switch
-has a problem, the task fails with every switch's problems in one list (each naming the switch
-and the field) and nothing is pushed. Then the intended configuration of every switch is
-rendered with the role's vendor template (the same template lookup as the one-switch path) and
-the module runs once with all of them. With ``switches`` (items rendered by the caller) the
-module runs as it is.
+forked worker, more than the push itself. The switch data was checked for every host by the
+whole-inventory check that runs before (playbooks/validate_inventory.yml); here every switch's
+role arguments are checked; if any switch has a problem, the task fails with every switch's
+problems in one list (each naming the switch and the field) and nothing is pushed. Then the
+intended configuration of every switch is rendered with the role's vendor template (the same
+template lookup as the one-switch path) and the module runs once with all of them. With
+``switches`` (items rendered by the caller) the module runs as it is.
 """
 
 from __future__ import annotations
@@ -24,21 +25,22 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.template import trust_as_template
 
 MODULE = "hisops.him.hisops_switch_config_fleet"
-# One switch's item of the module's ``switches`` option: option -> the switch's variable, default.
+# One switch's item of the module's ``switches`` option: option -> the switch's variable. A variable
+# the switch does not set leaves its option out: the module's argument spec holds the defaults.
 ITEM_VARS = {
-    "host": ("ansible_host", None),
-    "port": ("ansible_port", 22),
-    "vendor": ("hisops_switch_vendor", None),
-    "username": ("hisops_switch_username", None),
-    "password": ("hisops_switch_password", None),
-    "secret": ("hisops_switch_secret", ""),
-    "secrets": ("hisops_switch_secret_values", []),
+    "host": "ansible_host",
+    "port": "ansible_port",
+    "vendor": "hisops_switch_vendor",
+    "username": "hisops_switch_username",
+    "password": "hisops_switch_password",
+    "secret": "hisops_switch_secret",
+    "secrets": "hisops_switch_secret_values",
 }
 
 
 def _switch_filters() -> Any:
     """The role's checks and plan (filter plugin hisops_switch), shared with the one-switch path."""
-    from ansible_collections.hisops.him.plugins.filter import hisops_switch
+    from ..filter import hisops_switch
 
     return hisops_switch
 
@@ -79,7 +81,9 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("switch %s: %s" % (host, exc.message)) from exc
 
     def _switch(self, host: str, host_vars: dict[str, Any], role_spec: ArgumentSpecValidator | None) -> Switch:
-        """One switch's templar, data and problems (role arguments, then the switch data checks)."""
+        """One switch's templar, data and problems with the role's arguments. The switch data itself
+        was checked for every host by the whole-inventory check that runs first (hisops_inventory_check,
+        playbooks/validate_inventory.yml); the module checks its own arguments."""
         templar = self._templar.copy_with_new_env(available_variables=host_vars)
         problems: list[str] = []
         if role_spec:
@@ -87,7 +91,6 @@ class ActionModule(ActionBase):
             checked = role_spec.validate(provided, validate_role_argument_spec=True)
             problems += ["switch %s: %s" % (host, m) for m in checked.error_messages]
         data = templar.template(host_vars["hisops_switch_data"])
-        problems += _switch_filters().switch_problems(data, host)
         return Switch(host, host_vars, templar, data, problems)
 
     def _play_switches(self, hosts: list[str], task_vars: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -110,10 +113,10 @@ class ActionModule(ActionBase):
     def _item(self, switch: Switch) -> dict[str, Any]:
         """The module's item for one switch, with its intended configuration rendered by the
         role's vendor template (as the template lookup of the one-switch path renders it)."""
-        values = {k: switch.host_vars.get(var, default) for k, (var, default) in ITEM_VARS.items()}
+        values = {k: switch.host_vars[var] for k, var in ITEM_VARS.items() if var in switch.host_vars}
         item = {"name": switch.host, **switch.templar.template(values)}
-        item["host"] = item["host"] or switch.host
-        path = self._find_needle("templates", item["vendor"] + ".j2")
+        item["host"] = item.get("host") or switch.host
+        path = self._find_needle("templates", "%s.j2" % item.get("vendor"))
         if path not in self._templates:
             self._templates[path] = trust_as_template(self._loader.get_text_file_contents(path))
         variables = {

@@ -17,7 +17,7 @@ import datetime
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import policy_problems
+from ..module_utils.workstation_policy import policy_problems
 
 
 class ActionModule(ActionBase):

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.hisops.him.plugins.action.hisops_workstation_linux import ActionModule as LinuxActionModule
+from .hisops_workstation_linux import ActionModule as LinuxActionModule
 
 
 class ActionModule(LinuxActionModule):

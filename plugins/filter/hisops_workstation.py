@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+from ..module_utils.workstation_policy import (
     POLICY_DEFAULTS,
     policy_problems,
     workstation_controls,

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, EXEMPT, FAIL, FIXED, PASS, control_result
-from ansible_collections.hisops.him.plugins.module_utils.sudoers import (
+from .results import ERROR, EXEMPT, FAIL, FIXED, PASS, control_result
+from .sudoers import (
     Account,
     Grant,
     parse_sudoers,
@@ -37,7 +37,7 @@ from ansible_collections.hisops.him.plugins.module_utils.sudoers import (
     unresolvable,
     user_reason,
 )
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+from .workstation_policy import (
     describe_exception,
     exceptions_for,
     merged_policy,

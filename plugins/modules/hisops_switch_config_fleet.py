@@ -119,8 +119,8 @@ failed_switches:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils import netdev
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel, stop_on_signals
+from ..module_utils import netdev
+from ..module_utils.switchrun import run_parallel, stop_on_signals
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},

@@ -86,9 +86,9 @@ diff:
 import datetime
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, RESULT_KEY, any_changed, summarize
-from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, run_controls
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+from ..module_utils.results import ERROR, RESULT_KEY, any_changed, summarize
+from ..module_utils.workstation_linux import Host, run_controls
+from ..module_utils.workstation_policy import (
     parse_date,
     policy_problems,
     select_controls,

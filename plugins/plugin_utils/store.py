@@ -98,8 +98,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
-from ansible_collections.hisops.him.plugins.module_utils import results
+from .migrations import MIGRATIONS, Migration
+from ..module_utils import results
 
 ENV_VAR = "HISOPS_STORE"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import HERE, recorder_env, run_playbook
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 
 
 def _scope(path: Path) -> dict[str, dict]:
