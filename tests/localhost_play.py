@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def write_audit_play(path: Path, module: str, department: dict[str, Any], *after: dict[str, Any]) -> Path:
     """Write to ``path`` a play that runs ``module`` for HIM-5.4-games (result registered as
     ``outcome``, errors ignored), then the tasks ``after``."""
+    platform = "windows" if module.endswith("_windows") else "linux"
     play = {
         "name": "One control of localhost, audit only",
         "hosts": "localhost",
@@ -21,13 +22,16 @@ def write_audit_play(path: Path, module: str, department: dict[str, Any], *after
         "gather_facts": False,
         "check_mode": True,
         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-        "vars_files": [str(ROOT / "group_vars" / "all" / "controls.yml")],
+        "vars_files": [
+            str(ROOT / "group_vars" / "all" / "controls.yml"),
+            str(ROOT / "roles" / "workstation_policy" / "vars" / "main" / (platform + ".yml")),
+        ],
         "tasks": [
             {
                 "name": "HIM-5.4 | AUDIT | no games",
                 module: {
-                    "catalog": "{{ hisops_control_catalog }}",
-                    "controls": ["HIM-5.4-games"],
+                    "controls": "{{ hisops_control_catalog | hisops.him.hisops_workstation_selected_controls("
+                    "hisops_workstation_%s_mechanism, ['HIM-5.4-games']) }}" % platform,
                     "policy": {},
                     "department": department,
                 },

@@ -17,7 +17,7 @@ import datetime
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import policy_problems
+from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import controls_problems, policy_problems
 
 
 class ActionModule(ActionBase):
@@ -42,15 +42,10 @@ class ActionModule(ActionBase):
             self._play_context.remote_user or task_vars.get("ansible_user") or "root",
         )
         args.setdefault("today", datetime.date.today().isoformat())
-        problems = self.CHECKS_POLICY and policy_problems(
-            str(args["host"]),
-            args.get("catalog"),
-            args.get("policy") or {},
-            args.get("department"),
-            args.get("controls") or None,
-            args.get("skip_controls") or [],
-            self.PLATFORM,
-            args["connection_user"],
+        host = str(args["host"])
+        problems = self.CHECKS_POLICY and (
+            controls_problems(host, args.get("controls"))
+            + policy_problems(host, args.get("policy") or {}, args.get("department"), args["connection_user"])
         )
         if problems:
             result.update(

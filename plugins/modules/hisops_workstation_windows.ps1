@@ -2,15 +2,14 @@
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Audit and enforce the hisops workstation controls on Windows 10/11 in one round trip.
-# Documentation: hisops_workstation_windows.py. Mechanism data: the catalog's platforms.windows.
+# Documentation: hisops_workstation_windows.py. Mechanism data: each control's mechanism, sent by
+# the role (roles/workstation_policy/vars/main/windows.yml) for the selected controls only.
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
 
 $spec = @{
     options = @{
-        catalog = @{ type = 'dict'; required = $true }
-        controls = @{ type = 'list'; elements = 'str'; default = @() }
-        skip_controls = @{ type = 'list'; elements = 'str'; default = @() }
+        controls = @{ type = 'list'; elements = 'dict'; required = $true }
         policy = @{ type = 'dict'; default = @{} }
         department = @{ type = 'dict'; required = $true }
         host = @{ type = 'str'; required = $true }
@@ -109,7 +108,7 @@ Function Test-Games($mech, $items) {
         $f.actions += @{ description = "deprovision app $($a.DisplayName)"; args = @($a.PackageName)
             apply = { param($name) Remove-AppxProvisionedPackage -Online -PackageName $name -ErrorAction Stop | Out-Null } }
     }
-    foreach ($prog in Get-InstalledProgram) {
+    foreach ($prog in Get-InstalledProgram $mech.uninstall_keys) {
         if ((Test-Match $prog $mech.uninstall_names) -and -not (Test-Match $prog $items)) {
             $f.evidence += "game program installed: $prog (uninstall it by hand; its store is blocked)"
             $f.report_only = $true
@@ -133,9 +132,8 @@ Function Test-Games($mech, $items) {
     $f
 }
 
-Function Get-InstalledProgram {
-    $mech = $p.catalog['HIM-7.4-software'].platforms.windows
-    @(foreach ($key in @($mech.uninstall_keys)) {
+Function Get-InstalledProgram($keys) {
+    @(foreach ($key in @($keys)) {
             Get-ChildItem -LiteralPath $key -ErrorAction SilentlyContinue | ForEach-Object {
                 $props = Get-ItemProperty -LiteralPath $_.PSPath
                 if ($props.DisplayName -and -not $props.SystemComponent) { [string]$props.DisplayName }
@@ -145,9 +143,8 @@ Function Get-InstalledProgram {
 
 Function Test-Software($mech, $items) {
     $f = @{ evidence = @(); actions = @(); report_only = $false }
-    $games = $p.catalog['HIM-5.4-games'].platforms.windows.uninstall_names
-    foreach ($prog in Get-InstalledProgram) {
-        if ((Test-Match $prog $mech.ignore_names) -or (Test-Match $prog $policy.windows_software_allowlist) -or (Test-Match $prog $games)) { continue }
+    foreach ($prog in Get-InstalledProgram $mech.uninstall_keys) {
+        if ((Test-Match $prog $mech.ignore_names) -or (Test-Match $prog $policy.windows_software_allowlist) -or (Test-Match $prog $mech.game_names)) { continue }
         if (Test-Match $prog $items) { $f.evidence += "allowed by exception: $prog"; continue }
         $f.evidence += "not on the allowlist: $prog"
         $f.report_only = $true
@@ -277,16 +274,13 @@ Function Invoke-Check([string]$Id, $mech, $items) {
     }
 }
 
-# ---- main: every selected control, in catalog order -------------------------------------
+# ---- main: every control sent (the role sends the selected ones, in catalog order) -------
 $records = @()
-foreach ($id in @($p.catalog.Keys)) {
-    $entry = $p.catalog[$id]
-    if ($entry.area -ne 'workstation' -or $entry.kind -eq 'manual') { continue }
-    if ($p.controls.Count -gt 0 -and $p.controls -notcontains $id) { continue }
-    if ($p.skip_controls -contains $id) { continue }
-    $severity = [string]$entry.severity
+foreach ($control in @($p.controls)) {
+    $id = [string]$control.id
+    $severity = if ($control.severity) { [string]$control.severity } else { 'medium' }
     try {
-        $mech = $entry.platforms.windows
+        $mech = $control.mechanism
         $exc = Get-ControlException $id
         $items = @($exc.active | ForEach-Object { $_.items } | Where-Object { $_ })
         $whole = @($exc.active | Where-Object { -not $_.items })

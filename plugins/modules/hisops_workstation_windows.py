@@ -15,10 +15,10 @@ description:
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
     or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
     would be made. C(--diff) shows file contents, package and group membership changes.
-  - The mechanism (Appx names, registry paths and values, the USBSTOR start type, the
-    Administrators group SID, the logon right) comes from the catalog entries' C(platforms.windows)
-    data; the site policy (allowlists, exceptions, minutes, times)
-    from O(policy). Bad input fails before anything changes, naming the host and the field.
+  - The mechanism of each control (Appx names, registry paths and values, the USBSTOR start type,
+    the Administrators group SID, the logon right) comes in O(controls), as the role keeps it
+    (C(roles/workstation_policy/vars/main/windows.yml)); the site policy (allowlists, exceptions,
+    minutes, times) in O(policy). Bad input fails before anything changes, naming the host and the field.
   - The action plugin of the same name validates the input on the controller first.
 version_added: "0.1.0"
 author: hisops contributors (@hisops)
@@ -38,7 +38,9 @@ notes:
 EXAMPLES = r"""
 - name: HIM | AUDIT | all workstation controls (Windows)
   hisops.him.hisops_workstation_windows:
-    catalog: "{{ hisops_control_catalog }}"
+    controls: >-
+      {{ hisops_control_catalog | hisops.him.hisops_workstation_selected_controls(
+           hisops_workstation_windows_mechanism, hisops_workstation_tagged, [], []) }}
     policy: {windows_software_allowlist: ["Mozilla Firefox*"], screenlock_minutes: 5}
     department: "{{ hisops_department }}"
     host: "{{ inventory_hostname }}"

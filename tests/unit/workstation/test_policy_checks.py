@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
 from tests.localhost_play import write_audit_play
+
+from .data import controls_for
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -56,10 +57,7 @@ def test_linux_task_with_wrong_data_fails_and_names_the_field(tmp_path: Path) ->
 @pytest.mark.unit
 def test_linux_module_checks_the_policy_data_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Linux module refuses wrong data on its own (its action plugin no longer checks it)."""
-    catalog = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))[
-        "hisops_control_catalog"
-    ]
-    args = {"catalog": catalog, "controls": ["HIM-5.4-games"], "policy": {}, "department": {"code": "it"}}
+    args = {"controls": controls_for(["HIM-5.4-games"]), "policy": {}, "department": {"code": "it"}}
     args.update(host="ws-1", groups=[], connection_user="root", today="2026-11-27", _ansible_check_mode=True)
     with patch_module_args(args):
         module = hisops_workstation_linux.build_module()
