@@ -1,0 +1,133 @@
+"""Control tags of the workstation role, as an Ansible user uses them: --list-tags lists every
+workstation control's tag, --tags/--skip-tags select controls, and the selected controls are
+still checked in ONE module call. Runs the role for real against this machine (localhost, check
+mode, audit only: nothing is changed) and reads which controls the module checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.unit.workstation.data import CATALOG
+
+pytestmark = pytest.mark.component
+
+ROOT = Path(__file__).resolve().parents[2]
+IDS = [c for c, e in CATALOG.items() if e.get("area") == "workstation" and e.get("kind") == "automated"]
+MODULE_TASK = "HIM | AUDIT+ENFORCE | all selected controls in one round trip (Linux)"
+
+
+def _playbook(tmp_path: Path, out: Path) -> Path:
+    play = {
+        "name": "Workstation role against localhost, audit only",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "check_mode": True,
+        "vars": {"hisops_workstation_mode": "audit", "hisops_workstation_fail_on_error": False},
+        "roles": [{"role": "hisops.him.workstation_policy"}],
+        "post_tasks": [
+            {
+                "name": "Test | the controls the module checked, and how many module calls",
+                "ansible.builtin.copy": {
+                    "content": "{{ {'checked': ansible_facts.hisops_workstation_results | default([])"
+                    " | map(attribute='id') | list, 'called': discovered_workstation_linux is defined"
+                    " and discovered_workstation_linux is not skipped} | to_json }}",
+                    "dest": str(out),
+                    "mode": "0600",
+                },
+                "check_mode": False,
+                "tags": ["always"],
+            }
+        ],
+    }
+    # the inventory a site has: the project's group_vars (catalog, site policy), the host's department
+    inventory = tmp_path / "inventory"
+    inventory.mkdir()
+    (inventory / "group_vars").symlink_to(ROOT / "group_vars")
+    host = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "hisops_department": {"code": "it", "login_group": "hisops_test_staff"},
+        "hisops_workstation_platform": "linux",
+    }
+    (inventory / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": host}}}), encoding="utf-8")
+    book = tmp_path / "play.yml"
+    book.write_text(yaml.safe_dump([play], allow_unicode=True), encoding="utf-8")
+    return book
+
+
+def _ansible_playbook(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path / "checked.json"
+    # no fact cache: the results must come from this run's module call, not an earlier run's
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory",
+        HISOPS_RECORDER_ENABLED="false",
+    )
+    book = _playbook(tmp_path, out)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(tmp_path / "inventory"),
+            str(book),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return proc, out
+
+
+def test_list_tags_shows_every_workstation_control_tag(tmp_path: Path) -> None:
+    proc, _ = _ansible_playbook(tmp_path, "--list-tags")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    listed = proc.stdout.split("TASK TAGS:", 1)[1]
+    assert IDS and all(cid.lower() in listed for cid in IDS), listed
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), IDS),
+        (("--tags", "him-5.4-games"), ["HIM-5.4-games"]),
+        (("--tags", "him-7.1-settings,him-5.4-games"), ["HIM-5.4-games", "HIM-7.1-settings"]),
+        (
+            ("--skip-tags", "him-6.5-power,him-7.7-updates"),
+            [c for c in IDS if c not in ("HIM-6.5-power", "HIM-7.7-updates")],
+        ),
+        (("--tags", "workstation_policy"), IDS),
+        (
+            (
+                "--tags",
+                "him-5.4-games,him-7.7-updates",
+                "-e",
+                '{"hisops_workstation_skip_controls": ["HIM-7.7-updates"]}',
+            ),
+            ["HIM-5.4-games"],
+        ),
+        (("--tags", "some_other_role"), []),
+    ],
+    ids=["no-tags", "one-tag", "two-tags", "skip-tags", "role-tag", "tag-and-skip-variable", "other-tag"],
+)
+def test_tags_select_the_controls_checked_in_one_module_call(
+    tmp_path: Path, args: tuple[str, ...], expected: list[str]
+) -> None:
+    proc, out = _ansible_playbook(tmp_path, *args)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["checked"] == expected
+    assert result["called"] is bool(expected)
+    assert proc.stdout.count("TASK [hisops.him.workstation_policy : %s]" % MODULE_TASK) == 1
