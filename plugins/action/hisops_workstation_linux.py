@@ -56,6 +56,7 @@ class ActionModule(ActionBase):
             )
             return result
         result.update(self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars))
+        self.complete(result, args)
         records = result.get("hisops_controls")
         if isinstance(records, list):
             # kept for the compliance report, without another task per host
@@ -69,3 +70,6 @@ class ActionModule(ActionBase):
                     "; ".join("%s: %s" % (r.get("id"), r.get("message")) for r in errors),
                 )
         return result
+
+    def complete(self, result: dict[str, Any], args: dict[str, Any]) -> None:
+        """What the controller adds to the module's result before it is recorded (nothing on Linux)."""

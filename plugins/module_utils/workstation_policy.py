@@ -33,6 +33,8 @@ import datetime
 import re
 from typing import Any
 
+from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, EXEMPT, FAIL, SEVERITIES
+
 
 AREA = "workstation"
 PLATFORMS = ("linux", "windows")
@@ -43,7 +45,6 @@ PACKAGE_GLOB = re.compile(r"^[a-z0-9*?\[][a-z0-9+.\-*?\[\]]*$")
 ACCOUNT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\$?$|^[A-Za-z0-9_.\-]+\\[A-Za-z0-9_.\- ]+$")
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 POLICY_DEFAULTS: dict[str, Any] = {
     "software_allowlist": [],
@@ -290,3 +291,24 @@ def describe_exception(exc: dict[str, Any]) -> str:
     items = " for %s" % ", ".join(exc["items"]) if exc.get("items") else ""
     reason = " (%s)" % exc["reason"] if exc.get("reason") else ""
     return "exception%s approved by %s until %s%s" % (items, exc.get("approver"), exc.get("expires"), reason)
+
+
+def windows_update_age(record: dict[str, Any], last_update: Any, limit: int, today: datetime.date) -> dict[str, Any]:
+    """HIM-7.7-updates on Windows, completed on the controller: the PowerShell module reports the
+    date of the newest successful update installation (``last_update``, YYYY-MM-DD, None when
+    none is found); the control fails when it is older than ``limit`` days (no fix: Windows
+    Update installs on its own schedule once the policy is set, which the module enforces)."""
+    if record.get("status") in (ERROR, EXEMPT):
+        return record
+    installed = parse_date(last_update)
+    if installed is None:
+        line, too_old = "no successful Windows Update installation found in the update history", True
+    else:
+        age = max(0, (today - installed).days)  # a date in the future (clock wrong) counts as today
+        line = "last successful Windows Update installation %s, %d day(s) ago (limit %d)" % (installed, age, limit)
+        too_old = age > limit
+    out = dict(record, evidence=[*(record.get("evidence") or []), line])
+    if too_old:
+        out["status"] = FAIL
+        out["message"] = "updates not installed for more than %d day(s); %s" % (limit, record.get("message") or "")
+    return out

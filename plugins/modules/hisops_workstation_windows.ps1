@@ -259,6 +259,30 @@ Function Test-Power($mech) {
     $f
 }
 
+Function Get-LastUpdateSuccess($mech) {
+    # the newest successful installation in Windows Update's history (Operation 1 = installation,
+    # ResultCode 2 = succeeded), else the newest hotfix; $null when neither is found
+    try {
+        $searcher = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher()
+        $count = [Math]::Min([int]$searcher.GetTotalHistoryCount(), [int]$mech.history_entries)
+        if ($count -gt 0) {
+            $last = @($searcher.QueryHistory(0, $count) | Where-Object { $_.Operation -eq 1 -and $_.ResultCode -eq 2 } |
+                Sort-Object Date -Descending | Select-Object -First 1)
+            if ($last.Count -gt 0) { return $last[0].Date.ToString('yyyy-MM-dd') }
+        }
+    } catch { $module.Warn("Windows Update history unreadable: $($_.Exception.Message)") }
+    $hotfix = @(Get-HotFix | Where-Object { $_.InstalledOn } | Sort-Object InstalledOn -Descending | Select-Object -First 1)
+    if ($hotfix.Count -gt 0) { return $hotfix[0].InstalledOn.ToString('yyyy-MM-dd') }
+    return $null
+}
+
+Function Test-Updates($mech) {
+    # the policy (registry); the age of the last installation is judged by the action plugin
+    $f = Test-Registry $mech 'automatic updates'
+    $module.Result.hisops_windows_last_update = Get-LastUpdateSuccess $mech
+    $f
+}
+
 Function Invoke-Check([string]$Id, $mech, $items) {
     switch ($Id) {
         'HIM-5.4-games' { Test-Games $mech $items }
@@ -269,7 +293,7 @@ Function Invoke-Check([string]$Id, $mech, $items) {
         'HIM-5.5-admins' { Test-Admins $mech $items }
         'HIM-5.1-staff-only' { Test-StaffOnly $mech }
         'HIM-6.5-power' { Test-Power $mech }
-        'HIM-7.7-updates' { Test-Registry $mech 'automatic updates' }
+        'HIM-7.7-updates' { Test-Updates $mech }
         default { throw "no Windows check for control $Id" }
     }
 }

@@ -11,7 +11,8 @@ short_description: Audit and enforce the workstation rules on a Windows 10/11 PC
 description:
   - Checks every selected workstation control of the hisops control catalog (games, unapproved
     software, removable storage, screen lock, system settings, administrators, department-only
-    login, after-hours shutdown) and returns one result record per control under C(hisops_controls).
+    login, after-hours shutdown, automatic updates and the age of the last installed update) and returns
+    one result record per control under C(hisops_controls).
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
     or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
     would be made. C(--diff) shows file contents, package and group membership changes.
@@ -60,6 +61,14 @@ hisops_controls:
       evidence: ["HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start is 3, must be 4"]
       changes: ["set HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start = 4"]
       message: "USB storage allowed"
+hisops_windows_last_update:
+  description:
+    - Date (YYYY-MM-DD) of the newest successful installation in the Windows Update history (else the
+      newest hotfix), null when none is found. The action plugin fails HIM-7.7-updates when it is older
+      than the policy's C(update_max_age_days).
+  returned: when HIM-7.7-updates is checked
+  type: str
+  sample: "2026-11-20"
 summary:
   description: Number of controls per status.
   returned: always
