@@ -25,6 +25,7 @@ The policy mapping (built by the role from ``hisops_workstation_*`` variables)::
     ssh_client_alive_count_max: 3
     su_group: hisops_su         # only its members may use su (pam_wheel); empty by default
     update_max_age_days: 7      # the last successful security update may be this old
+    apt_mirrors: [http://mirror.hospital.example/debian]   # approved apt mirrors (-security too)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ PACKAGE_GLOB = re.compile(r"^[a-z0-9*?\[][a-z0-9+.\-*?\[\]]*$")
 ACCOUNT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\$?$|^[A-Za-z0-9_.\-]+\\[A-Za-z0-9_.\- ]+$")
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIRROR_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s#]*)?$")
 
 POLICY_DEFAULTS: dict[str, Any] = {
     "software_allowlist": [],
@@ -61,6 +63,7 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "ssh_client_alive_count_max": 3,
     "su_group": "hisops_su",
     "update_max_age_days": 7,
+    "apt_mirrors": [],
 }
 # integer settings: (low, high) bounds
 INT_RANGES: dict[str, tuple[int, int]] = {
@@ -237,6 +240,7 @@ def policy_problems(
         problems.append(
             "host %s: hisops_workstation_shutdown_time = %r must be HH:MM (24 h)" % (host, pol["shutdown_time"])
         )
+    problems += _mirror_problems(host, pol["apt_mirrors"])
     if not isinstance(pol["exceptions"], list):
         problems.append("host %s: hisops_workstation_exceptions must be a list" % host)
     else:
@@ -268,6 +272,17 @@ def _allowlist_problems(host: str, pol: dict[str, Any]) -> list[str]:
         "(1-200 printable characters)" % (host, i, item)
         for i, item in enumerate(win)
         if not isinstance(item, str) or not item.strip() or len(item) > 200 or not item.isprintable()
+    ]
+
+
+def _mirror_problems(host: str, mirrors: Any) -> list[str]:
+    field = "hisops_workstation_apt_mirrors"
+    if not isinstance(mirrors, list):
+        return ["host %s: %s must be a list of mirror URLs" % (host, field)]
+    return [
+        "host %s: %s[%d] = %r is not a mirror URL (http:// or https://, host, path)" % (host, field, i, url)
+        for i, url in enumerate(mirrors)
+        if not isinstance(url, str) or not MIRROR_URL.match(url)
     ]
 
 

@@ -9,6 +9,12 @@ import datetime
 import re
 from typing import Any
 
+from ansible_collections.hisops.him.plugins.module_utils.workstation_apt_sources import (
+    check_deb822,
+    check_one_line,
+    codename,
+    rewritable_suites,
+)
 from ansible_collections.hisops.him.plugins.module_utils.workstation_packages import apt_install
 from ansible_collections.hisops.him.plugins.module_utils.workstation_engine import (
     MANAGED,
@@ -60,9 +66,42 @@ def _run_upgrade(host: Host, mech: dict[str, Any]) -> None:
     host.write(mech["stamp"], "")
 
 
+def sources_finding(host: Host, ctx: Context, finding: Finding) -> bool:
+    """The apt sources against the approved mirrors: evidence, the rewrites as actions; True when
+    a source (or the missing mirror list) can only be reported."""
+    mech = ctx.mech
+    mirrors = [str(m) for m in ctx.policy.get("apt_mirrors") or []]
+    if not mirrors:
+        finding.evidence.append(
+            "no approved apt mirror set (hisops_workstation_apt_mirrors): the apt sources cannot be checked"
+        )
+        return True
+    suites = rewritable_suites(mech, codename(host.read("/etc/os-release") or ""))
+    files = [mech["sources_list"]] + [
+        "%s/%s" % (mech["sources_dir"], name)
+        for name in host.listdir(mech["sources_dir"])
+        if name.endswith((".list", ".sources"))
+    ]
+    only_reported = False
+    for path in files:
+        text = host.read(path)
+        if text is None:
+            continue
+        check = check_deb822 if path.endswith(".sources") else check_one_line
+        content, rewritten, reported = check(path, text, mirrors, suites)
+        finding.evidence += rewritten + reported
+        only_reported = only_reported or bool(reported)
+        action = file_action(host, path, content, ctx.control_id) if content != text else None
+        if action:
+            finding.actions.append(action)
+    return only_reported
+
+
 def check_updates(host: Host, ctx: Context) -> Finding:
     mech = ctx.mech
     finding = Finding()
+    # first: the packages below come from the sources
+    finding.report_only = sources_finding(host, ctx, finding)
     if mech["package"] not in host.packages():
         finding.evidence.append("%s is not installed: no automatic security updates" % mech["package"])
         finding.actions.append(Action("install %s" % mech["package"], lambda: apt_install(host, mech["package"])))
@@ -94,8 +133,12 @@ def check_updates(host: Host, ctx: Context) -> Finding:
         finding.actions.append(Action("run unattended-upgrade now", lambda: _run_upgrade(host, mech)))
     else:
         finding.evidence.append("last successful unattended upgrade %d day(s) ago (limit %d)" % (age, limit))
-    finding.violation = bool(finding.actions) or unfixable(finding)
-    finding.message = "security updates not automatic or too old" if finding.violation else "security updates current"
+    finding.violation = bool(finding.actions) or unfixable(finding) or finding.report_only
+    finding.message = (
+        "security updates not from approved mirrors, not automatic or too old"
+        if finding.violation
+        else "security updates from approved mirrors, current"
+    )
     return finding
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ansible_collections.hisops.him.plugins.module_utils.workstation_host import Host
 from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import run_controls
-from ansible_collections.hisops.him.tests.unit.workstation.fakehost import FakeRunner, plant
+from ansible_collections.hisops.him.tests.unit.workstation.fakehost import MIRRORS, FakeRunner, plant
 
 
 def run_case(controls: list, case: dict, today: datetime.date) -> dict:
@@ -31,7 +31,7 @@ def run_case(controls: list, case: dict, today: datetime.date) -> dict:
             "host": "ws-test",
             "groups": case.get("groups", ["dept_outpatient", "workstations_linux"]),
             "department": {"code": "outpatient", "login_group": "mz_staff"},
-            "policy": case.get("policy", {"software_allowlist": ["python3*", "sudo"]}),
+            "policy": {"apt_mirrors": MIRRORS, **case.get("policy", {"software_allowlist": ["python3*", "sudo"]})},
             "connection_user": case.get("connection_user", "root"),
             "clinical_24h": case.get("clinical_24h", False),
         }

@@ -14,7 +14,7 @@ from ansible_collections.hisops.him.plugins.module_utils.workstation_linux impor
 from ansible_collections.hisops.him.plugins.module_utils.workstation_packages import pin_content
 
 from .data import MECHANISM, controls_for
-from .fakehost import FakeRunner, plant
+from .fakehost import MIRRORS, FakeRunner, plant
 
 pytestmark = pytest.mark.unit
 
@@ -29,7 +29,7 @@ def _args(case: dict[str, Any]) -> dict[str, Any]:
         "host": "ws-test",
         "groups": case.get("groups", ["dept_outpatient", "workstations_linux"]),
         "department": DEPARTMENT,
-        "policy": case.get("policy", {"software_allowlist": ["python3*", "sudo"]}),
+        "policy": {"apt_mirrors": MIRRORS, **case.get("policy", {"software_allowlist": ["python3*", "sudo"]})},
         "connection_user": case.get("connection_user", "root"),
         "clinical_24h": case.get("clinical_24h", False),
     }
@@ -173,3 +173,65 @@ def test_security_updates_age_limit_and_override(tmp_path: Path) -> None:
     )
     assert _statuses(off) == {cid: "fail"}
     assert "/etc/apt/apt.conf.d/99local sets APT::Periodic::Unattended-Upgrade '0': it overrides" in _evidence(off, cid)
+
+
+ROGUE_LIST = (
+    "# a Debian source through a mirror the hospital did not approve, and a vendor's repository\n"
+    "deb http://ftp.rogue.example/debian bookworm main contrib\n"
+    "deb [arch=amd64 signed-by=/usr/share/keyrings/v.gpg] http://vendor.example/apt stable main\n"
+    "deb http://mirror.hospital.example/debian/ bookworm-updates main\n"
+)
+ROGUE_SOURCES = (
+    "Types: deb\nURIs: http://security.rogue.example/debian-security\nSuites: bookworm-security\nComponents: main\n"
+    "\nEnabled: no\nTypes: deb\nURIs: http://old.rogue.example/debian\nSuites: buster\nComponents: main\n"
+)
+
+
+def test_apt_sources_outside_the_approved_mirrors(tmp_path: Path) -> None:
+    """Every source must name an approved mirror: the distribution's sources are rewritten to the
+    approved mirror (the -security one to the -security mirror), a vendor's is reported only."""
+    cid = "HIM-7.7-updates"
+    files = {"/etc/apt/sources.list.d/rogue.list": ROGUE_LIST, "/etc/apt/sources.list.d/sec.sources": ROGUE_SOURCES}
+    plant(tmp_path, {}, files, [])
+    runner = FakeRunner(tmp_path)
+    audit, diffs = run_controls(Host(runner, str(tmp_path)), controls_for([cid]), _args({}), False, TODAY)
+    assert _statuses(audit) == {cid: "fail"}
+    evidence = _evidence(audit, cid)
+    assert (
+        "/etc/apt/sources.list.d/rogue.list:2: http://ftp.rogue.example/debian bookworm is not an approved mirror "
+        "(rewritten to http://mirror.hospital.example/debian)" in evidence
+    )
+    assert "rogue.list:3: http://vendor.example/apt stable is not an approved mirror: remove the source" in evidence
+    assert (
+        "sec.sources: http://security.rogue.example/debian-security bookworm-security is not an approved mirror "
+        "(rewritten to http://mirror.hospital.example/debian-security)" in evidence
+    )
+    assert "old.rogue.example" not in evidence  # a disabled stanza is not a source
+    assert "rogue.list:4" not in evidence  # below an approved mirror
+    assert any(d["after_header"] == "/etc/apt/sources.list.d/rogue.list" for d in diffs)
+    assert (tmp_path / "etc/apt/sources.list.d/rogue.list").read_text() == ROGUE_LIST, "an audit changes nothing"
+
+    fixed, _ = run_controls(Host(runner, str(tmp_path)), controls_for([cid]), _args({}), True, TODAY)
+    assert _statuses(fixed) == {cid: "fail"}, "the vendor's source is left: reported, not an error"
+    rewritten = (tmp_path / "etc/apt/sources.list.d/rogue.list").read_text()
+    assert "deb http://mirror.hospital.example/debian bookworm main contrib\n" in rewritten
+    assert "http://vendor.example/apt stable main" in rewritten and "rogue.example" not in rewritten
+    sources = (tmp_path / "etc/apt/sources.list.d/sec.sources").read_text()
+    assert "URIs: http://mirror.hospital.example/debian-security\nSuites: bookworm-security" in sources
+    assert "URIs: http://old.rogue.example/debian" in sources
+
+    (tmp_path / "etc/apt/sources.list.d/rogue.list").write_text(rewritten.replace("deb [arch", "# deb [arch"))
+    again, _ = run_controls(Host(runner, str(tmp_path)), controls_for([cid]), _args({}), False, TODAY)
+    assert _statuses(again) == {cid: "pass"}
+
+
+def test_no_approved_mirror_set_is_a_finding_not_a_pass(tmp_path: Path) -> None:
+    cid = "HIM-7.7-updates"
+    plant(tmp_path, {}, {}, [])
+    runner = FakeRunner(tmp_path)
+    run_controls(Host(runner, str(tmp_path)), controls_for([cid]), _args({}), True, TODAY)  # everything else set up
+    unset, _ = run_controls(
+        Host(runner, str(tmp_path)), controls_for([cid]), _args({"policy": {"apt_mirrors": []}}), True, TODAY
+    )
+    assert _statuses(unset) == {cid: "fail"}
+    assert "no approved apt mirror set (hisops_workstation_apt_mirrors)" in _evidence(unset, cid)
