@@ -92,7 +92,7 @@ def _ansible_playbook(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedP
 
 
 def test_list_tags_shows_every_workstation_control_tag(tmp_path: Path) -> None:
-    proc, _ = _ansible_playbook(tmp_path, "--list-tags")
+    proc = _ansible_playbook(tmp_path, "--list-tags")[0]
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     listed = proc.stdout.split("TASK TAGS:", 1)[1]
     assert IDS and all(cid.lower() in listed for cid in IDS), listed
