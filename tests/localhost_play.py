@@ -3,6 +3,9 @@ the project's control catalog: shared by the tests that run the workstation modu
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +46,18 @@ def write_audit_play(path: Path, module: str, department: dict[str, Any], *after
     }
     path.write_text(yaml.safe_dump([play], allow_unicode=True), encoding="utf-8")
     return path
+
+
+def ansible_playbook(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook of this venv from the project root with the project's ansible.cfg, not
+    recorded (HISOPS_RECORDER_ENABLED=false) unless ``env`` says otherwise."""
+    environ = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), HISOPS_RECORDER_ENABLED="false", **env)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), *argv],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

@@ -6,7 +6,6 @@ mode, audit only: nothing is changed) and reads which controls the module checke
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.localhost_play import ansible_playbook
 from tests.unit.workstation.data import CATALOG
 
 pytestmark = pytest.mark.component
@@ -66,27 +66,9 @@ def _playbook(tmp_path: Path, out: Path) -> Path:
 def _ansible_playbook(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = tmp_path / "checked.json"
     # no fact cache: the results must come from this run's module call, not an earlier run's
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory",
-        HISOPS_RECORDER_ENABLED="false",
-    )
     book = _playbook(tmp_path, out)
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(tmp_path / "inventory"),
-            str(book),
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    proc = ansible_playbook(
+        "-i", str(tmp_path / "inventory"), str(book), *args, ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory"
     )
     return proc, out
 

@@ -5,8 +5,6 @@ checks in the PowerShell module's stead. Wrong data fails the task either way, n
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
-from tests.localhost_play import write_audit_play
+from tests.localhost_play import ansible_playbook, write_audit_play
 
 from .data import controls_for
 
@@ -34,16 +32,7 @@ def _run_with_bad_department(tmp_path: Path, module: str) -> dict:
             "check_mode": False,
         },
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), HISOPS_RECORDER_ENABLED="false")
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(book), "-e", "out=%s" % out],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = ansible_playbook("-i", "localhost,", str(book), "-e", "out=%s" % out)
     assert proc.returncode == 0 and out.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
     return json.loads(out.read_text(encoding="utf-8"))
 
