@@ -20,26 +20,27 @@ pytestmark = pytest.mark.component
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = [c for c, e in CATALOG.items() if e.get("area") == "workstation" and e.get("kind") == "automated"]
+HOSTS = ["ws-a", "ws-b"]
 MODULE_TASK = "HIM | AUDIT+ENFORCE | all selected controls in one round trip (Linux)"
 
 
 def _playbook(tmp_path: Path, out: Path) -> Path:
     play = {
-        "name": "Workstation role against localhost, audit only",
-        "hosts": "localhost",
-        "connection": "local",
+        "name": "Workstation role against this machine as two hosts, audit only",
+        "hosts": "all",
         "gather_facts": False,
         "check_mode": True,
         "vars": {"hisops_workstation_mode": "audit", "hisops_workstation_fail_on_error": False},
         "roles": [{"role": "hisops.him.workstation_policy"}],
         "post_tasks": [
             {
-                "name": "Test | the controls the module checked, and how many module calls",
+                "name": "Test | the controls the module checked on the host, and whether it was called",
                 "ansible.builtin.copy": {
                     "content": "{{ {'checked': ansible_facts.hisops_workstation_results | default([])"
-                    " | map(attribute='id') | list, 'called': discovered_workstation_linux is defined"
-                    " and discovered_workstation_linux is not skipped} | to_json }}",
-                    "dest": str(out),
+                    " | map(attribute='id') | list, 'messages': ansible_facts.hisops_workstation_results"
+                    " | default([]) | map(attribute='message') | list, 'called': discovered_workstation_linux"
+                    " is defined and discovered_workstation_linux is not skipped} | to_json }}",
+                    "dest": "%s/{{ inventory_hostname }}.json" % out,
                     "mode": "0600",
                 },
                 "check_mode": False,
@@ -51,20 +52,25 @@ def _playbook(tmp_path: Path, out: Path) -> Path:
     inventory = tmp_path / "inventory"
     inventory.mkdir()
     (inventory / "group_vars").symlink_to(ROOT / "group_vars")
-    host = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "hisops_department": {"code": "it", "login_group": "hisops_test_staff"},
-        "hisops_workstation_platform": "linux",
+    # two hosts (this machine twice) of two departments: each keeps its own results
+    hosts = {
+        name: {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "hisops_department": {"code": name, "login_group": "staff_%s" % name},
+            "hisops_workstation_platform": "linux",
+        }
+        for name in HOSTS
     }
-    (inventory / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": host}}}), encoding="utf-8")
+    (inventory / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
     book = tmp_path / "play.yml"
     book.write_text(yaml.safe_dump([play], allow_unicode=True), encoding="utf-8")
     return book
 
 
 def _ansible_playbook(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
-    out = tmp_path / "checked.json"
+    out = tmp_path / "checked"
+    out.mkdir()
     # no fact cache: the results must come from this run's module call, not an earlier run's
     book = _playbook(tmp_path, out)
     proc = ansible_playbook(
@@ -109,7 +115,10 @@ def test_tags_select_the_controls_checked_in_one_module_call(
 ) -> None:
     proc, out = _ansible_playbook(tmp_path, *args)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["checked"] == expected
-    assert result["called"] is bool(expected)
+    for host in HOSTS:
+        result = json.loads((out / (host + ".json")).read_text(encoding="utf-8"))
+        assert result["checked"] == expected, host
+        assert result["called"] is bool(expected), host
+        if "HIM-5.1-staff-only" in expected:
+            assert "login not limited to staff_%s" % host in result["messages"], (host, result["messages"])
     assert proc.stdout.count("TASK [hisops.him.workstation_policy : %s]" % MODULE_TASK) == 1

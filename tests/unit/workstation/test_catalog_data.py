@@ -76,7 +76,7 @@ def test_the_role_has_one_selection_task_per_control_tagged_with_its_id() -> Non
     for task, cid in zip(tasks, IDS, strict=True):
         assert task["name"].startswith("HIM-%s | SELECT | " % cid.split("-")[1])
         assert "'%s'" % cid in task["ansible.builtin.set_fact"]["hisops_workstation_tagged"]
-        assert task["run_once"] is True
+        assert task["run_once"] is True and task["delegate_to"] == "localhost" and task["delegate_facts"] is True
 
 
 def _documentation(path: Path) -> dict:
