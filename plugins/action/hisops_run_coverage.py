@@ -18,7 +18,7 @@ REASON_TEXT = {
     coverage.PLAY_FAILED: "a task failed on the host",
     coverage.NOT_RUN: "no play checked it",
     coverage.NOT_IMPLEMENTED: "not implemented yet",
-    coverage.FILTERED: "left out by --limit/--tags",
+    coverage.FILTERED: "filtered out (--limit, --tags or the host's control selection)",
     coverage.INTERRUPTED: "run interrupted",
 }
 

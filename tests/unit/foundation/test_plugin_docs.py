@@ -45,4 +45,4 @@ def test_ansible_doc_reads_every_plugin_by_fqcn(kind: str) -> None:
 @pytest.mark.unit
 def test_every_kind_has_plugins() -> None:
     assert all(PLUGINS.values()), PLUGINS
-    assert len(FILTERS) == 8, FILTERS
+    assert len(FILTERS) == 7, FILTERS

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .test_workstation_linux import CASES, CATALOG, TODAY
+from .data import controls_for
+from .test_workstation_linux import CASES, TODAY
 
 pytestmark = pytest.mark.unit
 
@@ -40,7 +41,7 @@ def oldest_python() -> str:
 
 def run(python: str) -> dict:
     cases = {n: c for n, c in CASES.items() if "@pin@" not in json.dumps(c, ensure_ascii=False)}
-    payload = json.dumps({"catalog": CATALOG, "cases": cases, "today": TODAY.isoformat()}, default=str)
+    payload = json.dumps({"controls": controls_for(), "cases": cases, "today": TODAY.isoformat()}, default=str)
     # -E -s: none of the controller's PYTHON* variables or user site; the module is found by its
     # collection name from the project's collections folder, as Ansible ships it to a target.
     proc = subprocess.run(
