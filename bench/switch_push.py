@@ -180,9 +180,18 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
     """Full push with ansible-playbook to the switches in ``limit``: (wall seconds, CPU seconds of
     ansible-playbook and all its processes)."""
     hosts = {s["name"]: {"ansible_port": s["port"]} for s in specs}
+    # every host belongs to one department (the whole-inventory check, rulebook 七.2)
+    department = {
+        "code": "it",
+        "name_zh": "信息科",
+        "name_en": "Information Department",
+        "login_group": "it_staff",
+        "custodian": {"name": "bench", "staff_id": "XX0001", "certificate": "HIM-BENCH-0001"},
+    }
     inventory = {
         "all": {
             "children": {
+                "dept_it": {"hosts": dict.fromkeys(hosts), "vars": {"hisops_department": department}},
                 "switches": {
                     "hosts": hosts,
                     "vars": {
@@ -205,7 +214,7 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
         }
     }
     inv = tmp / "bench-inventory.yml"
-    inv.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    inv.write_text(yaml.safe_dump(inventory, allow_unicode=True), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     started, cpu0 = time.monotonic(), children_cpu()
     proc = subprocess.run(
