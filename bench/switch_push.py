@@ -209,7 +209,7 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
                         ],
                         "hisops_switch_uplinks": [{"port": "GigabitEthernet0/1", "description": "uplink"}],
                     },
-                }
+                },
             }
         }
     }
