@@ -22,6 +22,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.template import trust_as_template
+from ansible.utils.vars import load_extra_vars
 
 MODULE = "hisops.him.hisops_switch_config_fleet"
 # One switch's item of the module's ``switches`` option: option -> the switch's variable, default.
@@ -59,16 +60,42 @@ class ActionModule(ActionBase):
         super().__init__(*args, **kwargs)
         self._templates: dict[str, str] = {}  # vendor template path -> text, read once
 
-    def _role_spec(self) -> ArgumentSpecValidator | None:
+    def _role_spec(self, role_path: str) -> ArgumentSpecValidator | None:
         """The options of the role's main entry point (meta/argument_specs.yml), checked for every switch."""
-        role = self._task._role
-        if role is None:
-            return None
-        path = os.path.join(role.get_role_path(), "meta", "argument_specs.yml")
-        if not os.path.exists(path):
+        path = os.path.join(role_path, "meta", "argument_specs.yml")
+        if not role_path or not os.path.exists(path):
             return None
         specs = self._loader.load_from_file(path) or {}
         return ArgumentSpecValidator(specs.get("argument_specs", {}).get("main", {}).get("options", {}))
+
+    def _role_vars(self, role_path: str, folder: str) -> dict[str, Any]:
+        """A role's defaults or vars (``defaults/main.yml``, ``vars/main.yml``, or a ``main/`` folder), raw."""
+        found: dict[str, Any] = {}
+        if not role_path:
+            return found
+        for path in self._loader.find_vars_files(os.path.join(role_path, folder), "main"):
+            found.update(self._loader.load_from_file(path, trusted_as_template=True) or {})
+        return found
+
+    def _host_vars(self, task_vars: dict[str, Any]) -> Any:
+        """A function giving each switch's variables as a task of this role sees them, through public
+        interfaces only: the role's defaults < the switch's own variables (``hostvars.raw_get``:
+        inventory, facts) < the play's vars < the role's vars < extra vars, with the play's magic
+        variables (``hostvars``, ``groups``, ``role_path``, ``omit``, ...) of this task."""
+        hostvars, role_path = task_vars["hostvars"], task_vars.get("role_path", "")
+        defaults, role_vars = self._role_vars(role_path, "defaults"), self._role_vars(role_path, "vars")
+        play = self._task.get_play()
+        play_vars = play.get_vars() if play is not None else {}
+        extra = load_extra_vars(self._loader)
+        own = hostvars.raw_get(task_vars["inventory_hostname"])
+        # what this task sees beyond the running host's own variables is the same for every switch
+        magic = {k: v for k, v in task_vars.items() if k not in own and k not in defaults and k not in role_vars}
+        magic = {k: v for k, v in magic.items() if k not in play_vars}
+
+        def variables(host: str) -> dict[str, Any]:
+            return {**defaults, **hostvars.raw_get(host), **play_vars, **role_vars, **magic, **extra}
+
+        return variables
 
     @staticmethod
     def _naming(host: str, step: Any, *args: Any) -> Any:
@@ -93,15 +120,9 @@ class ActionModule(ActionBase):
     def _play_switches(self, hosts: list[str], task_vars: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
         """(every switch's problems, in play order; the module's items when there is none)."""
         # each switch's variables as a task of this role sees them (role defaults and vars included)
-        hostvars = task_vars["hostvars"]
-        manager, inventory, play = hostvars._variable_manager, hostvars._inventory, self._task.get_play()
-        role_spec = self._role_spec()
-        switches = [
-            self._naming(
-                h, self._switch, h, manager.get_vars(play=play, host=inventory.get_host(h), task=self._task), role_spec
-            )
-            for h in hosts
-        ]
+        variables = self._host_vars(task_vars)
+        role_spec = self._role_spec(task_vars.get("role_path", ""))
+        switches = [self._naming(h, self._switch, h, variables(h), role_spec) for h in hosts]
         problems = [p for s in switches for p in s.problems]
         if problems:
             return problems, []
