@@ -165,6 +165,7 @@ class SwitchConfig:
         intended configuration with clear-text secrets, not a backup).
         """
         versions = self._versions(track_secrets)
+        before_records = dict(versions.records) if versions is not None else {}
         target = switchcfg.target(intended, self.vendor, strict=strict, versions=versions)
         before = self._running()
         drift_from = self._backups()[-1:] if track_secrets else []
@@ -225,6 +226,7 @@ class SwitchConfig:
         self.result["verified"] = True
         if versions is not None:
             cfgbackup.write_versions(self.p["backup_dir"], self.name, versions.records)
+            self.result["secret_versions"] = pushed_versions(before_records, versions.records)
         if self.p["save"]:
             netdev.save(self.conn, self.vendor)
             self.result["saved"] = True
@@ -297,6 +299,16 @@ class SwitchConfig:
         finally:
             netdev.close(self.conn, self.vendor)
         return self.result
+
+
+def pushed_versions(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The secret versions a verified push set (``secret_versions`` of the result): which secret
+    (its masked line), which version (a keyed fingerprint), never the secret itself."""
+    return [
+        {"secret": switchcfg.mask_secrets(key), "version": record["version"], "verified": bool(record.get("verified"))}
+        for key, record in sorted(after.items())
+        if before.get(key, {}).get("version") != record["version"] or before[key].get("stored") != record.get("stored")
+    ]
 
 
 def unreachable_result(name: str, msg: str) -> dict[str, Any]:
