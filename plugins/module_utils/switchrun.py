@@ -410,6 +410,16 @@ def _worker(share: list[dict[str, Any]], check_mode: bool, diff: bool, threads: 
     out.close()
 
 
+def preload() -> None:
+    """Import what every switch's run needs (netmiko, paramiko, hier-config) once, before forking.
+
+    Each worker process would otherwise import them itself after the fork: the same second of
+    CPU once per worker, while the switches wait.
+    """
+    netdev.driver_class("cisco_ios")
+    switchcfg.build_driver("cisco_ios")
+
+
 def run_parallel(
     items: list[dict[str, Any]], check_mode: bool, diff: bool, parallel: int, processes: int = 0
 ) -> dict[str, dict[str, Any]]:
@@ -429,6 +439,7 @@ def run_parallel(
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return dict(_run_threads(items, check_mode, diff, max(1, parallel)))
     threads = max(1, math.ceil(max(1, parallel) / workers))
+    preload()
     ctx = multiprocessing.get_context("fork")
     running = []
     procs: list[Any] = []
