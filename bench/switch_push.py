@@ -180,14 +180,9 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
     """Full push with ansible-playbook to the switches in ``limit``: (wall seconds, CPU seconds of
     ansible-playbook and all its processes)."""
     hosts = {s["name"]: {"ansible_port": s["port"]} for s in specs}
-    # every host belongs to one department (the whole-inventory check, rulebook 七.2)
-    department = {
-        "code": "it",
-        "name_zh": "信息科",
-        "name_en": "Information Department",
-        "login_group": "it_staff",
-        "custodian": {"name": "bench", "staff_id": "XX0001", "certificate": "HIM-BENCH-0001"},
-    }
+    # every host belongs to one department (the whole-inventory check, rulebook 七.2): the lab's IT department
+    department_file = ROOT / "inventory" / "lab" / "group_vars" / "dept_it" / "department.yml"
+    department = yaml.safe_load(department_file.read_text(encoding="utf-8"))["hisops_department"]
     inventory = {
         "all": {
             "children": {

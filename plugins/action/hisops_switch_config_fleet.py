@@ -25,11 +25,8 @@ other connection the module runs as any module.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
 import os
-import traceback
 from typing import Any, NamedTuple
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -59,19 +56,19 @@ def _fleet() -> Any:
     return switchfleet
 
 
-def _engine_child(params: dict[str, Any], check_mode: bool, diff: bool, out: Any) -> None:
-    """The forked process: run every switch as the module would, send ("ok", result) or ("bug", traceback)."""
+def _engine(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """In the forked process: every switch's run, as the module does it."""
     from ansible_collections.hisops.him.plugins.module_utils.switchrun import stop_on_signals
 
-    try:
-        stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
-        per_switch = _fleet().run_fleet(params, check_mode, diff)
-        message: tuple[str, Any] = ("ok", _fleet().fleet_result(per_switch, params["fail_on_any"]))
-    except Exception:  # a bug: reported with its traceback by the task
-        message = ("bug", traceback.format_exc())
-    with contextlib.suppress(OSError):  # the task's worker is gone (the run was stopped): nothing to report to
-        out.send(message)
-    out.close()
+    stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
+    return _fleet().fleet_result(_fleet().run_fleet(params, check_mode, diff), params["fail_on_any"])
+
+
+def _engine_child(params: dict[str, Any], check_mode: bool, diff: bool, out: Any) -> None:
+    """The forked process: send ("ok", the task's result) or ("bug", traceback) back."""
+    from ansible_collections.hisops.him.plugins.module_utils import switchrun
+
+    switchrun.report(out, _engine, params, check_mode, diff)
 
 
 def _switch_filters() -> Any:
@@ -209,16 +206,11 @@ class ActionModule(ActionBase):
         problems = checked.error_messages or fleet.option_problems(params)
         if problems:
             return {"failed": True, "changed": False, "msg": "; ".join(problems)}
-        ctx = multiprocessing.get_context("fork")
-        receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_engine_child, args=(params, self._task.check_mode, self._task.diff, send))
-        child.start()
-        send.close()  # the child holds the only sending end: its death is an EOF here
-        try:
-            kind, payload = receive.recv()
-        except EOFError:
-            kind, payload = "lost", None
-        child.join()
+        from ansible_collections.hisops.him.plugins.module_utils import switchrun
+
+        # not daemonic: the engine forks its own worker processes
+        child, receive = switchrun.start_forked(_engine_child, (params, self._task.check_mode, self._task.diff), False)
+        kind, payload = switchrun.finish_forked(child, receive)
         if kind == "bug":
             raise AnsibleActionFail("the switch engine failed:\n%s" % payload)
         if kind != "ok":

@@ -6,6 +6,7 @@ Shared by the modules ``hisops_switch_config`` (one switch per Ansible host) and
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -398,16 +399,46 @@ def _lost_result(name: str, why: str) -> dict[str, Any]:
     return {"failed": True, "msg": "switch %s: %s" % (name, msg), "changed": False, **unreachable_result(name, msg)}
 
 
-def _worker(share: list[dict[str, Any]], check_mode: bool, diff: bool, threads: int, out: Any) -> None:
-    """A forked worker: run its switches, send ("ok", results) or ("bug", traceback) back."""
+def start_forked(target: Any, args: tuple[Any, ...], daemon: bool = True) -> tuple[Any, Any]:
+    """A forked process running ``target(*args, send)``: (the process, the receiving end).
+
+    ``target`` sends one message back (``report``). ``daemon=False`` for a process that forks
+    processes of its own (a daemonic one may not).
+    """
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(*args, send), daemon=daemon)
+    proc.start()
+    send.close()  # the process holds the only sending end: its death is an EOF here
+    return proc, receive
+
+
+def report(out: Any, work: Any, *args: Any) -> None:
+    """In a forked process: send ("ok", work(*args)) or ("bug", traceback) back, once."""
     try:
-        message: tuple[str, Any] = ("ok", _run_threads(share, check_mode, diff, threads))
-    except Exception:  # a bug: the parent re-raises it with this traceback
+        message: tuple[str, Any] = ("ok", work(*args))
+    except Exception:  # a bug: the parent reports it with this traceback
         import traceback
 
         message = ("bug", traceback.format_exc())
-    out.send(message)
+    with contextlib.suppress(OSError):  # the parent is gone (its run was stopped): nothing to report to
+        out.send(message)
     out.close()
+
+
+def finish_forked(proc: Any, receive: Any) -> tuple[str, Any]:
+    """(kind, payload) a forked process sent, or ("lost", None) if it died first; waits for its end."""
+    try:
+        kind, payload = receive.recv()
+    except EOFError:
+        kind, payload = "lost", None
+    proc.join()
+    return kind, payload
+
+
+def _worker(share: list[dict[str, Any]], check_mode: bool, diff: bool, threads: int, out: Any) -> None:
+    """A forked worker: run its switches, send ("ok", results) or ("bug", traceback) back."""
+    report(out, _run_threads, share, check_mode, diff, threads)
 
 
 def preload() -> None:
@@ -440,14 +471,10 @@ def run_parallel(
         return dict(_run_threads(items, check_mode, diff, max(1, parallel)))
     threads = max(1, math.ceil(max(1, parallel) / workers))
     preload()
-    ctx = multiprocessing.get_context("fork")
     running = []
     procs: list[Any] = []
     for share in (items[i::workers] for i in range(workers)):
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(share, check_mode, diff, threads, send), daemon=True)
-        proc.start()
-        send.close()  # the worker holds the only sending end: its death is an EOF here
+        proc, receive = start_forked(_worker, (share, check_mode, diff, threads))
         running.append((share, proc, receive))
         procs.append(proc)
     if _HANDLERS["installed"]:
@@ -455,11 +482,7 @@ def run_parallel(
     done: dict[str, dict[str, Any]] = {}
     bugs: list[str] = []
     for share, proc, receive in running:
-        try:
-            kind, payload = receive.recv()
-        except EOFError:
-            kind, payload = "lost", None
-        proc.join()
+        kind, payload = finish_forked(proc, receive)
         if kind == "ok":
             done.update(payload)
         elif kind == "bug":
