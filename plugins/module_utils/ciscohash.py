@@ -44,11 +44,7 @@ def cisco64(data: bytes) -> str:
 
 def _crypt64(value: int, chars: int) -> str:
     """crypt(3)'s base64: ``chars`` characters, least significant 6 bits first."""
-    out = []
-    for _ in range(chars):
-        out.append(CRYPT64[value & 0x3F])
-        value >>= 6
-    return "".join(out)
+    return "".join(CRYPT64[(value >> (6 * i)) & 0x3F] for i in range(chars))
 
 
 def md5_crypt(secret: bytes, salt: bytes) -> str:
