@@ -26,6 +26,11 @@ description:
     (the role's argument spec and the switch checks) and fails with every host's problems in
     one list before anything is pushed, then renders each host's configuration with the role's
     vendor template."
+  - With the local connection (the switches' own, C(ansible_connection=local)) the action plugin
+    runs this module's code in a process forked on the control node instead of sending the
+    module (no module payload, no new Python); options, check mode, diff, the masking of
+    secrets, and SIGINT/SIGTERM (stop, restore each switch in the middle of a push) are the
+    module's own.
 options:
   switches:
     description:
