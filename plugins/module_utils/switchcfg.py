@@ -813,6 +813,9 @@ def record_pushed(
         stored = [original for _masked, original in now.get(key, [])]
         new = [line for line in stored if line not in {o for _m, o in seen.get(key, [])}]
         candidates = new or stored
+        if len(candidates) == 1 and versions.vouches(key, candidates[0], lines[0][1]):
+            records[key] = versions.records[key]  # checked when recorded, unchanged since: no hash again
+            continue
         verified = hash_check(vendor, lines[0][1], candidates[0]) if len(candidates) == 1 else None
         if len(candidates) == 1 and verified is not False:
             records[key] = {

@@ -98,6 +98,9 @@ def test_a_record_that_vouches_spares_the_hash_and_a_hash_of_another_secret_is_n
 
     monkeypatch.setattr(switchcfg.ciscohash, "verify", no_hash)
     assert switchcfg.compute(type9("Pass-A"), want, vendor, versions=took).commands == []
+    # nor after a later push of something else (a VLAN), which records the versions again
+    again = switchcfg.record_pushed(took, want, type9("Pass-A"), type9("Pass-A") + "vlan 20\n", vendor)
+    assert again.records == took.records
     # another intended secret: the record does not vouch, the hash is checked (and fails)
     monkeypatch.undo()
     want_b = switchcfg.target(intended.replace("Pass-A", "Pass-B"), vendor, versions=versions)
