@@ -56,7 +56,6 @@ from tests.unit.switch.test_templates import VLANS, render  # the role's templat
 ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = "hisops-lab"
-DEPT_IT = yaml.safe_load((ROOT / "inventory/lab/group_vars/dept_it/department.yml").read_text(encoding="utf-8"))
 MODELS = {"cisco_ios": "cisco_2960_24TT_L", "huawei_vrp": "huawei_s5735_l24t4s"}
 
 
@@ -181,9 +180,13 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
     """Full push with ansible-playbook to the switches in ``limit``: (wall seconds, CPU seconds of
     ansible-playbook and all its processes)."""
     hosts = {s["name"]: {"ansible_port": s["port"]} for s in specs}
+    # every host belongs to one department (the whole-inventory check, rulebook 七.2): the lab's IT department
+    department_file = ROOT / "inventory" / "lab" / "group_vars" / "dept_it" / "department.yml"
+    department = yaml.safe_load(department_file.read_text(encoding="utf-8"))["hisops_department"]
     inventory = {
         "all": {
             "children": {
+                "dept_it": {"hosts": dict.fromkeys(hosts), "vars": {"hisops_department": department}},
                 "switches": {
                     "hosts": hosts,
                     "vars": {
@@ -202,13 +205,11 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
                         "hisops_switch_uplinks": [{"port": "GigabitEthernet0/1", "description": "uplink"}],
                     },
                 },
-                # every host belongs to one department (the whole-inventory check): the lab's IT's
-                "departments": {"children": {"dept_it": {"hosts": dict.fromkeys(hosts), "vars": DEPT_IT}}},
             }
         }
     }
     inv = tmp / "bench-inventory.yml"
-    inv.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    inv.write_text(yaml.safe_dump(inventory, allow_unicode=True), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     started, cpu0 = time.monotonic(), children_cpu()
     proc = subprocess.run(

@@ -83,13 +83,12 @@ from typing import Any
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
-from ansible.template import Templar
 from ansible.release import __version__ as ansible_version
 
 from ..module_utils import (
     results as _RESULTS,
 )  # the record schema the modules return
-from ..plugin_utils import coverage
+from ..plugin_utils import coverage, switch_secrets
 from ..plugin_utils.recording import RUN_UUID_ENV
 from ..plugin_utils.report.catalog import CatalogError, load_catalog
 from ..plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
@@ -344,32 +343,11 @@ class CallbackModule(CallbackBase):
                     "kind": state["kind"],
                     "groups": groups,
                     "in_scope": int(in_scope),
-                    "controls": self._scope_controls(play, host, catalog, groups, tags, skip_tags) if in_scope else [],
+                    "controls": coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else [],
                     "recorded_at": now_text(),
                 }
             )
         self._flush()
-
-    def _scope_controls(
-        self, play: Any, host: Any, catalog: dict[str, Any], groups: list[str], tags: list[str], skip_tags: list[str]
-    ) -> list[str]:
-        """The controls this run selects for a host; its selection variables are read only when
-        a workstation control is among them (reading a host's variables costs controller time)."""
-        controls = coverage.scope_controls(catalog, groups, tags, skip_tags)
-        if not coverage.has_workstation_control(catalog, controls):
-            return controls
-        return coverage.scope_controls(catalog, groups, tags, skip_tags, self._selection_vars(play, host))
-
-    def _selection_vars(self, play: Any, host: Any) -> dict[str, Any]:
-        """The host's hisops_workstation_controls/_skip_controls (inventory, group_vars, -e), templated."""
-        manager = play.get_variable_manager()
-        try:
-            hostvars = manager.get_vars(play=play, host=host, include_hostvars=False)
-            templar = Templar(loader=manager._loader, variables=hostvars)
-            return {name: templar.template(hostvars[name]) for name in coverage.SELECTION_VARS if name in hostvars}
-        except Exception as exc:  # a scope row without them beats no record at all
-            self._display.warning("hisops_recorder: %s: control selection variables unreadable: %s" % (host, exc))
-            return {}
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()
@@ -434,6 +412,9 @@ class CallbackModule(CallbackBase):
         self._dirty_hosts.add(host_name)
         for item in [data, *[r for r in data.get("results") or [] if isinstance(r, dict)]]:
             self._record_controls(host, task_name, item.get(_RESULTS.RESULT_KEY))
+            secret_rows = switch_secrets.rows(host_name, item, now_text())
+            if secret_rows:  # which secret version a switch got (never the secret)
+                self._batch.extra.setdefault(switch_secrets.TABLE, []).extend(secret_rows)
             if isinstance(item.get("ansible_facts"), dict):
                 self._record_facts(host_obj, item["ansible_facts"])
         if changed and outcome != "skipped":

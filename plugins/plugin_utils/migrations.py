@@ -176,4 +176,32 @@ V5_RUN_HOSTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1_CORE, V2_ASSETS, V3_RUN_STATUS_INDEX, V4_RUN_OWNER, V5_RUN_HOSTS)
+V6_SWITCH_SECRET_VERSIONS = Migration(
+    6,
+    "switch_secret_versions: which version of each hashed switch secret a run pushed (never the secret)",
+    # One row per secret a verified push set on a switch (plugin_utils.switch_secrets): secret is
+    # the masked line ("username netadmin privilege 15 secret <hashed>"), version the keyed
+    # fingerprint the control node keeps beside the switch's backups, verified 1 when the switch's
+    # stored hash was checked against the intended secret (Cisco IOS / Ruijie secret 5/8/9).
+    (
+        """CREATE TABLE switch_secret_versions (
+            id {ID},
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            version TEXT NOT NULL,
+            verified INTEGER NOT NULL DEFAULT 0,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX switch_secret_versions_host ON switch_secret_versions (host, secret, id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    V1_CORE,
+    V2_ASSETS,
+    V3_RUN_STATUS_INDEX,
+    V4_RUN_OWNER,
+    V5_RUN_HOSTS,
+    V6_SWITCH_SECRET_VERSIONS,
+)
