@@ -163,8 +163,9 @@ def test_control_statuses_come_from_the_modules_record() -> None:
 
     from ansible_collections.hisops.him.plugins.module_utils import results
     from ansible_collections.hisops.him.plugins.plugin_utils import store
+    from ansible_collections.hisops.him.plugins.plugin_utils.store import base
 
-    assert store.results is results
+    assert base.results is results
     assert store.CONTROL_STATUSES is results.STATUSES
     assert set(store.COMPLIANT) == {results.PASS, results.FIXED, results.EXEMPT}
     # The store's CHECK constraint (migration 1, never edited) names the same statuses: a new
