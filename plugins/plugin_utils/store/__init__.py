@@ -13,8 +13,8 @@ Anything else fails with one line naming the setting and what is accepted (``Sto
 The schema is created and migrated when the store is opened (table ``schema_version``;
 the migrations are in ``plugin_utils.migrations``).
 
-Schema (version 5)
-------------------
+Schema (the migrations: ``plugin_utils.migrations``)
+----------------------------------------------------
 Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on read.
 
 - ``runs``: id, uuid, started, ended, status (running|ok|failed|interrupted; failed = at least
@@ -55,8 +55,10 @@ datetimes are in the controller's local time zone (the hospital's); aware ones a
   ``control_id`` | ``host`` (+ ``department``), ``total``, one key per status, ``compliant``
   and ``rate`` (``compliant / total``, 0..1, None when total is 0; compliant = pass + fixed + exempt).
 - ``compliance_summary(start, end)``: the same counts over everything (one dict).
-- ``trend(start, end, by="run"|"day")``: the counts per run (``key`` = run uuid, ``started``)
-  or per local day (``key`` = ``YYYY-MM-DD``, latest per host/control within that day).
+- ``trend(start, end, by="run"|"day"|"week"|"month", catalog=None)``: the headline runs' counts
+  pooled per run (``key`` = run uuid), local day, ISO week or month (``plugin_utils.store.trend``,
+  the one definition the reports and the tests share); ``cube(run_ids, catalog=None)``: the counts
+  per (run, department, control) behind it.
 - ``top_failing_controls(start, end, limit=10)``: controls with most fail/error hosts
   (``control_id``, ``failing``, ``hosts``, ``severity``).
 - ``assets(start, end)``: the latest asset row per host in the period (+ ``run_uuid``).

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import StoreError, local_day, to_store_time, counts_with_rate
+from . import trend
+from .base import StoreError, counts_with_rate, to_store_time
 from .connection import StoreConnection
 from .writer import checked_table
 
@@ -118,36 +120,30 @@ class StoreQueries(StoreConnection):
         )
         return counts_with_rate({r["status"]: int(r["n"]) for r in rows})
 
-    def trend(self, start: Any = None, end: Any = None, by: str = "run") -> list[dict[str, Any]]:
-        if by not in ("run", "day"):
-            raise StoreError("trend: by must be 'run' or 'day', got %r" % by)
-        where, params = self._period(start, end)
-        if by == "run":
-            rows = self._query(
-                "SELECT r.uuid, r.started, c.status, COUNT(*) AS n FROM control_results c "
-                "JOIN runs r ON r.id = c.run_id "
-                "JOIN (SELECT MAX(c2.id) AS id FROM control_results c2 JOIN runs r ON r.id = c2.run_id WHERE %s "
-                "GROUP BY c2.run_id, c2.host, c2.control_id) m ON m.id = c.id GROUP BY r.uuid, r.started, c.status"
-                % where,
-                params,
-            )
-            per_run: dict[tuple[str, str], dict[str, int]] = {}
-            for row in rows:
-                per_run.setdefault((row["started"], row["uuid"]), {})[row["status"]] = int(row["n"])
-            return [{"key": uuid, "started": st} | counts_with_rate(c) for (st, uuid), c in sorted(per_run.items())]
-        days: dict[str, list[int]] = {}
-        for run in self.runs(start, end):
-            days.setdefault(local_day(run["started"]), []).append(int(run["id"]))
-        out = []
-        for day, ids in sorted(days.items()):
-            marks = ", ".join(["?"] * len(ids))
-            summary = self._query(
-                "SELECT c.status, COUNT(*) AS n FROM control_results c JOIN (%s) m ON m.id = c.id GROUP BY c.status"
-                % self._latest_controls_sql("r.id IN (%s)" % marks),
-                ids,
-            )
-            out.append({"key": day} | counts_with_rate({r["status"]: int(r["n"]) for r in summary}))
-        return out
+    def trend(
+        self,
+        start: Any = None,
+        end: Any = None,
+        by: str = "run",
+        catalog: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The compliance trend of the period's headline runs, one point per run, day, week or month
+        (the definition, shared with the reports: ``plugin_utils.store.trend``)."""
+        if by not in trend.BUCKETS:
+            raise StoreError("trend: by must be one of %s, got %r" % (", ".join(trend.BUCKETS), by))
+        runs = self.runs(start, end)
+        data = self.cube([int(r["id"]) for r in runs if trend.is_headline(r)], catalog)
+        return trend.points(runs, trend.run_counts(data), by)
+
+    def cube(self, run_ids: Sequence[int], catalog: Mapping[str, Mapping[str, Any]] | None = None) -> trend.Cube:
+        """Status counts per (run, department, control) of the given runs, with the controls due and
+        not recorded as ``not_checked`` when a catalog is given (``plugin_utils.store.trend``)."""
+        if not run_ids:
+            return {}
+        marks = ", ".join(["?"] * len(run_ids))
+        rows = self._query(trend.CUBE_SQL % marks, run_ids)
+        scope = self._query(trend.SCOPE_SQL % marks, run_ids) if catalog and "run_hosts" in self.tables() else []
+        return trend.cube(rows, scope, catalog)
 
     def top_failing_controls(self, start: Any = None, end: Any = None, limit: int = 10) -> list[dict[str, Any]]:
         rows = [r for r in self.compliance_by_control(start, end) if r["fail"] + r["error"] > 0]
