@@ -12,6 +12,7 @@ from typing import Any
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Store
 
+from . import period_stats  # noqa: F401  (registers the period statistics section)
 from .catalog import inventory_departments, load_catalog
 from .i18n import Translator
 from .model import Report
@@ -32,6 +33,7 @@ class Options:
     xlsx_rows: int = 10000
     target: float = 0.95
     stale_run_hours: float | None = None  # None: $HISOPS_STALE_RUN_HOURS, else 24 (plugin_utils.stale_runs)
+    analysis_dir: str | None = None  # None: $HISOPS_ANALYSIS_DIR, else analysis/ (report.period_stats)
 
 
 def merge_departments(
@@ -71,6 +73,7 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
                 html_rows=opts.html_rows,
                 xlsx_rows=opts.xlsx_rows,
                 target=opts.target,
+                analysis_dir=opts.analysis_dir,
             )
             sections = [s.build(ctx) for s in active_sections(ctx)]
             yield Report(meta=_meta(opts, store, source, t), sections=sections), t

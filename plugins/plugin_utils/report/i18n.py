@@ -1,13 +1,16 @@
 """Every label of the reports, in Chinese (the default) and English.
 
 A label is looked up by key; a key missing in a language is a bug that the unit tests catch
-(every key has both languages), so the report never shows a raw key to an auditor.
+(every key has both languages), so the report never shows a raw key to an auditor. A key that
+starts with ``=`` is data, not a label: the text after it is shown as it is (the columns of a
+month x department table are the months, ``=2026-01``).
 """
 
 from __future__ import annotations
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
+LITERAL = "="  # a label key starting with it is shown as it is (data: a month, a week)
 
 CATALOG: dict[str, tuple[str, str]] = {
     # document
@@ -19,10 +22,28 @@ CATALOG: dict[str, tuple[str, str]] = {
     "report.schema": ("报告格式版本", "Report schema version"),
     "report.no_runs": ("本期间没有合规检查记录。", "No compliance runs were recorded in this period."),
     "report.rate_rule": (
-        "合规率 = (合格 + 已整改 + 豁免) / 全部检查结果；每台主机每项控制取本期间最后一次检查的结果。",
+        "合规率 = (合格 + 已整改 + 豁免) / 全部检查结果；每台主机每项控制取本期间最后一次检查的结果（期末状态）。"
+        "已整改 = 本期间整改（自动执行或人工）且期末合格。",
         "Compliance rate = (pass + fixed + exempt) / all results; each host and control counts with its latest "
-        "result in the period.",
+        "result in the period (the end-of-period state). Fixed = fixed in the period (by enforcement or by hand) "
+        "and compliant at its end.",
     ),
+    "report.period_rule": (
+        "期间平均 = 本期间全部完整检查（检查模式、未用 --limit/--tags 的运行）结果汇总后的合规率；"
+        "趋势按{bucket}汇总，执行（整改）运行和部分检查运行不计入趋势。"
+        "期末状态 = 每台主机每项控制本期间最后一次检查的结果。",
+        "Period average = the compliance of every result of the period's full compliance runs (check mode, "
+        "no --limit/--tags) pooled; the trend pools them by {bucket}; enforce runs and subset runs are left "
+        "out of it. End-of-period state = each host and control with its latest result in the period.",
+    ),
+    "report.no_analysis": (
+        "（本期间尚无书面分析。请将分析写入文件 {path}，重新生成报告即可收录。）",
+        "(No written analysis for this period yet: write it to {path} and generate the report again.)",
+    ),
+    "bucket.run": ("次运行", "run"),
+    "bucket.day": ("日", "day"),
+    "bucket.week": ("周", "week"),
+    "bucket.month": ("月", "month"),
     "report.not_checked": (
         "另有 {n} 项（主机×控制项）本期间未检查，计为不合规；其中严重/高风险 {blocking} 项。"
         "存在未检查的严重或高风险控制项时，合规率不会显示为绿色。",
@@ -48,6 +69,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "section.runs": ("检查运行记录（操作留痕）", "Compliance runs (audit trail)"),
     "section.assets": ("资产清单", "Asset inventory"),
     "section.switch_changes": ("交换机配置变更", "Switch configuration changes"),
+    "section.period": ("期间统计与分析", "Period statistics and analysis"),
     "section.manual": ("人工检查项（制度中无法自动检查的条款）", "Manual controls (rules checked by people)"),
     # KPIs
     "kpi.rate": ("总体合规率", "Overall compliance"),
@@ -59,6 +81,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "kpi.not_checked": ("未检查（主机×控制项）", "Not checked (host x control)"),
     "kpi.runs": ("检查次数", "Compliance runs"),
     "kpi.manual": ("人工检查项", "Manual controls"),
+    "kpi.period_average": ("期间平均合规率", "Period average compliance"),
+    "kpi.end_state": ("期末状态合规率", "End-of-period compliance"),
+    "kpi.headline_runs": ("完整检查次数", "Full compliance runs"),
+    "kpi.other_runs": ("其他运行（执行/部分检查）", "Other runs (enforce, subset)"),
+    "kpi.fixed": ("本期整改（主机×控制项）", "Fixed in the period (host x control)"),
     # tables
     "table.by_department": ("按科室合规率", "Compliance by department"),
     "table.by_control": ("按控制项合规率", "Compliance by control"),
@@ -73,6 +100,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "table.asset_stats": ("资产统计（按科室、操作系统）", "Asset statistics by department and operating system"),
     "table.switch_changes": ("交换机配置变更", "Switch configuration changes"),
     "table.manual": ("人工检查项", "Manual controls"),
+    "table.comparison": ("环比与同比", "Compared with the previous period and the same period last year"),
+    "table.bucket_departments": ("各科室合规率（按{bucket}）", "Compliance by department and {bucket}"),
+    "table.bucket_controls": ("各控制项合规率（按{bucket}）", "Compliance by control and {bucket}"),
+    "table.analysis": ("书面分析", "Written analysis"),
+    "table.fixes": ("本期整改记录", "Fixes in the period"),
     # charts
     "chart.by_department": ("各科室合规率 (%)", "Compliance by department (%)"),
     "chart.by_control": ("各控制项合规率 (%)", "Compliance by control (%)"),
@@ -129,6 +161,21 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.change": ("变更内容", "Change"),
     "col.changed": ("已变更", "Changed"),
     "col.manual_note": ("说明", "Note"),
+    "col.bucket": ("时间段", "Period part"),
+    "col.compare": ("比较", "Compared with"),
+    "col.period": ("统计期间", "Period"),
+    "col.average": ("期间平均 (%)", "Period average (%)"),
+    "col.end_state": ("期末状态 (%)", "End of period (%)"),
+    "col.change_points": ("本期变化（百分点）", "This period's change (points)"),
+    "col.analysis": ("分析", "Analysis"),
+    "col.first_seen": ("首次发现", "First seen"),
+    "col.last_seen_failing": ("最近发现", "Last seen"),
+    "col.streak": ("连续不合格次数", "Consecutive failing runs"),
+    "col.since": ("新发现/延续", "New or carried over"),
+    "col.failing_since": ("问题持续自", "Failing since"),
+    "col.fixed_at": ("整改时间", "Fixed at"),
+    "col.how": ("整改方式", "How"),
+    "col.status_now": ("期末状态", "Status at the end"),
     # values
     "status.pass": ("合格", "pass"),
     "status.fail": ("不合格", "fail"),
@@ -144,6 +191,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "reason.interrupted": ("运行被中断，待下次检查", "run interrupted: the next run checks it"),
     "reason.filtered": ("被 --limit/--tags 排除", "filtered out by --limit/--tags"),
     "reason.not_run": ("没有运行检查", "no play checked it"),
+    "since.new": ("本期新发现", "new"),
+    "since.carried": ("上期延续", "carried over"),
+    "how.enforced": ("自动整改", "by enforcement"),
+    "how.by_hand": ("人工整改", "by hand"),
+    "compare.current": ("本期", "this period"),
+    "compare.previous": ("上期（环比）", "previous period"),
+    "compare.year_before": ("去年同期（同比）", "same period last year"),
     "severity.low": ("低", "low"),
     "severity.medium": ("中", "medium"),
     "severity.high": ("高", "high"),
@@ -172,6 +226,8 @@ class Translator:
         self._index = LANGS.index(lang)
 
     def __call__(self, key: str, **fmt: object) -> str:
+        if key.startswith(LITERAL):
+            return key[len(LITERAL) :]
         text = CATALOG[key][self._index]
         return text.format(**fmt) if fmt else text
 

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.hisops.him.plugins.plugin_utils.store import trend
+
 from .catalog import rules_text
 from .i18n import Translator
 from .model import MACHINE_FORMATS, Chart, Column, Kpi, SectionResult, Table, static_table
@@ -44,6 +46,7 @@ class Context:
     html_rows: int = 500
     xlsx_rows: int = 10000
     target: float = 0.95
+    analysis_dir: str | None = None  # the written analyses (report.period_stats); None: the default
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def cached(self, key: str, fn: Any) -> Any:
@@ -99,18 +102,18 @@ def _charts() -> Any:
     return charts
 
 
-def _with_control(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_control(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r | {"title": ctx.control_title(r["control_id"]), "rule": ctx.control_rule(r["control_id"])} for r in rows]
 
 
-def _with_department(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_department(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         r | {"department_name": ctx.dept_name(r.get("department")), "custodian": ctx.custodian(r.get("department"))}
         for r in rows
     ]
 
 
-def _tone(rate: float | None, target: float) -> str:
+def tone_of(rate: float | None, target: float) -> str:
     if rate is None:
         return ""
     return "good" if rate >= target else "warn" if rate >= target - 0.1 else "bad"
@@ -133,13 +136,16 @@ class SummarySection(Section):
             return result
         summary = ctx.cached("summary", src.summary)
         blocking = summary["blocking_not_checked"]
-        result.intro = t("report.rate_rule")
+        result.intro = t("report.rate_rule") + " " + period_rule(ctx)
         if summary["not_checked"]:
             result.intro += " " + t("report.not_checked", n=summary["not_checked"], blocking=blocking)
         # Never green while a critical or high control went unchecked (plugin_utils.coverage).
-        rate_tone = "bad" if blocking else _tone(summary["rate"], ctx.target)
+        rate_tone = "bad" if blocking else tone_of(summary["rate"], ctx.target)
+        average = ctx.cached("average", lambda: trend.average(ctx.cached("trend", src.trend)))
         result.kpis = [
             Kpi("kpi.rate", summary["rate"], "rate", rate_tone),
+            Kpi("kpi.period_average", average["rate"], "rate", tone_of(average["rate"], ctx.target)),
+            Kpi("kpi.fixed", summary["fixed"], "int", "good" if summary["fixed"] else ""),
             Kpi("kpi.hosts", summary["hosts"]),
             _all_of("kpi.hosts_fully_checked", summary["fully_checked_hosts"], summary["hosts"]),
             Kpi("kpi.failing_hosts", summary["failing_hosts"], "int", "bad" if summary["failing_hosts"] else "good"),
@@ -149,10 +155,10 @@ class SummarySection(Section):
             Kpi("kpi.runs", summary["runs"]),
             Kpi("kpi.manual", manual),
         ]
-        by_dept = _with_department(ctx, ctx.cached("by_department", src.by_department))
-        by_control = _with_control(ctx, ctx.cached("by_control", src.by_control))
-        trend = src.trend()
-        top = _with_control(ctx, src.top_failing(10, ctx.cached("by_control", src.by_control)))
+        by_dept = with_department(ctx, ctx.cached("by_department", src.by_department))
+        by_control = with_control(ctx, ctx.cached("by_control", src.by_control))
+        points = ctx.cached("trend", src.trend)
+        top = with_control(ctx, src.top_failing(10, ctx.cached("by_control", src.by_control)))
         for row in top:
             row["failing"] = row["fail"] + row["error"]
         worst_first = sorted(by_control, key=lambda r: (r["rate"] if r["rate"] is not None else 2, r["control_id"]))
@@ -168,7 +174,7 @@ class SummarySection(Section):
                 "trend",
                 "chart.trend",
                 lambda: _charts().line_chart(
-                    "trend", [p["key"] for p in trend], [p["rate"] for p in trend], ctx.target
+                    "trend", [p["key"] for p in points], [p["rate"] for p in points], ctx.target
                 ),
             ),
             Chart(
@@ -245,16 +251,21 @@ class SummarySection(Section):
                 "trend",
                 "table.trend",
                 [
-                    Column("key", "col.day", "text", 18),
+                    Column("key", "col.bucket", "text", 18),
                     Column("runs", "col.runs", "int", 8),
                     Column("total", "col.results", "int", 10),
                     *COUNT_COLUMNS,
                     Column("rate", "col.rate", "rate", 11),
                 ],
-                trend,
+                points,
             ),
         ]
         return result
+
+
+def period_rule(ctx: Context) -> str:
+    """How the period average and the trend are counted, in the report's language."""
+    return ctx.t("report.period_rule", bucket=ctx.t("bucket." + ctx.source.granularity()))
 
 
 def _all_of(label: str, value: int, whole: int) -> Kpi:
@@ -268,7 +279,7 @@ def _not_checked_by_control(ctx: Context) -> list[dict[str, Any]]:
     for row in ctx.source.not_checked():
         key = (row["control_id"], row["severity"], row["reason"])
         counts[key] = counts.get(key, 0) + 1
-    return _with_control(
+    return with_control(
         ctx,
         [
             {"control_id": cid, "severity": severity, "reason": reason, "hosts": n}
@@ -285,7 +296,7 @@ class DepartmentSection(Section):
         return bool(ctx.source.runs) and bool(ctx.cached("by_department", ctx.source.by_department))
 
     def build(self, ctx: Context) -> SectionResult:
-        rows = _with_control(ctx, _with_department(ctx, ctx.source.department_controls()))
+        rows = with_control(ctx, with_department(ctx, ctx.source.department_controls()))
         rows.sort(key=lambda r: (r["department_name"], r["rate"] if r["rate"] is not None else 2, r["control_id"]))
         table = static_table(
             "department_controls",
@@ -308,12 +319,13 @@ class DepartmentSection(Section):
 
 # ------------------------------------------------------------------------------ hosts
 HOST_COLUMNS = [
-    Column("host", "col.host", "text", 18),
+    Column("host", "col.host", "link", 18),
     Column("department_name", "col.department_name", "text", 14),
     Column("host_status", "col.status", "status", 10),
     Column("total", "col.checked", "int", 9),
     *COUNT_COLUMNS,
     Column("rate", "col.rate", "rate", 11),
+    Column("failing_since", "col.failing_since", "time", 17),
     Column("last_seen", "col.last_seen", "time", 17),
 ]
 FINDING_COLUMNS = [
@@ -323,7 +335,10 @@ FINDING_COLUMNS = [
     Column("title", "col.title", "text", 28),
     Column("status", "col.status", "status", 9),
     Column("severity", "col.severity", "severity", 9),
-    Column("recorded_at", "col.checked_at", "time", 17),
+    Column("since", "col.since", "since", 10),
+    Column("first_seen", "col.first_seen", "time", 17),
+    Column("recorded_at", "col.last_seen_failing", "time", 17),
+    Column("streak", "col.streak", "int", 9),
     Column("reason", "col.reason", "reason", 16),
     Column("message", "col.message", "text", 36),
     Column("evidence", "col.evidence", "list", 60),
@@ -345,6 +360,8 @@ class HostSection(Section):
         def hosts(limit: int | None, only_failing: bool = False) -> Iterator[dict[str, Any]]:
             for row in src.iter_hosts(only_failing=only_failing, limit=limit):
                 row["department_name"] = ctx.dept_name(row["department"])
+                if row["fail"] + row["error"] + row["not_checked"]:
+                    row["host_anchor"] = row["host"]  # the HTML links the host to its findings
                 if row["host_status"] in ("ok", ""):
                     row["host_status"] = (
                         "fail" if row["fail"] + row["error"] else "not_checked" if row["not_checked"] else "pass"
@@ -378,8 +395,37 @@ class HostSection(Section):
             html_limit=ctx.html_rows * 2,
             xlsx_limit=ctx.xlsx_rows,
             group_by="department_name",
+            anchor="host",
         )
-        return SectionResult(self.key, self.title, tables=[failing_hosts, all_hosts, finding_table])
+        fixes = Table(
+            "fixes",
+            "table.fixes",
+            FIX_COLUMNS,
+            lambda limit: _fix_rows(ctx, limit),
+            src.count_fixes(),
+            html_limit=ctx.html_rows,
+            xlsx_limit=ctx.xlsx_rows,
+        )
+        return SectionResult(self.key, self.title, tables=[failing_hosts, all_hosts, finding_table, fixes])
+
+
+FIX_COLUMNS = [
+    Column("fixed_at", "col.fixed_at", "time", 17),
+    Column("run", "col.run", "int", 9),
+    Column("how", "col.how", "how", 10),
+    Column("department_name", "col.department_name", "text", 14),
+    Column("host", "col.host", "text", 18),
+    Column("control_id", "col.control", "text", 26),
+    Column("title", "col.title", "text", 28),
+    Column("status_now", "col.status_now", "status", 10),
+]
+
+
+def _fix_rows(ctx: Context, limit: int | None) -> Iterator[dict[str, Any]]:
+    for row in ctx.source.iter_fixes(limit=limit):
+        row["department_name"] = ctx.dept_name(row["department"])
+        row["title"] = ctx.control_title(row["control_id"])
+        yield row
 
 
 # ------------------------------------------------------------------------------ runs (audit trail, 七.6)
@@ -488,7 +534,7 @@ class SwitchChangeSection(Section):
         return bool(ctx.cached("switch_changes", ctx.source.switch_changes))
 
     def build(self, ctx: Context) -> SectionResult:
-        rows = _with_department(ctx, ctx.cached("switch_changes", ctx.source.switch_changes))
+        rows = with_department(ctx, ctx.cached("switch_changes", ctx.source.switch_changes))
         for row in rows:
             row["changed"] = bool(row.get("changed"))
         table = static_table(

@@ -86,7 +86,7 @@ def _dept(host: str) -> str:
 def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     ids = [s.get("id") for s in doc.iter("section")]
-    assert ids == ["summary", "departments", "hosts", "runs", "assets", "switch_changes", "manual"]
+    assert ids == ["summary", "period", "departments", "hosts", "runs", "assets", "switch_changes", "manual"]
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
         ("ws-zy-01", "HIM-7.4-storage", "不合格"),
@@ -179,7 +179,8 @@ def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
     assert code == 0, err
     doc = json.loads(files[0].read_text(encoding="utf-8"))
     tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
-    assert doc["meta"]["runs"] == 3 and len(tables["trend"]["rows"]) == 3
+    # a quarter's trend is by month, over the full check runs (nov-2 enforces: not in it)
+    assert doc["meta"]["runs"] == 3 and [r["key"] for r in tables["trend"]["rows"]] == ["2026-10", "2026-11"]
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department("2026-Q4").items()})
 
@@ -313,21 +314,22 @@ def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> 
     assert len(values) == 2 and "findings.csv" in values[-1][0]  # one finding, then the note
 
 
-def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
+def test_trend_buckets_of_the_headline_runs(known_store: str) -> None:
     from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
     from ansible_collections.hisops.him.plugins.plugin_utils.report.source import ReportSource, open_report_store
 
     store = open_report_store(known_store)
     try:
         source = ReportSource(store, parse_period("2026-Q4"))
-        per_run = source.trend()
-        per_day = source.trend(max_points=2)
+        per_run = source.trend("run")
+        per_day = source.trend("day")
+        per_month = source.trend()
         source.close()
     finally:
         store.close()
-    assert [p["runs"] for p in per_run] == [1, 1, 1]
-    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03", "2026-11-20"]
-    assert sum(p["total"] for p in per_day) == 9 + 11 + 3
+    assert [(p["key"], p["runs"], p["total"]) for p in per_run] == [("oct-1", 1, 9), ("nov-1", 1, 11)]
+    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03"]
+    assert [(p["key"], p["total"], p["rate"]) for p in per_month] == [("2026-10", 9, 0.0), ("2026-11", 11, 0.7273)]
 
 
 def test_same_report_without_the_index_on_run_and_status(known_store: str, tmp_path: Path) -> None:
