@@ -152,10 +152,10 @@ class StoreWriter(StoreConnection):
             return
         with self._tx() as cur:
             run_id = self._run_id(cur, batch.run_uuid)
-            self._upsert_hosts(cur, run_id, batch.hosts)
+            self._upsert(cur, "host_results", HOST_COLUMNS, run_id, batch.hosts)
             self._insert(cur, "control_results", CONTROL_COLUMNS, run_id, batch.controls)
             self._insert(cur, "changes", CHANGE_COLUMNS, run_id, batch.changes)
-            self._upsert_assets(cur, run_id, batch.assets)
+            self._upsert(cur, "assets", ASSET_COLUMNS, run_id, batch.assets)
             for table, rows in batch.extra.items():
                 if rows:
                     self._insert(cur, checked_table(table), tuple(rows[0]), run_id, rows)
@@ -169,23 +169,16 @@ class StoreWriter(StoreConnection):
         values = [(run_id, *(encode_value(c, r.get(c, default_value(c))) for c in columns)) for r in rows]
         self._many(cur, sql, values)
 
-    def _upsert_hosts(self, cur: Any, run_id: int, rows: list[dict[str, Any]]) -> None:
-        updates = ", ".join("%s = excluded.%s" % (c, c) for c in HOST_COLUMNS if c != "host")
-        sql = "INSERT INTO host_results (run_id, %s) VALUES (?, %s) ON CONFLICT (run_id, host) DO UPDATE SET %s" % (
-            ", ".join(HOST_COLUMNS),
-            ", ".join(["?"] * len(HOST_COLUMNS)),
+    def _upsert(self, cur: Any, table: str, columns: Sequence[str], run_id: int, rows: list[dict[str, Any]]) -> None:
+        """Insert rows keyed by (run_id, host), replacing a row of the same run and host."""
+        updates = ", ".join("%s = excluded.%s" % (c, c) for c in columns if c != "host")
+        sql = "INSERT INTO %s (run_id, %s) VALUES (?, %s) ON CONFLICT (run_id, host) DO UPDATE SET %s" % (
+            table,
+            ", ".join(columns),
+            ", ".join(["?"] * len(columns)),
             updates,
         )
-        self._many(cur, sql, [(run_id, *(r.get(c, default_value(c)) for c in HOST_COLUMNS)) for r in rows])
-
-    def _upsert_assets(self, cur: Any, run_id: int, rows: list[dict[str, Any]]) -> None:
-        updates = ", ".join("%s = excluded.%s" % (c, c) for c in ASSET_COLUMNS if c != "host")
-        sql = "INSERT INTO assets (run_id, %s) VALUES (?, %s) ON CONFLICT (run_id, host) DO UPDATE SET %s" % (
-            ", ".join(ASSET_COLUMNS),
-            ", ".join(["?"] * len(ASSET_COLUMNS)),
-            updates,
-        )
-        values = [(run_id, *(encode_value(c, r.get(c, default_value(c))) for c in ASSET_COLUMNS)) for r in rows]
+        values = [(run_id, *(encode_value(c, r.get(c, default_value(c))) for c in columns)) for r in rows]
         self._many(cur, sql, values)
 
     def finish_run(
