@@ -436,17 +436,25 @@ class RunSection(Section):
         return bool(ctx.source.runs)
 
     def build(self, ctx: Context) -> SectionResult:
+        hosts = ctx.source.run_host_counts()
         rows = [
             {
                 "id": r["id"],
                 "started": r["started"],
                 "ended": r.get("ended"),
                 "user_name": r.get("user_name", ""),
+                "controller": r.get("controller", ""),
                 "playbook": r.get("playbook", ""),
+                "inventory": r.get("inventory", ""),
                 "mode": r.get("mode", ""),
+                "limit_expr": r.get("limit_expr", ""),
+                "tags": r.get("tags", ""),
+                "headline": trend.is_headline(r),
                 "status": r.get("status", ""),
                 "duration": round(float(r["duration"]), 1) if r.get("duration") is not None else None,
+                "ansible_version": r.get("ansible_version", ""),
             }
+            | {"hosts_" + k: v for k, v in hosts.get(int(r["id"]), {}).items()}
             for r in ctx.source.runs
         ]
         table = static_table(
@@ -456,11 +464,20 @@ class RunSection(Section):
                 Column("id", "col.run", "int", 9),
                 Column("started", "col.started", "time", 17),
                 Column("ended", "col.finished", "time", 17),
+                Column("status", "col.run_status", "run_status", 11),
                 Column("user_name", "col.user", "text", 12),
+                Column("controller", "col.controller", "text", 14),
                 Column("playbook", "col.playbook", "text", 32),
+                Column("inventory", "col.inventory", "text", 18),
                 Column("mode", "col.mode", "mode", 8),
-                Column("status", "col.run_status", "text", 11),
+                Column("limit_expr", "col.limit", "text", 14),
+                Column("tags", "col.tags", "text", 14),
+                Column("headline", "col.headline", "bool", 10),
+                Column("hosts_ok", "col.hosts_ok", "int", 8),
+                Column("hosts_failed", "col.hosts_failed", "int", 8),
+                Column("hosts_unreachable", "col.hosts_unreachable", "int", 8),
                 Column("duration", "col.duration", "float", 11),
+                Column("ansible_version", "col.ansible_version", "text", 10),
             ],
             rows,
             html_limit=ctx.html_rows,
@@ -528,20 +545,27 @@ class AssetSection(Section):
 
 # ------------------------------------------------------------------------------ switch changes (三.4, 三.7)
 class SwitchChangeSection(Section):
+    """Changes the enforce runs of the period made (the recorder keeps no secret in a summary)."""
+
     key, title, order = "switch_changes", "section.switch_changes", 60
+    rows_key = "switch_changes"
+
+    def changes(self, ctx: Context) -> list[dict[str, Any]]:
+        return ctx.cached(self.rows_key, ctx.source.switch_changes)
 
     def has_data(self, ctx: Context) -> bool:
-        return bool(ctx.cached("switch_changes", ctx.source.switch_changes))
+        return bool(self.changes(ctx))
 
     def build(self, ctx: Context) -> SectionResult:
-        rows = with_department(ctx, ctx.cached("switch_changes", ctx.source.switch_changes))
+        rows = with_department(ctx, self.changes(ctx))
         for row in rows:
             row["changed"] = bool(row.get("changed"))
         table = static_table(
-            "switch_changes",
-            "table.switch_changes",
+            self.rows_key,
+            "table." + self.rows_key,
             [
                 Column("started", "col.started", "time", 17),
+                Column("run", "col.run", "int", 9),
                 Column("host", "col.host", "text", 16),
                 Column("department_name", "col.department_name", "text", 14),
                 Column("user_name", "col.user", "text", 12),
@@ -554,6 +578,16 @@ class SwitchChangeSection(Section):
             html_limit=ctx.html_rows,
         )
         return SectionResult(self.key, self.title, tables=[table])
+
+
+class HostChangeSection(SwitchChangeSection):
+    """Workstation and server changes of the enforce runs (rulebook 五, 七: what enforcement did)."""
+
+    key, title, order = "host_changes", "section.host_changes", 65
+    rows_key = "host_changes"
+
+    def changes(self, ctx: Context) -> list[dict[str, Any]]:
+        return ctx.cached(self.rows_key, ctx.source.host_changes)
 
 
 # ------------------------------------------------------------------------------ manual controls
@@ -631,6 +665,7 @@ for _section in (
     RunSection(),
     AssetSection(),
     SwitchChangeSection(),
+    HostChangeSection(),
     ManualSection(),
 ):
     register(_section)

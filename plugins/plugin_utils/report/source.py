@@ -573,6 +573,17 @@ class ReportSource:
             row["evidence"] = [str(e) for e in (evidence or [])]
             yield row
 
+    def run_host_counts(self) -> dict[int, dict[str, int]]:
+        """Per run of the period: how many hosts were ok, failed, unreachable or skipped."""
+        out: dict[int, dict[str, int]] = {}
+        sql = (
+            "SELECT run_id, status, COUNT(*) AS n FROM host_results WHERE run_id IN (SELECT id FROM %s) "
+            "GROUP BY run_id, status" % PERIOD_RUNS
+        )
+        for row in self.rows(sql):
+            out.setdefault(int(row["run_id"]), {})[row["status"]] = int(row["n"])
+        return out
+
     def count_fixes(self) -> int:
         return int(self.rows("SELECT COUNT(*) AS n FROM %s" % FIXES)[0]["n"])
 
@@ -630,13 +641,23 @@ class ReportSource:
         return out
 
     def switch_changes(self) -> list[dict[str, Any]]:
+        """The changes made to switches by the period's enforce runs."""
+        return self.changes("h.kind = 'switch'")
+
+    def host_changes(self) -> list[dict[str, Any]]:
+        """The changes made to workstations and servers by the period's enforce runs."""
+        return self.changes("h.kind <> 'switch'")
+
+    def changes(self, where: str) -> list[dict[str, Any]]:
+        """Changes of the period's enforce runs (a check-mode run's 'changed' is what it would change,
+        not a change) on the hosts ``where`` selects (SQL over host_results ``h``), oldest first."""
         if not self.has_table("changes"):
             return []
         return self.rows(
-            "SELECT ch.id, r.started, r.mode, r.user_name, ch.host, h.department, ch.task, ch.module, ch.changed, "
-            "ch.summary FROM changes ch JOIN runs r ON r.id = ch.run_id JOIN host_results h ON h.run_id = ch.run_id "
-            "AND h.host = ch.host WHERE ch.run_id IN (SELECT id FROM %s) AND h.kind = 'switch' "
-            "ORDER BY r.started, ch.id" % PERIOD_RUNS
+            "SELECT ch.id, r.id AS run, r.started, r.mode, r.user_name, ch.host, h.department, ch.task, ch.module, "
+            "ch.changed, ch.summary FROM changes ch JOIN runs r ON r.id = ch.run_id JOIN host_results h "
+            "ON h.run_id = ch.run_id AND h.host = ch.host WHERE ch.run_id IN (SELECT id FROM %s) "
+            "AND r.mode = 'enforce' AND ch.changed = 1 AND %s ORDER BY r.started, ch.id" % (PERIOD_RUNS, where)
         )
 
     def count_records(self, table: str) -> int:

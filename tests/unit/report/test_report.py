@@ -86,7 +86,9 @@ def _dept(host: str) -> str:
 def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     ids = [s.get("id") for s in doc.iter("section")]
-    assert ids == ["summary", "period", "departments", "hosts", "runs", "assets", "switch_changes", "manual"]
+    assert ids == [
+        "summary", "period", "departments", "hosts", "runs", "assets", "switch_changes", "host_changes", "manual"
+    ]  # fmt: skip
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
         ("ws-zy-01", "HIM-7.4-storage", "不合格"),
@@ -102,7 +104,12 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     manual = _html_table(doc, "manual_controls")
     assert len(manual) == 7 and all(r[5] == "人工" for r in manual)
     changes = _html_table(doc, "switch_changes")
-    assert len(changes) == 1 and changes[0][1] == "sw-core-01" and "vlan 20" in changes[0][6]
+    assert len(changes) == 1 and changes[0][2] == "sw-core-01" and "vlan 20" in changes[0][7]
+    # the enforce run's change on a workstation; the check run's "would remove" is not a change
+    changes = _html_table(doc, "host_changes")
+    assert [(r[1], r[2], r[7]) for r in changes] == [("3", "ws-mz-01", "removed: 2048")]
+    runs = _html_table(doc, "runs")
+    assert [(r[3], r[11], r[12]) for r in runs] == [("完成", "是", "5"), ("完成", "否", "3")]
     assets = _html_table(doc, "assets")
     assert {r[0] for r in assets} == {"ws-mz-01", "ws-mz-02", "ws-zy-01", "sw-core-01", "db-01"}
 
