@@ -12,8 +12,8 @@ from typing import Any
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Store
 
-from . import period_stats  # noqa: F401  (registers the period statistics section)
-from .catalog import inventory_departments, load_catalog
+from . import exemptions, period_stats  # noqa: F401  (they register their sections)
+from .catalog import inventory_departments, inventory_hostvars, inventory_list, load_catalog
 from .i18n import Translator
 from .model import Report
 from .period import Period
@@ -59,7 +59,13 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
     """Build the report; the store stays open while the caller renders (tables stream from it)."""
     t = Translator(opts.lang)
     catalog = load_catalog(opts.catalog)
-    inventory = inventory_departments(opts.inventory) if opts.inventory else {}
+    listed = inventory_list(opts.inventory) if opts.inventory else {}
+    inventory = inventory_departments(listed) if listed else {}
+    exceptions = (
+        exemptions.inventory_exceptions(inventory_hostvars(listed), min(dt.date.today(), opts.period.last_day))
+        if listed
+        else []
+    )
     store = open_report_store(opts.store)
     try:
         close_abandoned_runs(store, opts.stale_run_hours)
@@ -74,6 +80,7 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
                 xlsx_rows=opts.xlsx_rows,
                 target=opts.target,
                 analysis_dir=opts.analysis_dir,
+                exceptions=exceptions,
             )
             sections = [s.build(ctx) for s in active_sections(ctx)]
             yield Report(meta=_meta(opts, store, source, t), sections=sections), t

@@ -18,7 +18,7 @@ ALL_FORMATS = ("html", "xlsx", "csv", "json")
 MACHINE_FORMATS = ("xlsx", "csv", "json")
 KINDS = (
     "text", "int", "float", "rate", "status", "severity", "kind", "mode", "reason", "bool", "list", "time", "link",
-    "since", "how", "run_status",
+    "since", "how", "run_status", "exemption",
 )  # fmt: skip
 
 

@@ -43,7 +43,8 @@ td.list { white-space: pre-wrap; font-family: "Noto Sans Mono CJK SC", monospace
 .badge { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: 12px; white-space: nowrap; }
 .s-pass, .s-fixed, .s-ok { background: var(--good); }
 .s-fail, .s-unreachable, .s-failed, .s-not_checked, .s-critical, .s-high { background: var(--bad); }
-.s-error, .s-medium, .s-new { background: var(--warn); } .s-carried { background: var(--bad); }
+.s-error, .s-medium, .s-new, .s-expiring { background: var(--warn); }
+.s-carried, .s-expired, .s-invalid { background: var(--bad); } .s-active { background: var(--good); }
 .s-exempt, .s-low, .s-manual, .s-automated { background: #607d8b; }
 p.note { color: #52606d; font-size: 13px; font-style: italic; }
 footer { color: #52606d; font-size: 12px; padding: 16px 32px; border-top: 1px solid var(--line); }
@@ -51,7 +52,7 @@ footer { color: #52606d; font-size: 12px; padding: 16px 32px; border-top: 1px so
 """
 
 NUMERIC = ("int", "float", "rate")
-BADGES = ("status", "severity", "kind", "since")
+BADGES = ("status", "severity", "kind", "since", "exemption")
 LINK_PREFIX = "f-"  # a host's findings: id of the first finding row of the host
 EVIDENCE_LINES = 10
 

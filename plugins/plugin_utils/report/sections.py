@@ -47,6 +47,7 @@ class Context:
     xlsx_rows: int = 10000
     target: float = 0.95
     analysis_dir: str | None = None  # the written analyses (report.period_stats); None: the default
+    exceptions: list[dict[str, Any]] = field(default_factory=list)  # the inventory's (report.exemptions)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def cached(self, key: str, fn: Any) -> Any:

@@ -564,13 +564,22 @@ class ReportSource:
         if limit is not None:
             sql += " LIMIT %d" % int(limit)
         for row in self.iter_rows(sql, (self.start or "",)):
-            evidence = row["evidence"]
-            if isinstance(evidence, str):
-                try:
-                    evidence = json.loads(evidence)
-                except ValueError:
-                    evidence = [evidence]
-            row["evidence"] = [str(e) for e in (evidence or [])]
+            row["evidence"] = _evidence(row["evidence"])
+            yield row
+
+    def count_exempt(self) -> int:
+        return int(self.rows("SELECT COUNT(*) AS n FROM %s WHERE status = 'exempt'" % LATEST)[0]["n"])
+
+    def iter_exempt(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The hosts and controls exempt at the end of the period, with what the check recorded."""
+        sql = (
+            "SELECT l.department, l.host, l.control_id, c.message, c.evidence, c.recorded_at FROM %s l "
+            "JOIN control_results c ON c.id = l.id WHERE l.status = 'exempt' ORDER BY l.control_id, l.host" % LATEST
+        )
+        if limit is not None:
+            sql += " LIMIT %d" % int(limit)
+        for row in self.iter_rows(sql):
+            row["evidence"] = _evidence(row["evidence"])
             yield row
 
     def run_host_counts(self) -> dict[int, dict[str, int]]:
@@ -672,6 +681,16 @@ class ReportSource:
                 self._conn.commit()
         except Exception:
             pass
+
+
+def _evidence(value: Any) -> list[str]:
+    """Evidence as read (JSON text on SQLite, a list on PostgreSQL) as a list of lines."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = [value]
+    return [str(e) for e in (value or [])]
 
 
 __all__ = ["COMPLIANT", "ReportSource", "ReportSourceError", "open_report_store"]

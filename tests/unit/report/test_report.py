@@ -87,7 +87,8 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     doc = _html(zh_report["html"])
     ids = [s.get("id") for s in doc.iter("section")]
     assert ids == [
-        "summary", "period", "departments", "hosts", "runs", "assets", "switch_changes", "host_changes", "manual"
+        "summary", "period", "departments", "hosts", "exemptions", "runs", "assets", "switch_changes", "host_changes",
+        "manual",
     ]  # fmt: skip
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
