@@ -12,7 +12,7 @@ from typing import Any
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Store
 
-from . import exemptions, period_stats  # noqa: F401  (they register their sections)
+from . import exemptions, period_stats
 from .catalog import inventory_departments, inventory_hostvars, inventory_list, load_catalog
 from .i18n import Translator
 from .model import Report
@@ -20,6 +20,9 @@ from .period import Period
 from .render_json import SCHEMA_VERSION
 from .sections import Context, active_sections
 from .source import ReportSource, open_report_store
+
+# Section modules beside report/sections.py: importing them registers their sections.
+SECTION_MODULES = (exemptions, period_stats)
 
 
 @dataclass
