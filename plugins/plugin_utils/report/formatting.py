@@ -31,6 +31,15 @@ def local_time(stored: Any) -> str:
     return out
 
 
+def local_datetime(stored: Any) -> dt.datetime | None:
+    """A store time as a naive datetime in the controller's local time (for spreadsheet cells);
+    None when it is not a time."""
+    try:
+        return dt.datetime.strptime(local_time(stored), "%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
+
+
 def percent(rate: Any) -> str:
     return "" if rate is None else "%.1f" % (float(rate) * 100)
 

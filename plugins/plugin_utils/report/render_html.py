@@ -94,6 +94,8 @@ def _table(table: Table, t: Translator, target: float) -> Iterator[str]:
         anchored.add(target_id)
         yield "<tr%s>%s</tr>" % (row_id, "".join(_cell(c, row.get(c.key), t, target, row) for c in cols))
         shown += 1
+    if not shown:
+        yield '<tr><td colspan="%d">%s</td></tr>' % (len(cols), escape(t("report.empty")))
     yield "</tbody></table>"
     if table.total > shown:
         yield '<p class="note">%s</p>' % escape(t("report.truncated", shown=shown, total=table.total, table=table.key))

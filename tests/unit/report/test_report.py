@@ -421,3 +421,23 @@ def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
         for child in path.iterdir() if path.is_dir() else []:
             assert stat.S_IMODE(child.stat().st_mode) == 0o600, child
+
+
+def test_xlsx_times_print_setup_and_empty_tables(zh_report: dict[str, Path]) -> None:
+    import datetime as dt
+
+    book = openpyxl.load_workbook(zh_report["xlsx"])
+    hosts = book["主机合规汇总"]
+    header = [c.value for c in hosts[1]]
+    seen = [r[header.index("最后采集")] for r in hosts.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert seen and all(isinstance(v, dt.datetime) for v in seen)  # real date-times, not text
+    assert hosts.page_setup.orientation == "landscape" and str(hosts.page_setup.paperSize) == "9"
+    assert hosts.print_title_rows == "$1:$1"
+    empty = book["未检查的控制项及原因"]  # nothing went unchecked in this store
+    assert empty["A2"].value == "无"
+    assert all(name == name.strip() for name in book.sheetnames)
+
+
+def test_html_empty_table_says_none(zh_report: dict[str, Path]) -> None:
+    doc = _html(zh_report["html"])
+    assert _html_table(doc, "not_checked") == [["无"]]
