@@ -341,7 +341,8 @@ FINDING_COLUMNS = [
     Column("recorded_at", "col.last_seen_failing", "time", 17),
     Column("streak", "col.streak", "int", 9),
     Column("reason", "col.reason", "reason", 16),
-    Column("message", "col.message", "text", 36),
+    Column("finding", "col.finding", "text", 30),
+    Column("message", "col.check_output", "text", 36),
     Column("evidence", "col.evidence", "list", 60),
 ]
 
@@ -373,6 +374,7 @@ class HostSection(Section):
             for row in src.iter_findings(limit=limit):
                 row["department_name"] = ctx.dept_name(row["department"])
                 row["title"] = ctx.control_title(row["control_id"])
+                row["finding"] = finding_line(ctx, row)
                 yield row
 
         failing = src.count_failing_hosts()
@@ -408,6 +410,13 @@ class HostSection(Section):
             xlsx_limit=ctx.xlsx_rows,
         )
         return SectionResult(self.key, self.title, tables=[failing_hosts, all_hosts, finding_table, fixes])
+
+
+def finding_line(ctx: Context, row: dict[str, Any]) -> str:
+    """A finding in one line of the report's language (the check's own output stays verbatim beside it)."""
+    t = ctx.t
+    why = t.value("reason", row.get("reason")) if row.get("status") == "not_checked" else ""
+    return t("finding.line", title=row["title"], status=t.value("status", row.get("status")), why=why).rstrip(" ;；")
 
 
 FIX_COLUMNS = [

@@ -226,6 +226,8 @@ class ReportSource:
             "SELECT run_id, host, department, groups, in_scope, controls FROM run_hosts "
             "WHERE run_id IN (SELECT id FROM %s) ORDER BY run_id" % PERIOD_RUNS
         )
+        if not scope:  # runs recorded before the scope rows existed: only what was recorded counts
+            return
         for row in scope:
             for key in ("groups", "controls"):
                 if isinstance(row[key], str):
