@@ -112,7 +112,18 @@ def history(seed: int = 17) -> list[Run]:
 
 def write(path: Path, runs: list[Run]) -> tuple[str, str]:
     """The store and the catalog file (in the store's folder)."""
-    with open_store(str(path)) as store:
+    return fill(str(path), runs), write_catalog(path.parent)
+
+
+def write_catalog(folder: Path) -> str:
+    catalog = folder / "catalog.yml"
+    catalog.write_text(yaml.safe_dump({"hisops_control_catalog": CATALOG}, allow_unicode=True), encoding="utf-8")
+    return str(catalog)
+
+
+def fill(location: str, runs: list[Run]) -> str:
+    """Write the runs into the store at ``location`` (a file or a postgresql:// DSN)."""
+    with open_store(location) as store:
         for run in runs:
             store.start_run({"uuid": run.uuid, "started": run.started, "mode": run.mode, "limit_expr": run.limit_expr})
             batch = Batch(run.uuid)
@@ -133,9 +144,7 @@ def write(path: Path, runs: list[Run]) -> tuple[str, str]:
             ]  # fmt: skip
             store.write(batch)
             store.finish_run(run.uuid, run.status)
-    catalog = path.parent / "catalog.yml"
-    catalog.write_text(yaml.safe_dump({"hisops_control_catalog": CATALOG}, allow_unicode=True), encoding="utf-8")
-    return str(path), str(catalog)
+    return location
 
 
 # ------------------------------------------------------------------------------------ the oracle
