@@ -167,6 +167,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.last_seen": ("最后采集", "Last seen"),
     "col.change": ("变更内容", "Change"),
     "col.changed": ("已变更", "Changed"),
+    "col.checked_on": ("检查日期", "Checked on"),
+    "col.checker": ("检查人", "Checked by"),
     "col.finding": ("问题", "Finding"),
     "col.check_output": ("检查输出（原文）", "Check output (verbatim)"),
     "col.manual_note": ("说明", "Note"),
@@ -240,8 +242,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "bool.yes": ("是", "yes"),
     "bool.no": ("否", "no"),
     "manual.note": (
-        "本条款涉及人员与场所，由信息科人工检查并记录，不在自动检查范围内。",
-        "This rule is about people and rooms: the information department checks it by hand; hisops does not.",
+        "本条款涉及人员与场所，由信息科人工检查并记录（analysis/<期间>.manual.yml），不在自动检查范围内。",
+        "This rule is about people and rooms: the information department checks it by hand and records the "
+        "check (analysis/<period>.manual.yml); hisops does not check it.",
     ),
     "host.unknown_department": ("（未登记科室）", "(no department)"),
 }

@@ -6,15 +6,12 @@
   where the store has full compliance runs for them.
 - Month x department and month x control (a quarter, a year; week x ... for a month), each row
   with its period average and its end-of-period state.
-- The written analysis 四.6 asks for, in the operator's words: a text file per period
-  (``ANALYSIS_DIR/<period>.<lang>.md``, else ``<period>.md`` or ``.txt``; paragraphs separated by
-  an empty line) that the report includes as it is. ``ANALYSIS_DIR``: ``--analysis-dir``, else
-  ``$HISOPS_ANALYSIS_DIR``, else ``analysis/`` in the project directory.
+- The written analysis 四.6 asks for, in the operator's words: a text file per period that the
+  report includes as it is (``report.operator_files``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,35 +20,9 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import PROJECT_RO
 
 from .i18n import LITERAL
 from .model import Column, Kpi, SectionResult, static_table
+from .operator_files import analysis_dir, read_analysis
 from .period import Period
 from .sections import Context, Section, tone_of, with_control, with_department, period_rule, register
-
-ANALYSIS_ENV = "HISOPS_ANALYSIS_DIR"
-DEFAULT_ANALYSIS_DIR = PROJECT_ROOT / "analysis"
-ANALYSIS_SUFFIXES = (".md", ".txt")
-
-
-def analysis_dir(option: str | None = None) -> Path:
-    """Where the written analyses are: the option, else $HISOPS_ANALYSIS_DIR, else analysis/."""
-    return Path(option or os.environ.get(ANALYSIS_ENV) or DEFAULT_ANALYSIS_DIR)
-
-
-def analysis_files(folder: Path, period: Period, lang: str) -> list[Path]:
-    """The files the analysis of a period may be in, the first found wins."""
-    slug = period.slug()
-    return [folder / (slug + "." + lang + suffix) for suffix in ANALYSIS_SUFFIXES] + [
-        folder / (slug + suffix) for suffix in ANALYSIS_SUFFIXES
-    ]
-
-
-def read_analysis(folder: Path, period: Period, lang: str) -> tuple[Path, list[str]]:
-    """(the file, its paragraphs); no paragraphs when there is no file (the path to write then)."""
-    candidates = analysis_files(folder, period, lang)
-    for path in candidates:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-            return path, [p.strip() for p in text.split("\n\n") if p.strip()]
-    return candidates[-2], []
 
 
 def comparison_rows(ctx: Context, current: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import trend
 from .catalog import rules_text
 from .i18n import Translator
 from .model import MACHINE_FORMATS, Chart, Column, Kpi, SectionResult, Table, static_table
+from .operator_files import analysis_dir, read_manual_checks
 from .source import ReportSource
 
 COUNT_COLUMNS = [
@@ -602,12 +603,16 @@ class HostChangeSection(SwitchChangeSection):
 
 # ------------------------------------------------------------------------------ manual controls
 class ManualSection(Section):
+    """The rulebook's rules checked by people, each with its last check of the period as the operator
+    recorded it (``report.operator_files``: ``<period>.manual.yml``), or 未检查 / not checked."""
+
     key, title, order = "manual", "section.manual", 90
 
     def has_data(self, ctx: Context) -> bool:
         return any(c.get("kind") == "manual" for c in ctx.catalog.values())
 
     def build(self, ctx: Context) -> SectionResult:
+        checks = read_manual_checks(analysis_dir(ctx.analysis_dir), ctx.source.period)
         rows = [
             {
                 "control_id": cid,
@@ -616,7 +621,10 @@ class ManualSection(Section):
                 "rule_text": c.get("rule_text", ""),
                 "severity": c.get("severity", ""),
                 "kind": "manual",
-                "note": ctx.t("manual.note"),
+                "result": (checks.get(cid) or {}).get("result", "not_checked"),
+                "checked_on": (checks.get(cid) or {}).get("checked_on", ""),
+                "checker": (checks.get(cid) or {}).get("checker", ""),
+                "note": (checks.get(cid) or {}).get("note") or ctx.t("manual.note"),
             }
             for cid, c in ctx.catalog.items()
             if c.get("kind") == "manual"
@@ -631,6 +639,9 @@ class ManualSection(Section):
                 Column("rule_text", "col.rule_text", "text", 40),
                 Column("severity", "col.severity", "severity", 9),
                 Column("kind", "col.kind", "kind", 8),
+                Column("result", "col.status", "status", 9),
+                Column("checked_on", "col.checked_on", "text", 12),
+                Column("checker", "col.checker", "text", 12),
                 Column("note", "col.manual_note", "text", 50),
             ],
             rows,

@@ -220,3 +220,25 @@ def test_the_store_api_trend_is_the_same_definition(year) -> None:
         points = store.trend(start, end, by="month", catalog=yd.CATALOG)
     expected = yd.pooled(runs, start, end, "month")
     assert {p["key"]: {s: p[s] for s in trend.STATUSES if p[s]} for p in points} == expected
+
+
+def test_manual_checks_recorded_by_people(year, tmp_path: Path) -> None:
+    folder = tmp_path / "analysis"
+    folder.mkdir()
+    (folder / "2026-11.manual.yml").write_text(
+        "- {control: M-1, date: 2026-11-06, checker: 王伟, result: pass, note: 机房已打扫}\n"
+        "- {control: M-1, date: 2026-11-20, checker: 李强, result: fail, note: 未换鞋}\n",
+        encoding="utf-8",
+    )
+    doc = _report(year, "2026-11", tmp_path / "nov", "--analysis-dir", str(folder))
+    (row,) = _tables(doc)["manual_controls"]["rows"]
+    assert (row["control_id"], row["result"], row["checked_on"], row["checker"], row["note"]) == (
+        "M-1", "fail", "2026-11-20", "李强", "未换鞋")  # fmt: skip
+    doc = _report(year, "2026-10", tmp_path / "oct", "--analysis-dir", str(folder))
+    (row,) = _tables(doc)["manual_controls"]["rows"]
+    assert row["result"] == "not_checked" and row["checker"] == ""
+    (folder / "2026-09.manual.yml").write_text("- {control: M-1, date: someday, result: pass}\n", encoding="utf-8")
+    _runs, store, catalog = year
+    code, _files, err = run_cli("--store", store, "--catalog", catalog, "--period", "2026-09", "--format", "json",
+                                "--analysis-dir", str(folder), "--out", str(tmp_path / "sep"))  # fmt: skip
+    assert code == 2 and "2026-09.manual.yml, entry 1: date must be YYYY-MM-DD" in err
