@@ -536,8 +536,7 @@ class ReportSource:
             HOSTS,
             where,
         )
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         for row in self.iter_rows(sql):
             yield row | with_rate({s: int(row[s] or 0) for s in REPORT_STATUSES})
 
@@ -563,8 +562,7 @@ class ReportSource:
             "'' AS message, NULL AS evidence, NULL AS recorded_at, NULL AS first_seen, NULL AS streak, "
             "'' AS since FROM %s n) f ORDER BY department, host, control_id" % (LATEST, HISTORY, NOT_CHECKED)
         )
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         for row in self.iter_rows(sql, (self.start or "",)):
             row["evidence"] = _evidence(row["evidence"])
             yield row
@@ -578,8 +576,7 @@ class ReportSource:
             "SELECT l.department, l.host, l.control_id, c.message, c.evidence, c.recorded_at FROM %s l "
             "JOIN control_results c ON c.id = l.id WHERE l.status = 'exempt' ORDER BY l.control_id, l.host" % LATEST
         )
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         for row in self.iter_rows(sql):
             row["evidence"] = _evidence(row["evidence"])
             yield row
@@ -606,8 +603,7 @@ class ReportSource:
             "ON l.host = x.host AND l.control_id = x.control_id ORDER BY r.started, x.host, x.control_id"
             % (FIXES, LATEST)
         )
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         yield from self.iter_rows(sql)
 
     # -- other record kinds ------------------------------------------------------------------
@@ -620,8 +616,7 @@ class ReportSource:
     def iter_assets(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The latest asset record per host in the period."""
         sql = "SELECT * FROM %s ORDER BY department, host" % ASSETS
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         yield from self.iter_rows(sql)
 
     def asset_stats(self) -> list[dict[str, Any]]:
@@ -683,6 +678,11 @@ class ReportSource:
                 self._conn.commit()
         except Exception:
             pass
+
+
+def limited(sql: str, limit: int | None) -> str:
+    """A query with at most ``limit`` rows (None: all)."""
+    return sql if limit is None else sql + " LIMIT %d" % int(limit)
 
 
 def _evidence(value: Any) -> list[str]:
