@@ -88,7 +88,10 @@ def _dept(host: str) -> str:
 def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     ids = [s.get("id") for s in doc.iter("section")]
-    assert ids == ["summary", "departments", "hosts", "runs", "assets", "switch_changes", "manual"]
+    assert ids == [
+        "summary", "period", "departments", "hosts", "exemptions", "runs", "assets", "switch_changes", "host_changes",
+        "manual",
+    ]  # fmt: skip
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
         ("ws-zy-01", "HIM-7.4-storage", "不合格"),
@@ -104,7 +107,12 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     manual = _html_table(doc, "manual_controls")
     assert len(manual) == 7 and all(r[5] == "人工" for r in manual)
     changes = _html_table(doc, "switch_changes")
-    assert len(changes) == 1 and changes[0][1] == "sw-core-01" and "vlan 20" in changes[0][6]
+    assert len(changes) == 1 and changes[0][2] == "sw-core-01" and "vlan 20" in changes[0][7]
+    # the enforce run's change on a workstation; the check run's "would remove" is not a change
+    changes = _html_table(doc, "host_changes")
+    assert [(r[1], r[2], r[7]) for r in changes] == [("3", "ws-mz-01", "removed: 2048")]
+    runs = _html_table(doc, "runs")
+    assert [(r[3], r[11], r[12]) for r in runs] == [("完成", "是", "5"), ("完成", "否", "3")]
     assets = _html_table(doc, "assets")
     assert {r[0] for r in assets} == {"ws-mz-01", "ws-mz-02", "ws-zy-01", "sw-core-01", "db-01"}
 
@@ -171,6 +179,10 @@ def test_json_document(zh_report: dict[str, Path]) -> None:
     latest = expected_latest()
     for row in findings["rows"]:
         assert latest[(row["host"], row["control_id"])] == row["status"]
+    # each finding in one translated line; the check's own (English) output verbatim beside it
+    lines = {(r["control_id"], r["finding"], r["message"]) for r in findings["rows"]}
+    assert lines == {("HIM-7.4-storage", "禁止未经审批的移动存储：不合格", "fail on ws-zy-01"),
+                     ("HIM-7.7-antivirus", "防病毒软件运行且病毒库最新：错误", "error on ws-zy-01")}  # fmt: skip
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department().items()})
     summary = next(s for s in doc["sections"] if s["key"] == "summary")
@@ -186,7 +198,8 @@ def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
     assert code == 0, err
     doc = json.loads(files[0].read_text(encoding="utf-8"))
     tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
-    assert doc["meta"]["runs"] == 3 and len(tables["trend"]["rows"]) == 3
+    # a quarter's trend is by month, over the full check runs (nov-2 enforces: not in it)
+    assert doc["meta"]["runs"] == 3 and [r["key"] for r in tables["trend"]["rows"]] == ["2026-10", "2026-11"]
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department("2026-Q4").items()})
 
@@ -328,21 +341,22 @@ def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> 
 
 
 @pytest.mark.unit
-def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
+def test_trend_buckets_of_the_headline_runs(known_store: str) -> None:
     from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
     from ansible_collections.hisops.him.plugins.plugin_utils.report.source import ReportSource, open_report_store
 
     store = open_report_store(known_store)
     try:
         source = ReportSource(store, parse_period("2026-Q4"))
-        per_run = source.trend()
-        per_day = source.trend(max_points=2)
+        per_run = source.trend("run")
+        per_day = source.trend("day")
+        per_month = source.trend()
         source.close()
     finally:
         store.close()
-    assert [p["runs"] for p in per_run] == [1, 1, 1]
-    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03", "2026-11-20"]
-    assert sum(p["total"] for p in per_day) == 9 + 11 + 3
+    assert [(p["key"], p["runs"], p["total"]) for p in per_run] == [("oct-1", 1, 9), ("nov-1", 1, 11)]
+    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03"]
+    assert [(p["key"], p["total"], p["rate"]) for p in per_month] == [("2026-10", 9, 0.0), ("2026-11", 11, 0.7273)]
 
 
 @pytest.mark.unit
@@ -430,3 +444,25 @@ def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
         for child in path.iterdir() if path.is_dir() else []:
             assert stat.S_IMODE(child.stat().st_mode) == 0o600, child
+
+
+@pytest.mark.unit
+def test_xlsx_times_print_setup_and_empty_tables(zh_report: dict[str, Path]) -> None:
+    import datetime as dt
+
+    book = openpyxl.load_workbook(zh_report["xlsx"])
+    hosts = book["主机合规汇总"]
+    header = [c.value for c in hosts[1]]
+    seen = [r[header.index("最后采集")] for r in hosts.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert seen and all(isinstance(v, dt.datetime) for v in seen)  # real date-times, not text
+    assert hosts.page_setup.orientation == "landscape" and str(hosts.page_setup.paperSize) == "9"
+    assert hosts.print_title_rows == "$1:$1"
+    empty = book["未检查的控制项及原因"]  # nothing went unchecked in this store
+    assert empty["A2"].value == "无"
+    assert all(name == name.strip() for name in book.sheetnames)
+
+
+@pytest.mark.unit
+def test_html_empty_table_says_none(zh_report: dict[str, Path]) -> None:
+    doc = _html(zh_report["html"])
+    assert _html_table(doc, "not_checked") == [["无"]]
