@@ -405,7 +405,8 @@ class Verdict:
     evidence: list[str]
     problems: list[str]  # each one fails the control
     signature_age_hours: float | None
-    needs: set[str]  # what enforcement would do: config, update, clamd, freshclam, scan
+    needs: set[str]  # what enforcement would do: config, update, clamd, freshclam, onaccess, scan
+    detections: int = 0  # found by the last scan
 
 
 def _hours(seconds: float) -> float:
@@ -469,7 +470,8 @@ def verdict(settings: dict[str, Any], state: State, now: float) -> Verdict:
         needs.update(("config", "update"))
     for db in state.databases:
         sigs = "" if db.signatures is None else ", %d signatures" % db.signatures
-        evidence.append("database %s: version %s, built %s%s" % (db.name, db.version, _stamp(db.build_time), sigs))
+        when = ("built %s" if db.signatures is not None else "fetched %s") % _stamp(db.build_time)
+        evidence.append("database %s: version %s, %s%s" % (db.name, db.version, when, sigs))
     names = {d.name for d in state.databases}
     stems = {os.path.splitext(n)[0] for n in names}
     absent = [d for d in s["custom_databases"] if d not in names] + [
@@ -493,7 +495,7 @@ def verdict(settings: dict[str, Any], state: State, now: float) -> Verdict:
         )
         needs.add("update")
     _scan_verdict(s, state, now, evidence, problems, needs)
-    return Verdict(evidence, problems, age, needs)
+    return Verdict(evidence, problems, age, needs, len(state.scan.found) if state.scan else 0)
 
 
 def _scan_verdict(

@@ -229,7 +229,10 @@ class Antivirus:
 
     def record(self, result: Verdict, status: str, changes: list[str], first: Verdict | None = None) -> dict[str, Any]:
         evidence = ([*first.evidence, "after the fix:"] if first else []) + result.evidence
-        message = "; ".join(result.problems) or "ClamAV running, signatures %s h old" % result.signature_age_hours
+        message = "; ".join(result.problems) or "ClamAV running, signatures %s h old%s" % (
+            result.signature_age_hours,
+            ", %d detection(s) quarantined by the last scan" % result.detections if result.detections else "",
+        )
         if status == FIXED:
             message = "fixed: " + "; ".join(first.problems if first else [])
         elif status == ERROR:
