@@ -19,6 +19,8 @@ The settings mapping (built by the ``antivirus`` role from ``hisops_antivirus_*`
     quick_scan: {time: "12:30", paths: [/home], exclude: []}
     full_scan: {weekday: Sat, time: "13:00", paths: [/], exclude: [/proc, /sys, /dev, /run]}
     onaccess: false                     # clamonacc must run (opt-in per department)
+    platform: linux                     # windows: Defender, from windows_update_source (share | wsus)
+    windows_update_source: share        # and windows_share, a UNC path
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+UNC = re.compile(r"^\\\\[^\\/\s]+\\[^\\/]+")
 URL = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~%/\-]*)?$")
 DB_TYPES = ("hdb", "hsb", "hdu", "hsu", "mdb", "msb", "ndb", "ndu", "ldb", "ldu", "cdb", "idb", "fp", "sfp", "ign2")
 DB_TYPES += ("ftm", "pdb", "wdb", "yar", "yara", "cvd", "cld", "cud")
@@ -60,6 +63,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "quick_scan": {"time": "12:30", "paths": ["/home"], "exclude": []},
     "full_scan": {"weekday": "Sat", "time": "13:00", "paths": ["/"], "exclude": []},
     "onaccess": False,
+    "platform": "linux",
+    "windows_update_source": "share",
+    "windows_share": "",
 }
 
 
@@ -98,6 +104,22 @@ def _scan_problems(host: str, name: str, scan: Any, weekly: bool) -> list[str]:
     elif not isinstance(exclude, list):
         problems.append("host %s: %s.exclude must be a list of absolute path globs" % (host, var))
     return problems
+
+
+def _windows_problems(host: str, s: dict[str, Any]) -> list[str]:
+    if s["windows_update_source"] not in ("share", "wsus"):
+        return [
+            "host %s: hisops_antivirus_windows_update_source = %r must be share or wsus"
+            % (host, s["windows_update_source"])
+        ]
+    share = s["windows_share"]
+    if (
+        s["platform"] == "windows"
+        and s["windows_update_source"] == "share"
+        and not (isinstance(share, str) and UNC.match(share))
+    ):
+        return ["host %s: hisops_antivirus_windows_share = %r must be a UNC path (\\\\server\\share)" % (host, share)]
+    return []
 
 
 def settings_problems(host: str, settings: Any) -> list[str]:
@@ -142,6 +164,7 @@ def settings_problems(host: str, settings: Any) -> list[str]:
             )
     if not isinstance(s["onaccess"], bool):
         problems.append("host %s: hisops_antivirus_onaccess = %r must be true or false" % (host, s["onaccess"]))
+    problems += _windows_problems(host, s)
     problems += _scan_problems(host, "quick_scan", s["quick_scan"], False)
     problems += _scan_problems(host, "full_scan", s["full_scan"], True)
     return problems

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import calendar
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hisops.him.plugins.module_utils import antivirus as av
 from ansible_collections.hisops.him.plugins.modules import hisops_antivirus
+
+from tests.unit.workstation.test_catalog_data import _doc_options, _ps_bracket_problems
 
 pytestmark = pytest.mark.unit
 
@@ -293,3 +297,30 @@ def test_the_module_refuses_bad_settings_before_reading(monkeypatch: pytest.Monk
     with pytest.raises(SystemExit):
         mod.main()
     assert "hisops_antivirus_mirror_url = 'nc-01'" in failures[0]["msg"] and runner.calls == []
+
+
+# ---- Windows (Defender): data and syntax only, no PowerShell here ------------------------------
+
+
+def test_windows_module_spec_matches_its_documentation_and_the_catalog() -> None:
+    root = Path(__file__).resolve().parents[3]
+    ps1 = (root / "plugins/modules/hisops_antivirus_windows.ps1").read_text(encoding="utf-8")
+    options = _doc_options(root / "plugins/modules/hisops_antivirus_windows.py")
+    spec = set(re.findall(r"^\s{8}(\w+) = @\{ type", ps1, re.MULTILINE))
+    assert spec == options and "mechanism" in spec
+    assert ps1.startswith("#!powershell") and _ps_bracket_problems(ps1) == []
+    catalog = yaml.safe_load((root / "group_vars/all/controls.yml").read_text(encoding="utf-8"))
+    windows = catalog["hisops_control_catalog"]["HIM-7.7-antivirus"]["platforms"]["windows"]
+    assert set(windows["update_sources"]) == {"share", "wsus"}
+    assert set(windows["update_sources"].values()) == {"FileShares", "InternalDefinitionUpdateServer"}
+    assert windows["preferences"] and all(v is False for v in windows["preferences"].values())
+
+
+def test_windows_share_must_be_unc_on_windows_hosts_only() -> None:
+    windows = {**SETTINGS, "platform": "windows"}
+    assert av.settings_problems("pc-1", windows) == [
+        "host pc-1: hisops_antivirus_windows_share = '' must be a UNC path (\\\\server\\share)"
+    ]
+    assert av.settings_problems("pc-1", {**windows, "windows_share": r"\\nc-01\defender"}) == []
+    assert av.settings_problems("pc-1", {**windows, "windows_update_source": "wsus"}) == []
+    assert av.settings_problems("ws-1", SETTINGS) == []  # Linux hosts need no share
