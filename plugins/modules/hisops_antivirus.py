@@ -17,8 +17,8 @@ description:
     scheduled scan (time, result, detections) and the number of quarantined files.
   - The control fails when a package is missing, a daemon is not running (a unit systemd skipped on a
     failed start condition is not running), C(freshclam.conf) names a source other than the hospital's
-    mirror, a database is missing, the signatures are older than O(settings.max_age_hours), no scan
-    finished within O(settings.scan_max_age_hours), or a detection was not moved to quarantine.
+    mirror, a database is missing, the signatures are older than the setting C(max_age_hours), no scan
+    finished within the setting C(scan_max_age_hours), or a detection was not moved to quarantine.
   - With O(enforce=true) it writes the mirror-only C(freshclam.conf), runs freshclam, starts what is
     stopped and runs the quick scan when the last one is too old, then checks again (status C(fixed),
     or C(error) when the violation is still there). It does not install packages (the role does).
