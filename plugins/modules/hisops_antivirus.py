@@ -32,15 +32,6 @@ options:
       - Bad settings fail the module before anything is read or changed, naming the variable.
     type: dict
     required: true
-  enforce:
-    description: Fix what is wrong (never in check mode).
-    type: bool
-    default: false
-  severity:
-    description: Severity of the control (from the catalog).
-    type: str
-    choices: [low, medium, high, critical]
-    default: critical
   database_dir:
     description: ClamAV's database directory.
     type: path
@@ -62,9 +53,9 @@ options:
     type: float
     default: 0
 attributes:
-  check_mode: {support: full, description: Reports what enforcement would change; changes nothing.}
   diff_mode: {support: full, description: Shows the freshclam.conf that would be written.}
 author: hisops contributors (@hisops)
+extends_documentation_fragment: [hisops.him.hisops_antivirus]
 notes:
   - Run M(hisops.him.hisops_antivirus) through the C(hisops.him.antivirus) role, which installs ClamAV,
     the scan timers and the quarantine directory.

@@ -21,6 +21,7 @@ description:
     (C(Update-MpSignature -UpdateSource)), runs a quick scan when the last one is too old, and checks again.
 version_added: "0.2.0"
 author: hisops contributors (@hisops)
+extends_documentation_fragment: [hisops.him.hisops_antivirus]
 options:
   mechanism:
     description:
@@ -45,17 +46,7 @@ options:
     description: No quick or full scan within this many hours fails the control.
     type: float
     default: 26
-  enforce:
-    description: Fix what is wrong (never in check mode).
-    type: bool
-    default: false
-  severity:
-    description: Severity of the control (from the catalog).
-    type: str
-    choices: [low, medium, high, critical]
-    default: critical
 attributes:
-  check_mode: {support: full, description: Reports what enforcement would change; changes nothing.}
   diff_mode: {support: partial, description: Shows the Defender preferences that would be set.}
 notes:
   - Tested here by syntax and data only (no Windows host and no PowerShell in the lab); see
