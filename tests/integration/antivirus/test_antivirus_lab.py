@@ -3,6 +3,8 @@ with sigtool on the mirror nc-01, imported through the offline-import playbook, 
 and fetched by ws-mz-01's freshclam. Each test leaves ws-mz-01 and nc-01 compliant again.
 
 Run under the lab lock: flock /tmp/hisops-lab.lock python -m pytest -m lab tests/integration/antivirus
+The same tests run against other hosts (a copy of the chain in throwaway containers) with
+HISOPS_AV_INVENTORY, HISOPS_AV_WS, HISOPS_AV_MIRROR and HISOPS_AV_MIRROR_URL.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 pytestmark = pytest.mark.lab
 
 ROOT = Path(__file__).resolve().parents[3]
-WS, MIRROR = "ws-mz-01", "nc-01"
+WS = os.environ.get("HISOPS_AV_WS", "ws-mz-01")
+MIRROR = os.environ.get("HISOPS_AV_MIRROR", "nc-01")
+MIRROR_URL = os.environ.get("HISOPS_AV_MIRROR_URL", "http://10.89.210.31")  # nc-01 on the lab network
+INVENTORY = ["-i", os.environ["HISOPS_AV_INVENTORY"]] if os.environ.get("HISOPS_AV_INVENTORY") else []
 EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 SCAN = "hisops-clamav-scan@quick.service"
 AUDIT = "ClamAV running, signatures current"
@@ -40,7 +45,7 @@ def run(argv: list[str], store: Path | None = None) -> subprocess.CompletedProce
 
 
 def playbook(name: str, *extra: str, store: Path | None = None) -> tuple[int, dict[str, Any]]:
-    proc = run(["ansible-playbook", "playbooks/%s" % name, *extra], store)
+    proc = run(["ansible-playbook", *INVENTORY, "playbooks/%s" % name, *extra], store)
     try:
         return proc.returncode, json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -64,7 +69,7 @@ def record(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def on(host: str, module: str, args: str, ok: tuple[int, ...] = (0,)) -> str:
-    proc = run(["ansible", host, "-m", module, "-a", args, "-o"])
+    proc = run(["ansible", *INVENTORY, host, "-m", module, "-a", args, "-o"])
     assert proc.returncode in ok, proc.stdout[-2000:] + proc.stderr[-2000:]
     return proc.stdout
 
@@ -85,6 +90,7 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("antivirus")
     rc, report = playbook("antivirus.yml", "-l", MIRROR)
     assert rc == 0, report.get("stats")
+    shell(MIRROR, "mkdir -p /root/hisops-eicar")
     on(MIRROR, "ansible.builtin.copy", "dest=/root/hisops-eicar/eicar.com content=%s" % json.dumps(EICAR))
     out = shell(MIRROR, "cd /root/hisops-eicar && sigtool --md5 eicar.com")
     sig = out.split("(stdout)", 1)[1].strip().split("\\n")[0].strip()
@@ -107,10 +113,8 @@ def test_workstation_updates_only_from_the_mirror_and_a_second_run_changes_nothi
     sources = shell(
         WS, "grep -E '^(PrivateMirror|DatabaseMirror|DatabaseCustomURL|ExcludeDatabase) ' /etc/clamav/freshclam.conf"
     )
-    assert (
-        "PrivateMirror http://10.89.210.31" in sources
-        and "DatabaseCustomURL http://10.89.210.31/hospital.hdb" in sources
-    )
+    assert "PrivateMirror %s" % MIRROR_URL in sources
+    assert "DatabaseCustomURL %s/hospital.hdb" % MIRROR_URL in sources
     assert "DatabaseMirror" not in sources
     published = shell(MIRROR, "sha256sum /srv/clamav-mirror/hospital.hdb").split("(stdout)")[1].split()[0]
     assert published in shell(WS, "sha256sum /var/lib/clamav/hospital.hdb")
