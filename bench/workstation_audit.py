@@ -2,6 +2,7 @@
 """Bench: auditing the workstation controls on the lab workstations, three ways side by side.
 
   (a) role   the workstation_policy role in check mode (one module round trip per host)
+  (a2) role_av  the same plus the antivirus role's audit (bench/workstation_audit_av.yml, HIM-7.7)
   (b) stock  bench/workstation_stock_audit.yml in check mode (one stock-module task per control)
   (c) ping   `ansible workstations_linux -m ping` (the floor: connect + run one module)
 
@@ -35,6 +36,15 @@ def commands(limit: str) -> dict[str, list[str]]:
         "role": [
             "ansible-playbook",
             "playbooks/workstation_policy.yml",
+            "--check",
+            "-l",
+            limit,
+            "-e",
+            "hisops_validate_recording=false",
+        ],
+        "role_av": [
+            "ansible-playbook",
+            "bench/workstation_audit_av.yml",
             "--check",
             "-l",
             limit,
@@ -82,6 +92,7 @@ def main() -> int:
         "all_seconds": {k: [round(x, 2) for x in v] for k, v in times.items()},
         "stock_over_role": round(med["stock"] / med["role"], 2),
         "role_over_ping": round(med["role"] / med["ping"], 2),
+        "role_av_over_ping": round(med["role_av"] / med["ping"], 2),
         # ratios within each round (the three runs of a round saw the same machine load)
         "paired_stock_over_role": round(
             statistics.median(s / r for s, r in zip(times["stock"], times["role"], strict=True)), 2
@@ -89,15 +100,19 @@ def main() -> int:
         "paired_role_over_ping": round(
             statistics.median(r / p for r, p in zip(times["role"], times["ping"], strict=True)), 2
         ),
+        "paired_role_av_over_ping": round(
+            statistics.median(r / p for r, p in zip(times["role_av"], times["ping"], strict=True)), 2
+        ),
     }
     print("workstation audit, %s, median of %d rounds" % (args.limit, args.rounds))
     for name in cmds:
         print("  %-6s %6.2f s   %s" % (name, med[name], " ".join("%.2f" % x for x in times[name])))
     print("  stock/role = %.2fx (target >= 5x)" % figures["stock_over_role"])
     print("  role/ping  = %.2fx (target <= 2x)" % figures["role_over_ping"])
+    print("  role_av/ping = %.2fx (with HIM-7.7-antivirus; target <= 2x)" % figures["role_av_over_ping"])
     print(
-        "  paired (median of per-round ratios): stock/role = %.2fx, role/ping = %.2fx"
-        % (figures["paired_stock_over_role"], figures["paired_role_over_ping"])
+        "  paired (median of per-round ratios): stock/role = %.2fx, role/ping = %.2fx, role_av/ping = %.2fx"
+        % (figures["paired_stock_over_role"], figures["paired_role_over_ping"], figures["paired_role_av_over_ping"])
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

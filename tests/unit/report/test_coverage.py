@@ -30,8 +30,9 @@ def test_every_automated_control_applies_to_some_group() -> None:
         "HIM-3.7-switch-backup",
         "HIM-7.6-audit-trail",
     ]
-    assert "HIM-7.7-antivirus" in coverage.applicable(CATALOG, WORKSTATION)
-    assert not coverage.is_implemented(CATALOG["HIM-7.7-antivirus"])
+    assert "HIM-7.2-password-rotation" in coverage.applicable(CATALOG, WORKSTATION)
+    assert not coverage.is_implemented(CATALOG["HIM-7.2-password-rotation"])
+    assert coverage.is_implemented(CATALOG["HIM-7.7-antivirus"])
     assert coverage.is_implemented(CATALOG["HIM-5.4-games"])
 
 
@@ -105,7 +106,8 @@ def test_controls_without_results_are_not_checked_with_their_reason(tmp_path: Pa
     reasons = {
         (r["host"], r["control_id"]): r["reason"] for r in _table(doc, "findings") if r["status"] == "not_checked"
     }
-    assert reasons["ws-1", "HIM-7.7-antivirus"] == "not_implemented"
+    assert reasons["ws-1", "HIM-7.2-password-rotation"] == "not_implemented"
+    assert reasons["ws-1", "HIM-7.7-antivirus"] == "not_run"
     assert reasons["ws-1", "HIM-7.4-storage"] == "not_run"
     assert reasons["ws-2", "HIM-5.4-games"] == "unreachable"
     assert reasons["sw-1", "HIM-3.4-switch-config"] == "play_failed"
@@ -175,7 +177,7 @@ def test_a_killed_run_shows_interrupted_and_its_hosts_not_checked(tmp_path: Path
     assert [r["status"] for r in _table(doc, "runs")] == ["interrupted"]
     reasons = {r["control_id"]: r["reason"] for r in _table(doc, "findings")}
     assert reasons["HIM-5.4-games"] == "interrupted"
-    assert reasons["HIM-7.7-antivirus"] == "not_implemented"
+    assert reasons["HIM-7.2-password-rotation"] == "not_implemented"
 
 
 def test_controls_a_host_skips_by_its_variables_are_filtered_out_not_a_fault(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
