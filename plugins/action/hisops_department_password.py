@@ -37,6 +37,8 @@ from ansible_collections.hisops.him.plugins.plugin_utils.recording import RUN_UU
 from ansible_collections.hisops.him.plugins.plugin_utils.store import StoreError, open_store
 
 CONTROL_ID = "HIM-7.2-password-rotation"
+
+
 class DepartmentError(Exception):
     """Bad input or a store problem: the task fails with this message, before anything changes."""
 
@@ -64,7 +66,8 @@ $Ansible.Changed = $false
 Add-Type -AssemblyName System.DirectoryServices.AccountManagement
 $context = [System.DirectoryServices.AccountManagement.PrincipalContext]::new('Machine')
 try {
-    if (-not [System.DirectoryServices.AccountManagement.UserPrincipal]::FindByIdentity($context, $Account)) { return $false }
+    $user = [System.DirectoryServices.AccountManagement.UserPrincipal]::FindByIdentity($context, $Account)
+    if (-not $user) { return $false }
     $context.ValidateCredentials($Account, [System.Net.NetworkCredential]::new('', $Secret).Password)
 } finally { $context.Dispose() }
 """
@@ -81,7 +84,14 @@ def parse_now(text: str) -> dt.datetime:
 
 
 def control_record(status: str, severity: str, evidence: list[str], message: str) -> dict[str, Any]:
-    return {"id": CONTROL_ID, "status": status, "severity": severity, "evidence": evidence, "changes": [], "message": message}
+    return {
+        "id": CONTROL_ID,
+        "status": status,
+        "severity": severity,
+        "evidence": evidence,
+        "changes": [],
+        "message": message,
+    }
 
 
 class ActionModule(ActionBase):
@@ -193,7 +203,9 @@ class ActionModule(ActionBase):
             raise DepartmentError("cannot check the password of %s: %s" % (account, result.get("msg", "")))
         return (result.get("output") or [False])[-1] is True
 
-    def _apply_windows(self, account: str, entry: dict[str, Any], groups: list[str], task_vars: dict[str, Any]) -> dict[str, Any]:
+    def _apply_windows(
+        self, account: str, entry: dict[str, Any], groups: list[str], task_vars: dict[str, Any]
+    ) -> dict[str, Any]:
         if self._windows_carries(account, entry["password"], task_vars):
             return {"changed": False, "verified": True, "msg": "%s carries version %d" % (account, entry["version"])}
         if self._play_context.check_mode:
@@ -214,8 +226,14 @@ class ActionModule(ActionBase):
         if result.get("failed"):
             raise DepartmentError("password of %s could not be set: %s" % (account, result.get("msg", "")))
         if not self._windows_carries(account, entry["password"], task_vars):
-            raise DepartmentError("password of %s was set but the logon check fails for version %d" % (account, entry["version"]))
-        return {"changed": True, "verified": True, "msg": "%s set to version %d, verified" % (account, entry["version"])}
+            raise DepartmentError(
+                "password of %s was set but the logon check fails for version %d" % (account, entry["version"])
+            )
+        return {
+            "changed": True,
+            "verified": True,
+            "msg": "%s set to version %d, verified" % (account, entry["version"]),
+        }
 
     def _apply(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         host = task_vars.get("inventory_hostname", "")
@@ -249,7 +267,11 @@ class ActionModule(ActionBase):
             changed = bool(result.get("changed"))
         current_hash = self._shadow_hash(account, task_vars)
         if current_hash is not None and pw.hash_matches(entry["password"], current_hash):
-            return out | {"changed": changed, "verified": True, "msg": "%s carries version %d" % (account, entry["version"])}
+            return out | {
+                "changed": changed,
+                "verified": True,
+                "msg": "%s carries version %d" % (account, entry["version"]),
+            }
         if self._play_context.check_mode:
             return out | {"changed": True, "msg": "%s would be set to version %d" % (account, entry["version"])}
         result = self._run_module(
@@ -261,8 +283,14 @@ class ActionModule(ActionBase):
             raise DepartmentError("password of %s could not be set: %s" % (account, result.get("msg", "")))
         verified = pw.hash_matches(entry["password"], self._shadow_hash(account, task_vars) or "")
         if not verified:
-            raise DepartmentError("password of %s was set but the host does not verify version %d" % (account, entry["version"]))
-        return out | {"changed": True, "verified": True, "msg": "%s set to version %d, verified" % (account, entry["version"])}
+            raise DepartmentError(
+                "password of %s was set but the host does not verify version %d" % (account, entry["version"])
+            )
+        return out | {
+            "changed": True,
+            "verified": True,
+            "msg": "%s set to version %d, verified" % (account, entry["version"]),
+        }
 
     def _finalize(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         hostvars = task_vars.get("hostvars") or {}
@@ -286,7 +314,11 @@ class ActionModule(ActionBase):
                 if isinstance(result, Mapping) and result.get("verified") and result.get("version") == version:
                     done.append(host)
             if self._play_context.check_mode:
-                summary[code] = {"state": "pending", "version": version, "hosts_pending": sorted(set(hosts) - set(done))}
+                summary[code] = {
+                    "state": "pending",
+                    "version": version,
+                    "hosts_pending": sorted(set(hosts) - set(done)),
+                }
                 continue
             with store.lock(code):
                 record = store.load(code)
@@ -356,19 +388,32 @@ class ActionModule(ActionBase):
                 "rotation to version %d pending (hosts done: %s)"
                 % (record.pending["version"], ", ".join(record.pending.get("hosts_done") or []) or "none")
             )
-        shadow = self._shadow_hash(account, task_vars)
-        carried = next(
-            (e for e in record.known_passwords() if shadow and pw.hash_matches(e["password"], shadow)), None
-        )
+        carried = self._carried(args["platform"], account, record, task_vars)
         if carried is None:
             findings.append("%s on %s carries no password the store holds" % (account, host))
         elif current is not None and carried["version"] != current["version"]:
-            findings.append("%s on %s carries version %d, not the current %d" % (account, host, carried["version"], current["version"]))
+            findings.append(
+                "%s on %s carries version %d, not the current %d"
+                % (account, host, carried["version"], current["version"])
+            )
         else:
-            evidence.append("%s on %s carries version %d (verified by its shadow hash)" % (account, host, carried["version"]))
+            evidence.append(
+                "%s on %s carries version %d (verified by its shadow hash)" % (account, host, carried["version"])
+            )
         status = "fail" if findings else "pass"
         message = "; ".join(findings) if findings else "department password current and carried by this host"
         return {"changed": False, "hisops_controls": [control_record(status, severity, evidence + findings, message)]}
+
+    def _carried(
+        self, platform: str, account: str, record: pw.DepartmentPasswords, task_vars: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Which stored entry the host's account carries (None: none of them)."""
+        if platform == "windows":
+            return next(
+                (e for e in record.known_passwords() if self._windows_carries(account, e["password"], task_vars)), None
+            )
+        shadow = self._shadow_hash(account, task_vars)
+        return next((e for e in record.known_passwords() if shadow and pw.hash_matches(e["password"], shadow)), None)
 
     def _register(self, rows: list[dict[str, Any]]) -> None:
         """Write the rows to the results store's register; a rotation is never unaudited."""

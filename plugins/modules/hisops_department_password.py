@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Documentation of the hisops_department_password action (the work is done by plugins/action/hisops_department_password.py)."""
+"""Documentation and argument spec of hisops_department_password (its action plugin does the work)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ options:
     type: str
     default: discovered_department_password
   rotate:
-    description: O(state=prepare) departments (codes) to rotate now on request (trigger C(manual), recorded with who ran it).
+    description:
+      - O(state=prepare) departments (codes) to rotate now on request (trigger C(manual), recorded with who ran it).
     type: list
     elements: str
     default: []
@@ -142,7 +143,8 @@ departments:
   description: O(state=prepare) and O(state=finalize) per department code, what happens (never a password).
   returned: when state is prepare or finalize
   type: dict
-  sample: {"outpatient": {"action": "rotate", "trigger": "custodian", "pending": {"version": 3, "fingerprint": "9f2c..."}}}
+  sample: {"outpatient": {"action": "rotate", "trigger": "custodian",
+                          "pending": {"version": 3, "fingerprint": "9f2c0a1b7d3e4f55"}}}
 department:
   description: O(state=apply) the host's department code.
   returned: when state is apply

@@ -99,7 +99,9 @@ class PasswordPolicy:
         """The policy from inventory data; raises ``PasswordStoreError`` naming every wrong field."""
         data = dict(data or {})
         known = set(cls.__dataclass_fields__)
-        problems = ["%s.%s: unknown key (known: %s)" % (name, k, ", ".join(sorted(known))) for k in data if k not in known]
+        problems = [
+            "%s.%s: unknown key (known: %s)" % (name, k, ", ".join(sorted(known))) for k in data if k not in known
+        ]
         values: dict[str, Any] = {}
         for key in ("length", "min_each", "max_age_days", "read_grace_hours"):
             if key in data:
@@ -253,12 +255,18 @@ class DepartmentPasswords:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise PasswordStoreError("%s decrypts but is not a password file (%s); it was not changed" % (where, exc))
+            raise PasswordStoreError(
+                "%s decrypts but is not a password file (%s); it was not changed" % (where, exc)
+            ) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("history"), list):
-            raise PasswordStoreError("%s is not a hisops password file of format %d; it was not changed" % (where, FORMAT))
+            raise PasswordStoreError(
+                "%s is not a hisops password file of format %d; it was not changed" % (where, FORMAT)
+            )
         entries = [data.get("current"), data.get("pending"), *data["history"]]
         for entry in entries:
-            if entry is not None and (not isinstance(entry, dict) or not entry.get("password") or "version" not in entry):
+            if entry is not None and (
+                not isinstance(entry, dict) or not entry.get("password") or "version" not in entry
+            ):
                 raise PasswordStoreError("%s holds a damaged entry; it was not changed" % where)
         return cls(
             department=str(data["department"]),
@@ -421,7 +429,8 @@ class VaultFileStore:
 
     def load(self, department: str) -> DepartmentPasswords:
         """The department's record; a new empty one when it has no file yet."""
-        from ansible.parsing.vault import AnsibleVaultError, is_encrypted
+        from ansible.errors import AnsibleError
+        from ansible.parsing.vault import is_encrypted
 
         path = self.path(department)
         try:
@@ -429,19 +438,18 @@ class VaultFileStore:
         except FileNotFoundError:
             return DepartmentPasswords(department)
         except OSError as exc:
-            raise PasswordStoreError("password file %s cannot be read: %s" % (path, exc.strerror))
+            raise PasswordStoreError("password file %s cannot be read: %s" % (path, exc.strerror)) from None
         if not is_encrypted(raw):
             raise PasswordStoreError(
-                "password file %s is not vault-encrypted: refused (it was not changed; restore it from a backup)"
-                % path
+                "password file %s is not vault-encrypted: refused (it was not changed; restore it from a backup)" % path
             )
         try:
             text = self.vault.decrypt(raw).decode("utf-8")
-        except AnsibleVaultError as exc:
+        except (AnsibleError, ValueError) as exc:  # AnsibleVaultError, AnsibleVaultFormatError, ...
             raise PasswordStoreError(
                 "password file %s does not decrypt with the configured vault secrets (wrong vault password, or a "
                 "damaged file): %s; it was not changed" % (path, str(exc).splitlines()[0])
-            )
+            ) from None
         record = DepartmentPasswords.from_json(text, str(path))
         if record.department != department:
             raise PasswordStoreError("password file %s belongs to department %s" % (path, record.department))
@@ -468,7 +476,7 @@ class VaultFileStore:
             raise PasswordStoreError(
                 "password file %s could not be written (%s): nothing was changed on any host"
                 % (self.path(record.department), exc.strerror or exc)
-            )
+            ) from None
         record.revision = new.revision
 
     @contextlib.contextmanager
@@ -479,12 +487,14 @@ class VaultFileStore:
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise PasswordStoreError("password store %s is not writable: %s" % (self.directory, exc.strerror))
+            raise PasswordStoreError("password store %s is not writable: %s" % (self.directory, exc.strerror)) from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise PasswordStoreError("department %s is being rotated by another run: try later" % department)
+                raise PasswordStoreError(
+                    "department %s is being rotated by another run: try later" % department
+                ) from None
             yield
         finally:
             os.close(fd)
