@@ -143,6 +143,11 @@ class ActionModule(ActionBase):
     def _prepare(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         policy = pw.PasswordPolicy.from_mapping(args["policy"])
         now = parse_now(args["now"])
+        if args["record"] and not self._play_context.check_mode and not os.environ.get(RUN_UUID_ENV):
+            raise DepartmentError(
+                "this run is not recorded (callback hisops.him.hisops_recorder): a rotation must be in the "
+                "register; enable the recorder (ansible.cfg callbacks_enabled) and run again"
+            )
         departments = {code: cust for code, cust in self._host_departments(args["hosts"], task_vars).values()}
         unknown = sorted(set(args["rotate"]) - set(departments))
         if unknown:
