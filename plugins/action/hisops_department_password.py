@@ -148,7 +148,8 @@ class ActionModule(ActionBase):
                 "this run is not recorded (callback hisops.him.hisops_recorder): a rotation must be in the "
                 "register; enable the recorder (ansible.cfg callbacks_enabled) and run again"
             )
-        departments = {code: cust for code, cust in self._host_departments(args["hosts"], task_vars).values()}
+        host_departments = self._host_departments(args["hosts"], task_vars)
+        departments = {code: cust for code, cust in host_departments.values()}
         unknown = sorted(set(args["rotate"]) - set(departments))
         if unknown:
             raise DepartmentError(
@@ -156,6 +157,8 @@ class ActionModule(ActionBase):
             )
         # every department's file is read (and must decrypt) before anything is written
         records = {code: store.load(code) for code in sorted(departments)}
+        switches = set((task_vars.get("groups") or {}).get("switches") or [])
+        with_switches = {code for host, (code, _c) in host_departments.items() if host in switches}
         plan: dict[str, Any] = {}
         rows = []
         for code, record in records.items():
@@ -166,9 +169,10 @@ class ActionModule(ActionBase):
                 if not self._play_context.check_mode:
                     with store.lock(code):
                         record = store.load(code)
-                        entry = pw.begin_rotation(
-                            record, pw.generate(policy), trigger, departments[code], register.who(), now
-                        )
+                        # a department with switches gets a password every switch accepts
+                        limits = args["switch_limits"] if code in with_switches else {}
+                        new = pw.generate(policy.for_device(limits))
+                        entry = pw.begin_rotation(record, new, trigger, departments[code], register.who(), now)
                         store.save(record)
                     rows.append(register.rotation_row(code, "started", entry))
                     item["pending"] = pw.public_entry(entry)
@@ -316,7 +320,11 @@ class ActionModule(ActionBase):
             done = []
             for host in hosts:
                 result = hostvars[host].get(args["results_var"]) if host in hostvars else None
-                if isinstance(result, Mapping) and result.get("verified") and result.get("version") == version:
+                if (
+                    isinstance(result, Mapping)
+                    and result.get("verified")
+                    and int(result.get("version") or 0) == version
+                ):
                     done.append(host)
             if self._play_context.check_mode:
                 summary[code] = {

@@ -81,6 +81,12 @@ options:
     type: list
     elements: str
     default: []
+  switch_limits:
+    description:
+      - O(state=prepare) limits of the switches' CLIs, C(max_length) and C(symbols) (the symbols allowed); a
+        department with a host in the C(switches) group gets a password within them.
+    type: dict
+    default: {}
   department:
     description: O(state=apply) and O(state=audit) the host's C(hisops_department) (code and custodian).
     type: dict
@@ -198,6 +204,7 @@ ARGUMENT_SPEC = {
     "scope": {"type": "list", "elements": "str", "default": []},
     "results_var": {"type": "str", "default": RESULTS_VAR},
     "rotate": {"type": "list", "elements": "str", "default": []},
+    "switch_limits": {"type": "dict", "default": {}},
     "department": {"type": "dict"},
     "account": {"type": "str", "default": ""},
     "account_groups": {"type": "list", "elements": "str", "default": []},

@@ -159,7 +159,7 @@ def audit(directory: Path, now: dt.datetime) -> dict[str, dict]:
     OUTPUTS.append(proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads(proc.stdout)
-    task = next(t for p in report["plays"] for t in p["tasks"] if t["task"]["name"].startswith("HIM-7.2 | AUDIT |"))
+    task = next(t for p in report["plays"] for t in p["tasks"] if "HIM-7.2 | AUDIT | " in t["task"]["name"])
     return {host: result["hisops_controls"][0] for host, result in task["hosts"].items()}
 
 

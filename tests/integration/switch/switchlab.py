@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -135,3 +136,14 @@ def results(output: dict[str, Any], task_prefix: str) -> dict[str, dict[str, Any
             if task_prefix in task["task"]["name"]:
                 return task["hosts"]
     raise AssertionError("no task %r in the run" % task_prefix)
+
+
+def stored_hash(vendor: str, secret: str) -> str:
+    """What the lab's emulators store for a local-user password (their documented stand-in hashes)."""
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    return {
+        "cisco_ios": "secret 5 $1$hs$" + digest[:22],
+        "ruijie_os": "secret 5 $1$hs$" + digest[:22],
+        "huawei_vrp": "irreversible-cipher $1a$%s$" % digest[:32],
+        "h3c_comware": "password hash $h$6$" + digest[:32],
+    }[vendor]

@@ -9,7 +9,6 @@ trunk's allowed VLANs changed by their delta only, and a Comware refusal named a
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import stat
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 from ansible_collections.hisops.him.plugins.modules import hisops_switch_config as mod
-from switchlab import PASSWORD, VENDORS, Lab, results
+from switchlab import PASSWORD, VENDORS, Lab, results, stored_hash
 
 pytestmark = pytest.mark.lab
 
@@ -49,17 +48,6 @@ def plain_read(lab: Lab, name: str) -> str:
         return conn.send_command(SHOW.get(vendor, "display current-configuration"), read_timeout=20)
     finally:
         conn.disconnect()
-
-
-def stored_hash(vendor: str, secret: str) -> str:
-    """What the lab's emulators store for a local-user password (their documented stand-in hashes)."""
-    digest = hashlib.sha256(secret.encode()).hexdigest()
-    return {
-        "cisco_ios": "secret 5 $1$hs$" + digest[:22],
-        "ruijie_os": "secret 5 $1$hs$" + digest[:22],
-        "huawei_vrp": "irreversible-cipher $1a$%s$" % digest[:32],
-        "h3c_comware": "password hash $h$6$" + digest[:32],
-    }[vendor]
 
 
 def stored_community(vendor: str, community: str) -> str:
