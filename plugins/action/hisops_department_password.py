@@ -149,7 +149,7 @@ class ActionModule(ActionBase):
                 "register; enable the recorder (ansible.cfg callbacks_enabled) and run again"
             )
         host_departments = self._host_departments(args["hosts"], task_vars)
-        departments = {code: cust for code, cust in host_departments.values()}
+        departments = dict(host_departments.values())
         unknown = sorted(set(args["rotate"]) - set(departments))
         if unknown:
             raise DepartmentError(

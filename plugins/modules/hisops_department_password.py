@@ -15,8 +15,8 @@ description:
     Vault-encrypted file per department, current password plus a history of 12) and sets it on the
     department's Linux hosts.
   - O(state=prepare) (once, on the control node) decides per department whether the password must
-    rotate (no password yet, older than O(policy.max_age_days), custodian different from the one
-    recorded at the last rotation, read out longer than O(policy.read_grace_hours) ago, or named in
+    rotate (no password yet, older than C(max_age_days) of O(policy), custodian different from the one
+    recorded at the last rotation, read out longer than C(read_grace_hours) of O(policy) ago, or named in
     O(rotate)), generates a new one from the operating system's CSPRNG and writes it to the store as
     C(pending) BEFORE any host is changed. A department with a pending rotation is resumed with the
     SAME password; no new one is generated.

@@ -76,7 +76,7 @@ def write_rows(store: Store, run_uuid: str, rows: list[dict[str, Any]]) -> int:
     recorded = now_text()
     sql = store.sql(
         "INSERT INTO %s (run_id, host, %s, recorded_at) VALUES (?, ?, %s, ?)"
-        % (TABLE, ", ".join(COLUMNS), ", ".join("?" for _ in COLUMNS))
+        % (TABLE, ", ".join(COLUMNS), ", ".join("?" * len(COLUMNS)))
     )
     conn = store.connection
     cur = conn.cursor()

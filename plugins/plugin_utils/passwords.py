@@ -177,9 +177,9 @@ def generate(policy: PasswordPolicy, rng: secrets.SystemRandom | None = None) ->
     if problems:
         raise PasswordStoreError("; ".join(problems))
     rng = rng or secrets.SystemRandom()
-    chars = [rng.choice(policy.alphabet(c)) for c in policy.classes for _ in range(policy.min_each)]
+    chars = [rng.choice(policy.alphabet(c)) for c in policy.classes for _each in range(policy.min_each)]
     pool = "".join(policy.alphabet(c) for c in policy.classes)
-    chars += [rng.choice(pool) for _ in range(policy.length - len(chars))]
+    chars += [rng.choice(pool) for _rest in range(policy.length - len(chars))]
     rng.shuffle(chars)
     return "".join(chars)
 
@@ -514,7 +514,7 @@ def vault_for(secrets_list: Sequence[tuple[str, Any]], vault_id: str = "") -> tu
         if not match:
             raise PasswordStoreError(
                 "hisops_password_vault_id: vault id %r is not configured (have: %s)"
-                % (vault_id, ", ".join(v for v, _ in usable))
+                % (vault_id, ", ".join(v for v, _secret in usable))
             )
         chosen = match[0]
     else:
@@ -540,7 +540,7 @@ _PERMUTATION = (
 def _b64(b2: int, b1: int, b0: int, n: int) -> str:
     w = (b2 << 16) | (b1 << 8) | b0
     out = []
-    for _ in range(n):
+    for _char in range(n):
         out.append(ITOA64[w & 0x3F])
         w >>= 6
     return "".join(out)
@@ -576,7 +576,7 @@ def sha512_crypt_digest(password: bytes, salt: bytes, rounds: int) -> str:
 
 def crypt_hash(password: str, salt: str | None = None, rounds: int = HASH_ROUNDS) -> str:
     """A SHA-512 crypt hash (``$6$``) for /etc/shadow, with a fresh random salt unless given."""
-    salt = (salt or "".join(secrets.choice(ITOA64) for _ in range(16)))[:16]
+    salt = (salt or "".join(secrets.choice(ITOA64) for _char in range(16)))[:16]
     rounds = min(max(rounds, 1000), 999_999_999)
     head = "$6$" if rounds == HASH_ROUNDS else "$6$rounds=%d$" % rounds
     return "%s%s$%s" % (head, salt, sha512_crypt_digest(password.encode("utf-8"), salt.encode("utf-8"), rounds))
