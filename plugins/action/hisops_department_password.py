@@ -30,6 +30,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hisops.him.plugins.module_utils import results
 from ansible_collections.hisops.him.plugins.modules.hisops_department_password import ARGUMENT_SPEC
 from ansible_collections.hisops.him.plugins.plugin_utils import password_register as register
 from ansible_collections.hisops.him.plugins.plugin_utils import passwords as pw
@@ -84,14 +85,7 @@ def parse_now(text: str) -> dt.datetime:
 
 
 def control_record(status: str, severity: str, evidence: list[str], message: str) -> dict[str, Any]:
-    return {
-        "id": CONTROL_ID,
-        "status": status,
-        "severity": severity,
-        "evidence": evidence,
-        "changes": [],
-        "message": message,
-    }
+    return results.control_result(CONTROL_ID, status, severity, evidence, message=message)
 
 
 class ActionModule(ActionBase):
