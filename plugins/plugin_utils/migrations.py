@@ -208,6 +208,34 @@ V7_PERIOD_STATISTICS_INDEX = Migration(
     ("CREATE INDEX control_results_run_cube ON control_results (run_id, department, control_id, status)",),
 )
 
+
+V8_PASSWORD_ROTATIONS = Migration(
+    8,
+    "password_rotations: the register of department password rotations and read-outs (HIM-7.2)",
+    # One row per department and event of a run (plugin_utils.password_register): never a
+    # password, only its version and a keyed fingerprint. host: the controller that ran it.
+    # hosts_done / hosts_pending: host names separated by ", ".
+    (
+        """CREATE TABLE password_rotations (
+            id {ID},
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL DEFAULT '',
+            department TEXT NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('started', 'completed', 'pending', 'read')),
+            trigger_reason TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0,
+            fingerprint TEXT NOT NULL DEFAULT '',
+            previous_custodian TEXT NOT NULL DEFAULT '',
+            custodian TEXT NOT NULL DEFAULT '',
+            by_user TEXT NOT NULL DEFAULT '',
+            hosts_done TEXT NOT NULL DEFAULT '',
+            hosts_pending TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX password_rotations_department ON password_rotations (department, id)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     V1_CORE,
     V2_ASSETS,
@@ -216,4 +244,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     V5_RUN_HOSTS,
     V6_SWITCH_SECRET_VERSIONS,
     V7_PERIOD_STATISTICS_INDEX,
+    V8_PASSWORD_ROTATIONS,
 )

@@ -8,5 +8,6 @@ Entry points: ``bin/hisops-report`` (``cli.main``), ``./hisops report``,
 from .build import Options, open_report
 from .period import Period, PeriodError, parse_period
 from .sections import RecordSection, register
+from . import section_passwords  # noqa: F401  (registers the password register section)
 
 __all__ = ["Options", "Period", "PeriodError", "RecordSection", "open_report", "parse_period", "register"]

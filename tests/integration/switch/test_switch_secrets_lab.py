@@ -9,7 +9,6 @@ trunk's allowed VLANs changed by their delta only, and a Comware refusal named a
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 from ansible_collections.hisops.him.plugins.modules import hisops_switch_config as mod
 from ansible_collections.hisops.him.plugins.plugin_utils import switch_secrets
 from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
-from switchlab import PASSWORD, VENDORS, Lab, results
+from switchlab import PASSWORD, VENDORS, Lab, holds_password, results
 
 pytestmark = pytest.mark.lab
 
@@ -52,35 +51,6 @@ def plain_read(lab: Lab, name: str) -> str:
         return conn.send_command(SHOW.get(vendor, "display current-configuration"), read_timeout=20)
     finally:
         conn.disconnect()
-
-
-CISCO_B64 = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-    b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-)
-
-
-def holds_password(vendor: str, running: str, secret: str) -> bool:
-    """Whether the switch stores a hash of ``secret`` for a local user (computed here, not by hisops).
-
-    Cisco / Ruijie emulators store real type 9 (scrypt) / type 8 (PBKDF2-SHA256) hashes with a
-    fresh salt; the Huawei / H3C emulators their documented stand-in hashes.
-    """
-    if vendor not in ("cisco_ios", "ruijie_os"):
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        stand_in = {
-            "huawei_vrp": "irreversible-cipher $1a$%s$" % digest[:32],
-            "h3c_comware": "password hash $h$6$" + digest[:32],
-        }
-        return stand_in[vendor] in running
-    for kind, salt, key in re.findall(r"(?m)^username \S+ privilege \d+ secret ([89]) \$\1\$(\S{14})\$(\S+)$", running):
-        if kind == "8":
-            raw = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt.encode(), 20000)
-        else:
-            raw = hashlib.scrypt(secret.encode(), salt=salt.encode(), n=16384, r=1, p=1, dklen=32)
-        if base64.b64encode(raw).rstrip(b"=").translate(CISCO_B64).decode() == key:
-            return True
-    return False
 
 
 def stored_community(vendor: str, community: str) -> str:

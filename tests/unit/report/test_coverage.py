@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from ansible_collections.hisops.him.plugins.plugin_utils import coverage
 from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import load_catalog
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, open_store
@@ -16,7 +17,10 @@ from .conftest import run_cli
 
 pytestmark = pytest.mark.unit
 
-CATALOG = load_catalog()
+# The real catalog, with two controls taken as not implemented yet, so the reasons below do not
+# depend on which controls are implemented today.
+PLANNED = ("HIM-7.2-password-rotation", "HIM-8.2.6-db-backup")
+CATALOG = {cid: ({**c, "implemented": False} if cid in PLANNED else c) for cid, c in load_catalog().items()}
 WORKSTATION = ["all", "dept_outpatient", "workstations", "workstations_linux"]
 STARTED = "2026-11-10T02:00:00.000000Z"
 AT = "2026-11-10T02:01:00.000000Z"
@@ -83,7 +87,10 @@ def _store(path: Path) -> str:
 
 
 def _json_report(store: str, out: Path) -> dict[str, Any]:
-    code, files, err = run_cli("--store", store, "--period", "2026-11", "--format", "json", "--out", str(out))
+    catalog = out.parent / "controls.yml"
+    catalog.write_text(yaml.safe_dump({"hisops_control_catalog": CATALOG}, allow_unicode=True), encoding="utf-8")
+    args = ("--store", store, "--catalog", str(catalog), "--period", "2026-11", "--format", "json", "--out", str(out))
+    code, files, err = run_cli(*args)
     assert code == 0, err
     return json.loads(files[0].read_text(encoding="utf-8"))
 
