@@ -36,6 +36,8 @@ Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on 
 - ``run_hosts``: run_id, host, department, kind, groups (JSON list of inventory groups),
   in_scope (1 when --limit included the host), controls (JSON list: the applicable controls
   the run's --tags/--skip-tags selected), recorded_at (``plugin_utils.coverage``).
+- ``run_problems``: run_id, host ('' for the run), problem (why the run failed outside a host's
+  task: an inventory that does not parse, the whole-inventory check's list), recorded_at.
 
 Query API (stable; every method returns a list of plain dicts unless noted)
 --------------------------------------------------------------------------
@@ -99,11 +101,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
+from ansible_collections.hisops.him.plugins.plugin_utils.project import project_path
 from ansible_collections.hisops.him.plugins.module_utils import results
 
 ENV_VAR = "HISOPS_STORE"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PATH = PROJECT_ROOT / "results" / "hisops.sqlite"
+DEFAULT_PATH = Path("results") / "hisops.sqlite"  # in the project directory (plugin_utils.project)
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")
@@ -192,7 +194,7 @@ def resolve_location(location: str | os.PathLike[str] | None = None) -> Location
     """Turn the store setting (argument, else $HISOPS_STORE, else the default) into a Location."""
     raw = str(location) if location not in (None, "") else os.environ.get(ENV_VAR, "")
     if not raw:
-        return Location("sqlite", str(DEFAULT_PATH))
+        return Location("sqlite", str(project_path(DEFAULT_PATH)))
     if "://" in raw:
         scheme = raw.split("://", 1)[0].lower()
         if scheme in ("postgresql", "postgres"):
@@ -202,17 +204,12 @@ def resolve_location(location: str | os.PathLike[str] | None = None) -> Location
             path = rest[1:] if rest.startswith("/") else rest  # sqlite:///rel, sqlite:////abs
             if not path:
                 raise StoreError("results store %r has no file path: use sqlite:///PATH" % raw)
-            return Location("sqlite", str(_project_path(path)))
+            return Location("sqlite", str(project_path(path)))
         raise StoreError(
             "unknown results store scheme %r in %s: use a file path, sqlite:///PATH or postgresql://USER@HOST/DB"
             % (scheme + "://", ENV_VAR)
         )
-    return Location("sqlite", str(_project_path(raw)))
-
-
-def _project_path(raw: str) -> Path:
-    path = Path(raw).expanduser()
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return Location("sqlite", str(project_path(raw)))
 
 
 # ---------------------------------------------------------------------------- rows to write
