@@ -90,9 +90,10 @@ from ansible_collections.hisops.him.plugins.plugin_utils.recording import (
     PER_HOST_KEY,
     RUN_UUID_ENV,
     RunRecording,
+    playbook_name,
     run_user,
 )
-from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CatalogError, load_catalog
+from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CATALOG_VAR, CatalogError, load_catalog
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Store, StoreError, now_text, open_store
 from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import inventory_yaml_problems
@@ -165,7 +166,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook: Any) -> None:
         if self._finished:  # `ansible-playbook a.yml b.yml`: one recorded run per playbook
             self._new_run()
-        self._playbook = project_relative(getattr(playbook, "_file_name", "") or "")
+        self._playbook = playbook_name(getattr(playbook, "_file_name", "") or "")
         self._check_inventory_files(getattr(playbook, "_basedir", "") or ".")
         if not self._open() or self._previous_handlers:
             return
@@ -219,21 +220,34 @@ class CallbackModule(CallbackBase):
     def _record_scope(self, play: Any) -> None:
         """One run_hosts row per inventory host: its groups, whether --limit included it and the
         controls --tags/--skip-tags selected (the reports' "not checked", plugin_utils.coverage)."""
-        try:
-            catalog = load_catalog()
-        except CatalogError as exc:
-            self._display.warning("hisops_recorder: %s; controls without results are not listed" % exc)
-            catalog = {}
         inventory = play.get_variable_manager()._inventory
+        hosts = inventory.get_hosts("all", ignore_limits=True, ignore_restrictions=True)
+        catalog = self._catalog(play, hosts[:1])
         limited = {h.get_name() for h in inventory.get_hosts("all")}
         tags = list(context.CLIARGS.get("tags") or ())
         skip_tags = list(context.CLIARGS.get("skip_tags") or ())
-        for host in inventory.get_hosts("all", ignore_limits=True, ignore_restrictions=True):
+        for host in hosts:
             groups = _group_names(host)
             in_scope = host.get_name() in limited
             controls = coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else []
             self._rec.record_scope(host.get_name(), groups, in_scope, controls)
         self._flush()
+
+    def _catalog(self, play: Any, hosts: list[Any]) -> dict[str, Any]:
+        """The control catalog this run's hosts get (group_vars/all, wherever the project keeps it),
+        else the project's group_vars/all/controls.yml file."""
+        for host in hosts:
+            try:
+                hostvars = play.get_variable_manager().get_vars(play=play, host=host, include_hostvars=False)
+            except Exception:  # a variable that does not load: the validation task names it
+                break
+            if isinstance(hostvars.get(CATALOG_VAR), dict):
+                return dict(hostvars[CATALOG_VAR])
+        try:
+            return load_catalog()
+        except CatalogError as exc:
+            self._display.warning("hisops_recorder: %s; controls without results are not listed" % exc)
+            return {}
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()

@@ -26,11 +26,13 @@ import difflib
 import getpass
 import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from ansible_collections.hisops.him.plugins.module_utils import results
 from ansible_collections.hisops.him.plugins.plugin_utils.assets import asset_columns
 from ansible_collections.hisops.him.plugins.plugin_utils.inventory_model import department_code, host_kind
+from ansible_collections.hisops.him.plugins.plugin_utils.project import COLLECTION_ROOT, project_relative
 from ansible_collections.hisops.him.plugins.plugin_utils.redaction import shorten
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, now_text
 
@@ -65,6 +67,19 @@ def host_identity(name: str, groups: Iterable[str]) -> dict[str, str]:
     """A host's name, department code and kind (plugin_utils.inventory_model)."""
     groups = list(groups)
     return {"host": name, "department": department_code(groups), "kind": host_kind(groups)}
+
+
+def playbook_name(path: str) -> str:
+    """How a run's playbook is recorded: relative to the project, else a playbook of the installed
+    collection by its name (hisops.him.compliance_audit), never a machine path of the collection."""
+    shown = project_relative(path)
+    if not Path(shown).is_absolute():
+        return shown
+    try:
+        inside = Path(path).resolve().relative_to(COLLECTION_ROOT / "playbooks")
+    except ValueError:
+        return shown
+    return "hisops.him." + str(inside.with_suffix("")).replace("/", ".")
 
 
 def run_user() -> str:
