@@ -19,6 +19,7 @@ import yaml
 from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from tests.localhost_play import write_audit_play
+from tests.unit.foundation.test_broken_runs import DEPARTMENT
 
 pytestmark = pytest.mark.component
 
@@ -102,7 +103,7 @@ def _project(project: Path) -> None:
     control catalog and policy, copied from this repository, and the department)."""
     shutil.copytree(ROOT / "group_vars", project / "group_vars", dirs_exist_ok=True)
     (project / "group_vars" / "dept_outpatient").mkdir(exist_ok=True)
-    (project / "group_vars" / "dept_outpatient" / "department.yml").write_text(DEPARTMENT, encoding="utf-8")
+    (project / "group_vars" / "dept_outpatient" / "department.yml").write_text("---" + DEPARTMENT, encoding="utf-8")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -116,16 +117,6 @@ def _project(project: Path) -> None:
         }
     }
     (project / "hosts.yml").write_text(yaml.safe_dump(hosts), encoding="utf-8")
-
-
-DEPARTMENT = """---
-hisops_department:
-  code: outpatient
-  name_zh: 门诊部
-  name_en: Outpatient
-  login_group: mz_staff
-  custodian: {name: 张丽, staff_id: MZ0101, certificate: HIM-2019-0311}
-"""
 
 
 def test_the_main_job_runs_from_an_installed_collection_and_records_in_the_project(
