@@ -10,17 +10,17 @@ from typing import Any
 
 import yaml
 
-from ansible_collections.hisops.him.plugins.filter.hisops_inventory import department_problems
-from ansible_collections.hisops.him.plugins.filter.hisops_switch import switch_problems
-from ansible_collections.hisops.him.plugins.filter.hisops_workstation import all_hosts_problems
-from ansible_collections.hisops.him.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.hisops.him.plugins.plugin_utils.inventory_model import (
+from ..filter.hisops_inventory import department_problems
+from ..filter.hisops_switch import switch_problems
+from ..filter.hisops_workstation import all_hosts_problems
+from ..plugin_utils.controller_action import ControllerAction
+from ..plugin_utils.inventory_model import (
     SWITCHES_GROUP,
     WORKSTATIONS_GROUP,
     department_groups,
 )
-from ansible_collections.hisops.him.plugins.plugin_utils.project import project_relative
-from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import inventory_yaml_problems
+from ..plugin_utils.project import project_relative
+from ..plugin_utils.vars_files import inventory_yaml_problems
 
 _PLUGINS = Path(__file__).resolve().parent.parent
 

@@ -82,10 +82,10 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage
-from ansible_collections.hisops.him.plugins.plugin_utils.assets import department_columns
-from ansible_collections.hisops.him.plugins.plugin_utils.project import project_relative
-from ansible_collections.hisops.him.plugins.plugin_utils.recording import (
+from ..plugin_utils import coverage
+from ..plugin_utils.assets import department_columns
+from ..plugin_utils.project import project_relative
+from ..plugin_utils.recording import (
     CONTROLLER_TASK_VAR,
     PER_HOST_KEY,
     RUN_UUID_ENV,
@@ -93,10 +93,10 @@ from ansible_collections.hisops.him.plugins.plugin_utils.recording import (
     playbook_name,
     run_user,
 )
-from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CATALOG_VAR, CatalogError, load_catalog
-from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
-from ansible_collections.hisops.him.plugins.plugin_utils.store import Store, StoreError, now_text, open_store
-from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import inventory_yaml_problems
+from ..plugin_utils.report.catalog import CATALOG_VAR, CatalogError, load_catalog
+from ..plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
+from ..plugin_utils.store import Store, StoreError, now_text, open_store
+from ..plugin_utils.vars_files import inventory_yaml_problems
 
 
 class CallbackModule(CallbackBase):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.inventory_model import (
+from ..plugin_utils.inventory_model import (
     CODE,
     DEPARTMENT_GROUP,
     DEPARTMENT_PREFIX,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.project import COLLECTION_ROOT, project_path
+from ..plugin_utils.project import COLLECTION_ROOT, project_path
 
 
 def hisops_project_path(path: str) -> str:

@@ -136,7 +136,7 @@ from collections.abc import Iterator
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.hisops.him.plugins.plugin_utils.inventory_model import (
+from ..plugin_utils.inventory_model import (
     CODE,
     DEPARTMENTS_GROUP,
     department_group,

@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import results
-from ansible_collections.hisops.him.plugins.plugin_utils.assets import asset_columns
-from ansible_collections.hisops.him.plugins.plugin_utils.inventory_model import department_code, host_kind
-from ansible_collections.hisops.him.plugins.plugin_utils.project import COLLECTION_ROOT, project_relative
-from ansible_collections.hisops.him.plugins.plugin_utils.redaction import shorten
-from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, now_text
+from ..module_utils import results
+from .assets import asset_columns
+from .inventory_model import department_code, host_kind
+from .project import COLLECTION_ROOT, project_relative
+from .redaction import shorten
+from .store import Batch, now_text
 
 RECORDER = "hisops.him.hisops_recorder"
 RUN_UUID_ENV = "HISOPS_RUN_UUID"  # exported by the recorder when it starts recording a run

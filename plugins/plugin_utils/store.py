@@ -100,9 +100,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
-from ansible_collections.hisops.him.plugins.plugin_utils.project import project_path
-from ansible_collections.hisops.him.plugins.module_utils import results
+from .migrations import MIGRATIONS, Migration
+from .project import project_path
+from ..module_utils import results
 
 ENV_VAR = "HISOPS_STORE"
 DEFAULT_PATH = Path("results") / "hisops.sqlite"  # in the project directory (plugin_utils.project)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ansible_collections.hisops.him.plugins.plugin_utils.project import project_path
+from ..project import project_path
 
 # in the project directory (plugin_utils.project): the project's group_vars hold the catalog
 DEFAULT_CATALOG = Path("group_vars") / "all" / "controls.yml"
