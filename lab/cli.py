@@ -454,6 +454,14 @@ def cmd_image(args: argparse.Namespace) -> None:
     print(image_tag(args.kind))
 
 
+def cmd_ee(_: argparse.Namespace) -> None:
+    """Build the execution environment when what goes into it changed; print its tag."""
+    from lab.ee import build_ee  # lab.ee builds on this module
+
+    check_podman_usable()
+    print(build_ee())
+
+
 def cmd_smoke(args: argparse.Namespace) -> None:
     rc = subprocess.run(
         ["ansible-playbook", str(ROOT / "playbooks" / "lab_smoke.yml"), *args.extra], cwd=str(ROOT)
@@ -471,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     image = sub.add_parser("image", help="build the lab images if needed and print a tag")
     image.add_argument("kind", choices=["base", "db", *DB_IMAGE_KINDS])
     image.set_defaults(func=cmd_image)
+    sub.add_parser("ee", help="build the AWX execution environment if needed and print its tag").set_defaults(
+        func=cmd_ee
+    )
     smoke = sub.add_parser("smoke", help="reach every lab host and switch")
     smoke.add_argument("extra", nargs=argparse.REMAINDER)
     smoke.set_defaults(func=cmd_smoke)

@@ -14,8 +14,13 @@ from ..filter.hisops_inventory import department_problems
 from ..filter.hisops_switch import switch_problems
 from ..filter.hisops_workstation import all_hosts_problems
 from ..plugin_utils.controller_action import ControllerAction
-from ..plugin_utils.store import PROJECT_ROOT
-from ..plugin_utils.vars_files import vars_files, yaml_problems
+from ..plugin_utils.inventory_model import (
+    SWITCHES_GROUP,
+    WORKSTATIONS_GROUP,
+    department_groups,
+)
+from ..plugin_utils.project import project_relative
+from ..plugin_utils.vars_files import inventory_yaml_problems
 
 _PLUGINS = Path(__file__).resolve().parent.parent
 
@@ -45,9 +50,9 @@ def host_problems(host: str, hv: Mapping[str, Any], role: Mapping[str, Any]) -> 
     problems = _guarded(
         host,
         hv,
-        lambda: department_problems(hv.get("hisops_department"), host, [g for g in groups if g.startswith("dept_")]),
+        lambda: department_problems(hv.get("hisops_department"), host, department_groups(groups)),
     )
-    if "switches" in groups:
+    if SWITCHES_GROUP in groups:
         problems += _guarded(host, hv, lambda: switch_problems(_switch_data(hv, role), host))
     for name in SECRET_VARS:
         problems += _guarded(host, hv, lambda name=name: _readable(hv, name))
@@ -64,11 +69,9 @@ def _readable(hv: Mapping[str, Any], name: str) -> list[str]:
 def _where(hv: Mapping[str, Any]) -> str:
     """Where a host's data is: its inventory file, and its host_vars and group_vars beside it."""
     try:
-        inventory = Path(str(hv.get("inventory_file") or "")).resolve()
+        inventory = Path(project_relative(str(Path(str(hv.get("inventory_file") or "")).resolve())))
     except Exception:
         return "the inventory"
-    if inventory.is_relative_to(PROJECT_ROOT):
-        inventory = inventory.relative_to(PROJECT_ROOT)
     return "%s, or %s/host_vars, group_vars" % (inventory, inventory.parent)
 
 
@@ -100,7 +103,7 @@ def _switch_data(hv: Mapping[str, Any], role: Mapping[str, Any]) -> dict[str, An
 def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] | None = None) -> list[str]:
     """Every problem of the inventory, in one list: YAML errors first (then nothing else is read)."""
     sources = task_vars.get("ansible_inventory_sources") or []
-    problems = yaml_problems(vars_files(sources, str(task_vars.get("playbook_dir") or ".")))
+    problems = inventory_yaml_problems(sources, str(task_vars.get("playbook_dir") or "."))
     if problems:
         return problems
     hosts = list((task_vars.get("groups") or {}).get("all") or [])
@@ -115,7 +118,7 @@ def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] |
     hostvars = task_vars["hostvars"]
     for host in hosts:
         problems += host_problems(host, hostvars[host], role)
-    workstations = [h for h in (task_vars.get("groups") or {}).get("workstations") or [] if h in hosts]
+    workstations = [h for h in (task_vars.get("groups") or {}).get(WORKSTATIONS_GROUP) or [] if h in hosts]
     if workstations and not problems:
         problems += _guarded("(workstations)", {}, lambda: all_hosts_problems(hostvars, workstations))
     return problems

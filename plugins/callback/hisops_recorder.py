@@ -72,137 +72,36 @@ options:
 """
 
 import atexit
-import getpass
 import os
-import re
 import signal
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-from ..module_utils import (
-    results as _RESULTS,
-)  # the record schema the modules return
-from ..plugin_utils import coverage, switch_secrets
-from ..plugin_utils.recording import RUN_UUID_ENV
-from ..plugin_utils.report.catalog import CatalogError, load_catalog
+from ..plugin_utils import coverage
+from ..plugin_utils.assets import department_columns
+from ..plugin_utils.project import project_relative
+from ..plugin_utils.recording import (
+    CONTROLLER_TASK_VAR,
+    PER_HOST_KEY,
+    RUN_UUID_ENV,
+    RunRecording,
+    playbook_name,
+    run_user,
+)
+from ..plugin_utils.report.catalog import CATALOG_VAR, CatalogError, load_catalog
 from ..plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
-from ..plugin_utils.store import (
-    PROJECT_ROOT,
-    Batch,
-    Store,
-    StoreError,
-    now_text,
-    open_store,
-)
-from ..plugin_utils.vars_files import vars_files, yaml_problems
-
-# A task that handles many hosts at once (hisops_switch_config_fleet, run once) names under this
-# key the key of its result that holds one result per host: each is recorded under its own host.
-PER_HOST_KEY = "hisops_results_per_host"
-
-# Host outcome precedence: a host that was unreachable once is unreachable for the run.
-_HOST_RANK = {"skipped": 0, "ok": 1, "failed": 2, "unreachable": 3}
-_MAX_TEXT = 4000
-_MAX_DIFF_LINES = 40
-# Defence in depth: what a module must never return, masked if one does anyway.
-_SECRET_PATTERNS = (
-    # key=value / key: value (config files, URLs' query strings, module messages)
-    re.compile(r"(?i)\b(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(\S+)"),
-    # network device configuration: `username x password 0 y`, `enable secret 5 y`, `password cipher y`,
-    # `snmp-agent community read simple y` (the mode words before the value are skipped)
-    re.compile(
-        r"(?i)\b(password|secret|community|key-string|pre-shared-key|cipher|irreversible-cipher)\b"
-        r"(\s+(?:(?:\d{1,2}|read|write|simple|cipher|hash|irreversible-cipher)\s+)*+)(?![=:]|\*{8})(\S+)"
-    ),
-    re.compile(r"(?i)(postgres(?:ql)?|mysql|https?)://([^:/@\s]+):([^@\s]+)@"),
-)
-# Control records (evidence, changes, messages of hisops modules) name files, services and
-# packages: `/etc/pam.d/gdm-password`, `password required pam_unix.so` are evidence, not
-# secrets. Their secrets can only come from known secret FIELDS (`db_password: x`, a field
-# name standing alone, not a word inside a path or a name) or URL credentials; no_log values
-# never reach a record (AnsibleModule removes them, Ansible censors no_log tasks).
-_SECRET_FIELD = re.compile(
-    r"(?i)(?<![\w./-])(\w*(?:password|passwd|pwd|secret|token|api[_-]?key|community|psk)\w*)(\s*[:=]\s*)(?!\*{8})(\S+)"
-)
-_DISK_SKIP = re.compile(r"^(loop|ram|sr|fd|dm-|zram|md)")
-
-
-def redact(text: str) -> str:
-    """Mask password-looking values in free text (evidence, messages, diff summaries)."""
-    for pattern in _SECRET_PATTERNS[:2]:
-        text = pattern.sub(lambda m: m.group(1) + m.group(2) + "********", text)
-    return _SECRET_PATTERNS[2].sub(lambda m: "%s://%s:********@" % (m.group(1), m.group(2)), text)
-
-
-def redact_record(text: str) -> str:
-    """Mask secrets in a control record's text by where they come from (see _SECRET_FIELD)."""
-    text = _SECRET_FIELD.sub(lambda m: m.group(1) + m.group(2) + "********", text)
-    return _SECRET_PATTERNS[2].sub(lambda m: "%s://%s:********@" % (m.group(1), m.group(2)), text)
-
-
-def _short(text: Any, limit: int = _MAX_TEXT, record: bool = False) -> str:
-    text = (redact_record if record else redact)(str(text or ""))
-    return text if len(text) <= limit else text[:limit] + " ..."
-
-
-def _fact(facts: dict[str, Any], name: str) -> Any:
-    return facts.get("ansible_" + name, facts.get(name))
-
-
-# Switches: the network facts hisops_switch_facts returns (the names cisco.ios.ios_facts uses).
-_NET_FACTS = {
-    "vendor": "net_vendor",
-    "product": "net_model",
-    "serial": "net_serialnum",
-    "os": "net_system",
-    "os_version": "net_version",
-    "ipv4": "net_mgmt_ipv4",
-}
-
-
-def asset_columns(facts: dict[str, Any]) -> dict[str, Any]:
-    """The asset register columns found in gathered facts (setup, package_facts, switch facts)."""
-    cols: dict[str, Any] = {}
-    simple = {
-        "vendor": "system_vendor",
-        "product": "product_name",
-        "serial": "product_serial",
-        "os": "distribution",
-        "os_version": "distribution_version",
-        "kernel": "kernel",
-        "arch": "architecture",
-    }
-    for column, name in (*simple.items(), *_NET_FACTS.items()):
-        value = _fact(facts, name)
-        if column not in cols and value not in (None, "", "NA"):
-            cols[column] = str(value)
-    for column, name in (("cpus", "processor_vcpus"), ("memory_mb", "memtotal_mb")):
-        if isinstance(_fact(facts, name), int):
-            cols[column] = _fact(facts, name)
-    ipv4 = _fact(facts, "default_ipv4")
-    if isinstance(ipv4, dict) and ipv4.get("address"):
-        cols["ipv4"] = str(ipv4["address"])
-        cols["mac"] = str(ipv4.get("macaddress") or "")
-    devices = _fact(facts, "devices")
-    if isinstance(devices, dict):
-        disks = {n: d for n, d in devices.items() if not _DISK_SKIP.match(n) and isinstance(d, dict)}
-        cols["disks_count"] = len(disks)
-        total = sum(int(d.get("sectors") or 0) * int(d.get("sectorsize") or 512) for d in disks.values())
-        cols["disk_total_gb"] = round(total / 1e9, 1)
-    packages = facts.get("packages")
-    if isinstance(packages, dict):
-        cols["packages_count"] = len(packages)
-    return cols
+from ..plugin_utils.store import Store, StoreError, now_text, open_store
+from ..plugin_utils.vars_files import inventory_yaml_problems
 
 
 class CallbackModule(CallbackBase):
-    """Record the run in the hisops results store (see DOCUMENTATION)."""
+    """Record the run in the hisops results store (see DOCUMENTATION): Ansible's events in,
+    plugin_utils.recording's rows out, written once per task."""
 
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "notification"
@@ -222,19 +121,15 @@ class CallbackModule(CallbackBase):
     def _new_run(self) -> None:
         """Per-run state: Ansible sends playbook_on_start .. playbook_on_stats once per playbook file."""
         self._run_uuid = str(uuid.uuid4())
+        self._rec = RunRecording(self._run_uuid)
         self._started_at = time.monotonic()
         self._playbook = ""
         self._run_started = False
         self._finished = False
         self._modes: set[str] = set()
-        self._hosts: dict[str, dict[str, Any]] = {}
-        self._assets: dict[str, dict[str, Any]] = {}
-        self._batch = Batch(self._run_uuid)
-        self._dirty_hosts: set[str] = set()
-        self._dirty_assets: set[str] = set()
         self._current_play: Any = None
         self._controller_failed = False
-        self._vars_broken = False
+        self._problems: list[str] = []
 
     # -- set-up ------------------------------------------------------------------------
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
@@ -271,8 +166,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook: Any) -> None:
         if self._finished:  # `ansible-playbook a.yml b.yml`: one recorded run per playbook
             self._new_run()
-        self._playbook = _relative(getattr(playbook, "_file_name", "") or "")
-        self._check_vars_files(getattr(playbook, "_basedir", "") or ".")
+        self._playbook = playbook_name(getattr(playbook, "_file_name", "") or "")
+        self._check_inventory_files(getattr(playbook, "_basedir", "") or ".")
         if not self._open() or self._previous_handlers:
             return
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -280,17 +175,17 @@ class CallbackModule(CallbackBase):
             signal.signal(signum, self._on_signal)
         atexit.register(self._finish_at_exit)
 
-    def _check_vars_files(self, playbook_dir: str) -> None:
-        """Name the file and line of a YAML error in group_vars/host_vars (Ansible's own error names
-        neither, and a broken group_vars/all stops the run before any task)."""
-        problems = yaml_problems(vars_files(context.CLIARGS.get("inventory") or (), playbook_dir))
-        for problem in problems:
+    def _check_inventory_files(self, playbook_dir: str) -> None:
+        """Name the file and line of a YAML error in the inventory's files: a hosts file that does
+        not parse leaves the run without hosts, and Ansible's own error for group_vars/host_vars
+        names neither (a broken group_vars/all stops the run before any task). Such a run fails."""
+        self._problems = inventory_yaml_problems(context.CLIARGS.get("inventory") or (), playbook_dir)
+        for problem in self._problems:
             self._display.error("hisops_recorder: %s" % problem)
-        self._vars_broken = bool(problems)
 
     def _finish_at_exit(self) -> None:
         """A run still open when ansible-playbook exits: it stopped on an error (failed) or was interrupted."""
-        self._finish("failed" if self._vars_broken or self._controller_failed else "interrupted")
+        self._finish("failed" if self._problems or self._controller_failed else "interrupted")
 
     def v2_playbook_on_play_start(self, play: Any) -> None:
         self._flush()
@@ -305,9 +200,9 @@ class CallbackModule(CallbackBase):
             | {
                 "uuid": self._run_uuid,
                 "started": now_text(),
-                "user_name": _run_user(),
+                "user_name": run_user(),
                 "playbook": self._playbook,
-                "inventory": ",".join(_relative(i) for i in inventory),
+                "inventory": ",".join(project_relative(i) for i in inventory),
                 "mode": "check" if self._modes == {"check"} else "enforce",
                 "limit_expr": context.CLIARGS.get("subset") or "",
                 "tags": ",".join(t for t in (context.CLIARGS.get("tags") or ()) if t != "all"),
@@ -315,6 +210,8 @@ class CallbackModule(CallbackBase):
             }
         )
         self._run_started = True
+        for problem in self._problems:
+            self._rec.record_problem(problem)
         self._record_scope(play)
         # Tasks of this run (forked after this point) can tell that and where the run is recorded:
         # the HIM-7.6 audit-trail action reads it.
@@ -323,31 +220,34 @@ class CallbackModule(CallbackBase):
     def _record_scope(self, play: Any) -> None:
         """One run_hosts row per inventory host: its groups, whether --limit included it and the
         controls --tags/--skip-tags selected (the reports' "not checked", plugin_utils.coverage)."""
-        try:
-            catalog = load_catalog()
-        except CatalogError as exc:
-            self._display.warning("hisops_recorder: %s; controls without results are not listed" % exc)
-            catalog = {}
         inventory = play.get_variable_manager()._inventory
+        hosts = inventory.get_hosts("all", ignore_limits=True, ignore_restrictions=True)
+        catalog = self._catalog(play, hosts[:1])
         limited = {h.get_name() for h in inventory.get_hosts("all")}
         tags = list(context.CLIARGS.get("tags") or ())
         skip_tags = list(context.CLIARGS.get("skip_tags") or ())
-        for host in inventory.get_hosts("all", ignore_limits=True, ignore_restrictions=True):
-            state = _host_identity(host)
-            groups = sorted(g.get_name() for g in host.get_groups())
+        for host in hosts:
+            groups = _group_names(host)
             in_scope = host.get_name() in limited
-            self._batch.extra.setdefault("run_hosts", []).append(
-                {
-                    "host": state["host"],
-                    "department": state["department"],
-                    "kind": state["kind"],
-                    "groups": groups,
-                    "in_scope": int(in_scope),
-                    "controls": coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else [],
-                    "recorded_at": now_text(),
-                }
-            )
+            controls = coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else []
+            self._rec.record_scope(host.get_name(), groups, in_scope, controls)
         self._flush()
+
+    def _catalog(self, play: Any, hosts: list[Any]) -> dict[str, Any]:
+        """The control catalog this run's hosts get (group_vars/all, wherever the project keeps it),
+        else the project's group_vars/all/controls.yml file."""
+        for host in hosts:
+            try:
+                hostvars = play.get_variable_manager().get_vars(play=play, host=host, include_hostvars=False)
+            except Exception:  # a variable that does not load: the validation task names it
+                break
+            if isinstance(hostvars.get(CATALOG_VAR), dict):
+                return dict(hostvars[CATALOG_VAR])
+        try:
+            return load_catalog()
+        except CatalogError as exc:
+            self._display.warning("hisops_recorder: %s; controls without results are not listed" % exc)
+            return {}
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         self._flush()
@@ -371,20 +271,28 @@ class CallbackModule(CallbackBase):
     def _record(self, result: Any, outcome: str) -> None:
         if self._store is None or not self._run_started or self._finished:
             return
+        data = result.result
         if getattr(result.host, "implicit", False) or _controller_task(result.task):
             # Ansible's implicit localhost (the controller, e.g. writing a report) is not a
             # managed host: recording it would count a host with no department in the reports.
-            # Its failure (a report not written, a run's final check) still fails the run.
-            self._controller_failed = self._controller_failed or outcome in ("failed", "unreachable")
+            # Its failure (a report not written, a run's final check) fails the run, and its
+            # message is recorded as the run's problem.
+            if outcome in ("failed", "unreachable"):
+                self._controller_failed = True
+                self._rec.record_problem("%s: %s" % (result.task.get_name(), data.get("msg") or outcome))
             return
-        task_name = str(result.task.get_name())[:500]  # written by the playbook's author: not redacted
-        data = result.result
+        task = (str(result.task.get_name())[:500], str(result.task.action or ""))  # names: not redacted
         if isinstance(data.get(data.get(PER_HOST_KEY) or ""), dict):
-            self._record_per_host(data[data[PER_HOST_KEY]], task_name, str(result.task.action or ""))
-            return
-        self._record_host(result.host, data, outcome, task_name, str(result.task.action or ""), result.is_changed())
+            self._record_per_host(data[data[PER_HOST_KEY]], task)
+        else:
+            self._record_host(result.host, data, outcome, task, result.is_changed())
+        for warning in self._rec.warnings:
+            self._display.warning("hisops_recorder: " + warning)
+        self._rec.warnings.clear()
+        if self._rec.pending_rows() >= self._batch_rows:
+            self._flush()
 
-    def _record_per_host(self, per_host: dict[str, Any], task_name: str, module: str) -> None:
+    def _record_per_host(self, per_host: dict[str, Any], task: tuple[str, str]) -> None:
         """One task that handled many hosts (hisops_switch_config_fleet): each host's own result."""
         inventory = self._current_play.get_variable_manager()._inventory if self._current_play else None
         for name, one in per_host.items():
@@ -392,137 +300,30 @@ class CallbackModule(CallbackBase):
             if host is None or not isinstance(one, dict):
                 continue
             outcome = "unreachable" if one.get("unreachable") else "failed" if one.get("failed") else "ok"
-            self._record_host(host, one, outcome, task_name, module, bool(one.get("changed")))
+            self._record_host(host, one, outcome, task, bool(one.get("changed")))
 
-    def _record_host(
-        self, host_obj: Any, data: dict[str, Any], outcome: str, task_name: str, module: str, changed: bool
-    ) -> None:
-        host_name = host_obj.get_name()
-        host = self._host_state(host_obj)
-        host[outcome] += 1
-        if outcome == "ignored":  # as in Ansible's recap: an ignored failure also counts as ok
-            host["ok"] += 1
-        if outcome == "ok" and changed:
-            host["changed"] += 1
-        status = {"ignored": "ok"}.get(outcome, outcome)
-        if _HOST_RANK[status] > _HOST_RANK[host["status"]]:
-            host["status"] = status
-        if outcome in ("failed", "unreachable"):
-            host["message"] = _short(data.get("msg") or data.get("censored") or outcome, 500)
-        self._dirty_hosts.add(host_name)
-        for item in [data, *[r for r in data.get("results") or [] if isinstance(r, dict)]]:
-            self._record_controls(host, task_name, item.get(_RESULTS.RESULT_KEY))
-            secret_rows = switch_secrets.rows(host_name, item, now_text())
-            if secret_rows:  # which secret version a switch got (never the secret)
-                self._batch.extra.setdefault(switch_secrets.TABLE, []).extend(secret_rows)
-            if isinstance(item.get("ansible_facts"), dict):
-                self._record_facts(host_obj, item["ansible_facts"])
-        if changed and outcome != "skipped":
-            self._batch.changes.append(
-                {
-                    "host": host_name,
-                    "task": task_name,
-                    "module": module,
-                    "changed": 1,
-                    "summary": _change_summary(data),
-                    "recorded_at": now_text(),
-                }
-            )
-        if self._pending_rows() >= self._batch_rows:
-            self._flush()
-
-    def _host_state(self, host: Any) -> dict[str, Any]:
-        name = host.get_name()
-        if name not in self._hosts:
-            self._hosts[name] = _host_identity(host) | {
-                "status": "skipped",
-                "message": "",
-                **dict.fromkeys(("ok", "changed", "failed", "ignored", "skipped", "unreachable"), 0),
-            }
-        return self._hosts[name]
-
-    def _record_controls(self, host: dict[str, Any], task_name: str, records: Any) -> None:
-        if records is None:
-            return
-        if not isinstance(records, list):
-            records = [records]
-        for rec in records:
-            problems = _RESULTS.validate_record(rec)
-            if problems:
-                self._display.warning(
-                    "hisops_recorder: task %r on %s: %s" % (task_name, host["host"], "; ".join(problems))
-                )
-                if not isinstance(rec, dict) or not rec.get("id"):
-                    continue
-                rec = {"id": rec["id"], "status": _RESULTS.ERROR, "message": "invalid result: " + "; ".join(problems)}
-            severity = rec.get("severity") if rec.get("severity") in _RESULTS.SEVERITIES else "medium"
-            self._batch.controls.append(
-                {
-                    "host": host["host"],
-                    "department": host["department"],
-                    "control_id": _short(rec["id"], 200),
-                    "status": rec["status"],
-                    "severity": severity,
-                    "evidence": [_short(e, 1000, True) for e in (rec.get("evidence") or [])][
-                        : _RESULTS.MAX_EVIDENCE + 1
-                    ],
-                    "changes": [_short(c, 1000, True) for c in (rec.get("changes") or [])][: _RESULTS.MAX_EVIDENCE + 1],
-                    "message": _short(rec.get("message"), 1000, True),
-                    "task": task_name,
-                    "recorded_at": now_text(),
-                }
-            )
-
-    def _record_facts(self, host: Any, facts: dict[str, Any]) -> None:
-        columns = asset_columns(facts)
-        if not columns:
-            return
-        name = host.get_name()
-        state = self._host_state(host)
-        if name not in self._assets:
-            self._assets[name] = {"host": name, "department": state["department"], **self._department_of(host)}
-        asset = self._assets[name]
-        asset.update(columns)
-        asset["facts"] = {k: v for k, v in asset.items() if k not in ("facts", "recorded_at")}
-        asset["recorded_at"] = now_text()
-        self._dirty_assets.add(name)
+    def _record_host(self, host: Any, data: dict[str, Any], outcome: str, task: tuple[str, str], changed: bool) -> None:
+        self._rec.record_result(
+            host.get_name(), _group_names(host), data, outcome, task, changed, lambda: self._department_of(host)
+        )
 
     def _department_of(self, host: Any) -> dict[str, str]:
         """Department name and custodian from the inventory (hisops_department), for the asset register."""
         play = self._current_play
-        dept: Any = None
         try:
-            if play is not None:
-                dept = (
-                    play.get_variable_manager()
-                    .get_vars(play=play, host=host, include_hostvars=False)
-                    .get("hisops_department")
-                )
+            if play is None:
+                return {}
+            hostvars = play.get_variable_manager().get_vars(play=play, host=host, include_hostvars=False)
+            return department_columns(hostvars.get("hisops_department"))
         except Exception:  # the asset row is still useful without the department's names
-            dept = None
-        if not isinstance(dept, dict):
             return {}
-        custodian = dept.get("custodian") if isinstance(dept.get("custodian"), dict) else {}
-        return {
-            "department_name": str(dept.get("name_zh") or dept.get("name_en") or ""),
-            "custodian": str(custodian.get("name") or ""),
-            "custodian_staff_id": str(custodian.get("staff_id") or ""),
-        }
 
     # -- writing -----------------------------------------------------------------------
-    def _pending_rows(self) -> int:
-        b = self._batch
-        return len(b.controls) + len(b.changes) + len(self._dirty_hosts) + len(self._dirty_assets)
-
     def _flush(self) -> None:
         """Write the buffered rows of the run in one transaction."""
         if self._store is None or self._writing:
             return
-        batch, self._batch = self._batch, Batch(self._run_uuid)
-        batch.hosts = [dict(self._hosts[h], recorded_at=now_text()) for h in sorted(self._dirty_hosts)]
-        batch.assets = [dict(self._assets[h]) for h in sorted(self._dirty_assets)]
-        self._dirty_hosts.clear()
-        self._dirty_assets.clear()
+        batch = self._rec.take_batch()
         if not batch:
             return
         self._writing = True
@@ -547,10 +348,7 @@ class CallbackModule(CallbackBase):
                     self._run_uuid,
                     status,
                     duration=round(time.monotonic() - self._started_at, 3),
-                    stats={
-                        h: {k: s[k] for k in ("ok", "changed", "failed", "ignored", "skipped", "unreachable")}
-                        for h, s in self._hosts.items()
-                    },
+                    stats=self._rec.stats(),
                     mode="check" if self._modes == {"check"} else "enforce",
                 )
         except Exception as exc:
@@ -560,8 +358,7 @@ class CallbackModule(CallbackBase):
             self._store = None
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
-        hosts_failed = any(h["status"] in ("failed", "unreachable") for h in self._hosts.values())
-        failed = self._vars_broken or self._controller_failed or hosts_failed
+        failed = bool(self._problems) or self._controller_failed or self._rec.hosts_failed()
         self._finish("failed" if failed else "ok")
 
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -580,71 +377,12 @@ class CallbackModule(CallbackBase):
 
 def _controller_task(task: Any) -> bool:
     """A task of the run itself on the control node (validation, coverage), marked with the
-    variable hisops_controller_task: its outcome is the run's, not the host's it ran for."""
+    variable hisops_controller_task (plugin_utils.recording)."""
     try:
-        return bool((task.vars or {}).get("hisops_controller_task"))
+        return bool((task.vars or {}).get(CONTROLLER_TASK_VAR))
     except Exception:
         return False
 
 
-def _host_identity(host: Any) -> dict[str, str]:
-    """A host's name, department code (its dept_* group) and kind (switch, workstation or server)."""
-    groups = [g.get_name() for g in host.get_groups()]
-    depts = sorted(g[5:] for g in groups if g.startswith("dept_"))
-    kind = "switch" if "switches" in groups else "workstation" if "workstations" in groups else "server"
-    return {"host": host.get_name(), "department": depts[0] if depts else "", "kind": kind}
-
-
-def _relative(path: str) -> str:
-    """A path relative to the project directory when it is inside it (no machine paths in reports)."""
-    if not path or "," in path:  # an inline host list, not a file
-        return path
-    try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return path
-
-
-def _run_user() -> str:
-    """Who ran it: HISOPS_RUN_USER (set by a scheduler), else the sudo user, else the login user."""
-    for env in ("HISOPS_RUN_USER", "SUDO_USER"):
-        if os.environ.get(env):
-            return os.environ[env]
-    try:
-        return getpass.getuser()
-    except Exception:
-        return str(os.getuid())
-
-
-def _change_summary(data: dict[str, Any]) -> str:
-    """A short, redacted description of what changed: diff headers and changed lines, else msg."""
-    if data.get("censored"):
-        return "(details hidden: no_log)"
-    diffs = data.get("diff")
-    diffs = diffs if isinstance(diffs, list) else [diffs] if isinstance(diffs, dict) else []
-    lines: list[str] = []
-    for diff in diffs:
-        if not isinstance(diff, dict):
-            continue
-        header = diff.get("after_header") or diff.get("before_header")
-        if header:
-            lines.append(str(header))
-        if diff.get("prepared"):
-            lines.extend(str(diff["prepared"]).splitlines())
-        elif isinstance(diff.get("before"), str) and isinstance(diff.get("after"), str):
-            lines.extend(_changed_lines(diff["before"], diff["after"]))
-    if not lines and data.get("msg"):
-        lines.append(str(data["msg"]))
-    if len(lines) > _MAX_DIFF_LINES:
-        lines = [*lines[:_MAX_DIFF_LINES], "... %d more lines" % (len(lines) - _MAX_DIFF_LINES)]
-    return _short("\n".join(lines))
-
-
-def _changed_lines(before: str, after: str) -> list[str]:
-    import difflib
-
-    return [
-        line
-        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
+def _group_names(host: Any) -> list[str]:
+    return [g.get_name() for g in host.get_groups()]

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ..plugin_utils.inventory_model import (
+    CODE,
+    DEPARTMENT_GROUP,
+    DEPARTMENT_PREFIX,
+    department_group,
+)
 
-DEPARTMENT_GROUP = re.compile(r"^dept_[a-z0-9_]+$")
-CODE = re.compile(r"^[a-z0-9_]+$")
 REQUIRED_TEXT = ("code", "name_zh", "name_en", "login_group")
 CUSTODIAN_FIELDS = ("name", "staff_id", "certificate")
 
@@ -18,10 +21,15 @@ def department_problems(dept: Any, host: str, dept_groups: list[str]) -> list[st
     """Everything wrong with one host's department data, as one line each."""
     problems: list[str] = []
     if len(dept_groups) != 1:
-        return ["host %s: must be in exactly one department group (dept_*), is in %s" % (host, dept_groups or "none")]
+        return [
+            "host %s: must be in exactly one department group (%s*), is in %s"
+            % (host, DEPARTMENT_PREFIX, dept_groups or "none")
+        ]
     group = dept_groups[0]
     if not DEPARTMENT_GROUP.match(group):
-        problems.append("host %s: department group %r must be ASCII: dept_ then a-z, 0-9, _" % (host, group))
+        problems.append(
+            "host %s: department group %r must be ASCII: %s then a-z, 0-9, _" % (host, group, DEPARTMENT_PREFIX)
+        )
     if not isinstance(dept, dict):
         return [*problems, "host %s: hisops_department is not set for group %s (group_vars/%s)" % (host, group, group)]
     for key in REQUIRED_TEXT:
@@ -29,7 +37,7 @@ def department_problems(dept: Any, host: str, dept_groups: list[str]) -> list[st
             problems.append("host %s: hisops_department.%s is missing or empty (group %s)" % (host, key, group))
     if isinstance(dept.get("code"), str) and not CODE.match(dept["code"]):
         problems.append("host %s: hisops_department.code %r must be a-z, 0-9, _" % (host, dept["code"]))
-    if isinstance(dept.get("code"), str) and group != "dept_" + dept["code"]:
+    if isinstance(dept.get("code"), str) and group != department_group(dept["code"]):
         problems.append("host %s: hisops_department.code %r does not match its group %s" % (host, dept["code"], group))
     custodian = dept.get("custodian")
     if not isinstance(custodian, dict):

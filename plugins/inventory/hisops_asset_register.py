@@ -136,8 +136,13 @@ from collections.abc import Iterator
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
+from ..plugin_utils.inventory_model import (
+    CODE,
+    DEPARTMENTS_GROUP,
+    department_group,
+)
+
 CONFIG_SUFFIXES = (".hisops_assets.yml", ".hisops_assets.yaml")
-CODE = re.compile(r"^[a-z0-9_]+$")
 HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 GROUP = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
@@ -394,7 +399,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         asset = {k: v for k, v in rec.items() if k not in SPECIAL_FIELDS}
         self.inventory.set_variable(hostname, "hisops_asset", asset)
         if rec.get("department"):
-            self._add_to_group(hostname, "dept_" + rec["department"], ["departments"])
+            self._add_to_group(hostname, department_group(rec["department"]), [DEPARTMENTS_GROUP])
         for group in self._kind_groups(rec.get("kind", "")):
             self._add_to_group(hostname, group, self.get_option("group_parents").get(group, []))
         strict = self.get_option("strict")

@@ -236,6 +236,24 @@ V8_PASSWORD_ROTATIONS = Migration(
     ),
 )
 
+
+V9_RUN_PROBLEMS = Migration(
+    9,
+    "run_problems: why a run failed before or outside any host's task",
+    # An inventory that does not parse, a YAML error in group_vars, the whole-inventory check's
+    # problems, a store that cannot record: the run is failed and these rows say why (one a
+    # problem). host: the host a problem names, '' for the run as a whole.
+    (
+        """CREATE TABLE run_problems (
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL DEFAULT '',
+            problem TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX run_problems_run ON run_problems (run_id)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     V1_CORE,
     V2_ASSETS,
@@ -245,4 +263,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     V6_SWITCH_SECRET_VERSIONS,
     V7_PERIOD_STATISTICS_INDEX,
     V8_PASSWORD_ROTATIONS,
+    V9_RUN_PROBLEMS,
 )

@@ -1,9 +1,10 @@
-"""The YAML syntax of an inventory's group_vars and host_vars files, checked before Ansible reads them.
+"""The YAML syntax of an inventory's files (hosts files, group_vars, host_vars), checked before Ansible reads them.
 
 Ansible reports a YAML error in a vars file without the file's name or line (ansible-core
-2.21), and a broken ``group_vars/all`` file stops a run before any task could say more. So
-the recorder checks these files when a playbook starts (and names each error), and the first
-task of every playbook (``hisops_inventory_check``) checks them again with the rest.
+2.21), and a broken ``group_vars/all`` file stops a run before any task could say more; a
+hosts file that does not parse only leaves the inventory without its hosts. So the recorder
+checks these files when a playbook starts (names each error and records the run failed), and
+the first task of every playbook (``hisops_inventory_check``) checks them again with the rest.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import yaml
 
 VARS_DIRS = ("group_vars", "host_vars")
 YAML_SUFFIXES = ("", ".yml", ".yaml", ".json")
+# hosts files Ansible's yaml inventory plugin reads (an INI hosts file has no suffix)
+INVENTORY_SUFFIXES = (".yml", ".yaml", ".json")
 
 
 class _AnyTagLoader(yaml.SafeLoader):
@@ -37,6 +40,22 @@ def vars_files(sources: Iterable[str], playbook_dir: str) -> list[Path]:
             if base.is_dir():
                 files.update(p for p in base.rglob("*") if p.is_file() and p.suffix in YAML_SUFFIXES)
     return sorted(files)
+
+
+def inventory_files(sources: Iterable[str]) -> list[Path]:
+    """The YAML hosts files among the inventory sources (a folder's own files, not its vars)."""
+    files: set[Path] = set()
+    for source in sources:
+        path = Path(source)
+        candidates = path.iterdir() if path.is_dir() else [path]
+        files.update(p for p in candidates if p.is_file() and p.suffix in INVENTORY_SUFFIXES)
+    return sorted(files)
+
+
+def inventory_yaml_problems(sources: Iterable[str], playbook_dir: str) -> list[str]:
+    """The YAML errors of every inventory file of a run: hosts files, then group_vars/host_vars."""
+    sources = list(sources)
+    return yaml_problems([*inventory_files(sources), *vars_files(sources, playbook_dir)])
 
 
 def yaml_problems(files: Iterable[Path]) -> list[str]:

@@ -1,11 +1,14 @@
 """The built collection works away from this repository: ``ansible-galaxy collection build`` makes
 the artifact, it installs into an empty collections folder, and a project in another directory
-(no ansible.cfg, no path to this repository) syntax-checks the main job and runs a module."""
+(no ansible.cfg, no path to this repository) syntax-checks the main job, runs a module, and runs
+the compliance job with the recorder, whose store, report and backups are the project's."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tarfile
@@ -13,8 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from tests.localhost_play import write_audit_play
+from tests.unit.foundation.test_broken_runs import DEPARTMENT
 
 pytestmark = pytest.mark.component
 
@@ -90,3 +95,60 @@ def test_a_module_runs_against_localhost_from_another_directory(installed: tuple
     proc = _run([str(BIN / "ansible-playbook"), "-i", "localhost,", "audit.yml"], project, env)
     assert '"id": "HIM-5.4-games"' in proc.stdout, proc.stdout[-3000:]
     assert "ok=2" in proc.stdout and "failed=0" in proc.stdout and "ignored=0" in proc.stdout
+
+
+def _project(project: Path) -> None:
+    """A hospital's project around the installed collection, in Ansible's usual layout: its hosts
+    file (one workstation on a closed port: nothing can be changed) with group_vars beside it (the
+    control catalog and policy, copied from this repository, and the department)."""
+    shutil.copytree(ROOT / "group_vars", project / "group_vars", dirs_exist_ok=True)
+    (project / "group_vars" / "dept_outpatient").mkdir(exist_ok=True)
+    (project / "group_vars" / "dept_outpatient" / "department.yml").write_text("---" + DEPARTMENT, encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    hosts = {
+        "all": {
+            "children": {
+                "dept_outpatient": {"hosts": {"ws-away": None}},
+                "workstations": {"children": {"workstations_linux": {"hosts": {"ws-away": None}}}},
+            },
+            "vars": {"ansible_host": "127.0.0.1", "ansible_port": port},
+        }
+    }
+    (project / "hosts.yml").write_text(yaml.safe_dump(hosts), encoding="utf-8")
+
+
+def test_the_main_job_runs_from_an_installed_collection_and_records_in_the_project(
+    installed: tuple[Path, dict[str, str]],
+) -> None:
+    """The compliance run of the installed collection, recorder on, from a project elsewhere: the
+    run, its scope (the project's control catalog) and the report land in the PROJECT's results/
+    and reports/, the switch backups' default is the project's backups/, nothing is written into
+    the installed collection."""
+    project, env = installed
+    _project(project)
+    collection = Path(env["ANSIBLE_COLLECTIONS_PATH"]) / "ansible_collections" / "hisops" / "him"
+    before = sorted(str(p.relative_to(collection)) for p in collection.rglob("*"))
+    env = dict(env, HISOPS_RECORDER_ENABLED="true", ANSIBLE_CALLBACKS_ENABLED="hisops.him.hisops_recorder")
+    env.pop("HISOPS_STORE", None)
+    cmd = [str(BIN / "ansible-playbook"), "-i", "hosts.yml", "hisops.him.compliance_audit"]
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False)
+    # the workstation cannot be reached: the run fails, every control of it "not checked"
+    assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "ws-away HIM-5.1-staff-only (host unreachable)" in proc.stdout, proc.stdout[-3000:]
+    with open_store(project / "results" / "hisops.sqlite") as store:
+        (run,) = store.runs()
+        scope = store.records("run_hosts")
+    assert (run["status"], run["playbook"], run["inventory"]) == ("failed", "hisops.him.compliance_audit", "hosts.yml")
+    (row,) = scope
+    assert row["host"] == "ws-away" and row["department"] == "outpatient" and "HIM-5.1-staff-only" in row["controls"]
+    report = [str(BIN / "ansible-playbook"), "-i", "hosts.yml", "hisops.him.report"]
+    report += ["-e", "hisops_report_period=this-month", "-e", "hisops_report_formats=json"]
+    _run(report, project, env)
+    assert list((project / "reports").glob("*.json")), "no report in the project's reports/"
+    backups = [str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug"]
+    backups += ["-a", "msg={{ 'backups/switches' | hisops.him.hisops_project_path }}"]
+    assert '"msg": "%s"' % (project / "backups" / "switches") in _run(backups, project, env).stdout
+    after = sorted(str(p.relative_to(collection)) for p in collection.rglob("*") if "__pycache__" not in p.parts)
+    assert after == [p for p in before if "__pycache__" not in p], "the run wrote into the installed collection"

@@ -11,8 +11,10 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_CATALOG = ROOT / "group_vars" / "all" / "controls.yml"
+from ..project import project_path
+
+# in the project directory (plugin_utils.project): the project's group_vars hold the catalog
+DEFAULT_CATALOG = Path("group_vars") / "all" / "controls.yml"
 CATALOG_VAR = "hisops_control_catalog"
 
 
@@ -22,7 +24,7 @@ class CatalogError(ValueError):
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> dict[str, dict[str, Any]]:
     """The control catalog keyed by control ID (titles zh/en, rule citations, severity, kind)."""
-    file = Path(path) if path else DEFAULT_CATALOG
+    file = Path(path) if path else project_path(DEFAULT_CATALOG)
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except OSError as exc:

@@ -20,13 +20,13 @@ from typing import Any
 
 import yaml
 
-from ..store import PROJECT_ROOT
+from ..project import project_path
 
 from .catalog import CatalogError
 from .period import Period
 
 ANALYSIS_ENV = "HISOPS_ANALYSIS_DIR"
-DEFAULT_ANALYSIS_DIR = PROJECT_ROOT / "analysis"
+DEFAULT_ANALYSIS_DIR = Path("analysis")  # in the project directory (plugin_utils.project)
 ANALYSIS_SUFFIXES = (".md", ".txt")
 MANUAL_SUFFIX = ".manual.yml"
 MANUAL_RESULTS = ("pass", "fail", "exempt")
@@ -34,7 +34,7 @@ MANUAL_RESULTS = ("pass", "fail", "exempt")
 
 def analysis_dir(option: str | None = None) -> Path:
     """Where the written analyses are: the option, else $HISOPS_ANALYSIS_DIR, else analysis/."""
-    return Path(option or os.environ.get(ANALYSIS_ENV) or DEFAULT_ANALYSIS_DIR)
+    return project_path(option or os.environ.get(ANALYSIS_ENV) or DEFAULT_ANALYSIS_DIR)
 
 
 def analysis_files(folder: Path, period: Period, lang: str) -> list[Path]:

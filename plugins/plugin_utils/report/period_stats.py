@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..store import PROJECT_ROOT, trend
+from ..project import project_relative
+from ..store import trend
 
 from .i18n import LITERAL
 from .model import Column, Kpi, SectionResult, static_table
@@ -145,10 +146,7 @@ class PeriodSection(Section):
 
 def _shown(path: Path) -> str:
     """A path as the operator would type it: relative to the project when it is inside it."""
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    return project_relative(str(path))
 
 
 register(PeriodSection())

@@ -36,6 +36,8 @@ Times are UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; JSON columns are decoded on 
 - ``run_hosts``: run_id, host, department, kind, groups (JSON list of inventory groups),
   in_scope (1 when --limit included the host), controls (JSON list: the applicable controls
   the run's --tags/--skip-tags selected), recorded_at (``plugin_utils.coverage``).
+- ``run_problems``: run_id, host ('' for the run), problem (why the run failed outside a host's
+  task: an inventory that does not parse, the whole-inventory check's list), recorded_at.
 
 Query API (stable; every method returns a list of plain dicts unless noted)
 --------------------------------------------------------------------------
@@ -109,7 +111,7 @@ from .base import (
     to_store_time,
 )
 from .connection import SQLITE_RECOVERY, connect_postgresql, connect_sqlite
-from .location import DEFAULT_PATH, ENV_VAR, PROJECT_ROOT, Location, resolve_location
+from .location import DEFAULT_PATH, ENV_VAR, Location, resolve_location
 from .queries import StoreQueries
 from .writer import (
     ASSET_COLUMNS,
@@ -173,7 +175,6 @@ __all__ = [
     "HOST_COLUMNS",
     "HOST_STATUSES",
     "JSON_COLUMNS",
-    "PROJECT_ROOT",
     "RUN_COLUMNS",
     "RUN_OWNER_COLUMNS",
     "RUN_STATUSES",

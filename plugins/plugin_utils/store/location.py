@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ..project import project_path
 from .base import StoreError
 
 ENV_VAR = "HISOPS_STORE"
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_PATH = PROJECT_ROOT / "results" / "hisops.sqlite"
+DEFAULT_PATH = Path("results") / "hisops.sqlite"  # in the project directory (plugin_utils.project)
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def resolve_location(location: str | os.PathLike[str] | None = None) -> Location
     """Turn the store setting (argument, else $HISOPS_STORE, else the default) into a Location."""
     raw = str(location) if location not in (None, "") else os.environ.get(ENV_VAR, "")
     if not raw:
-        return Location("sqlite", str(DEFAULT_PATH))
+        return Location("sqlite", str(project_path(DEFAULT_PATH)))
     if "://" in raw:
         scheme = raw.split("://", 1)[0].lower()
         if scheme in ("postgresql", "postgres"):
@@ -47,14 +47,9 @@ def resolve_location(location: str | os.PathLike[str] | None = None) -> Location
             path = rest[1:] if rest.startswith("/") else rest  # sqlite:///rel, sqlite:////abs
             if not path:
                 raise StoreError("results store %r has no file path: use sqlite:///PATH" % raw)
-            return Location("sqlite", str(_project_path(path)))
+            return Location("sqlite", str(project_path(path)))
         raise StoreError(
             "unknown results store scheme %r in %s: use a file path, sqlite:///PATH or postgresql://USER@HOST/DB"
             % (scheme + "://", ENV_VAR)
         )
-    return Location("sqlite", str(_project_path(raw)))
-
-
-def _project_path(raw: str) -> Path:
-    path = Path(raw).expanduser()
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return Location("sqlite", str(project_path(raw)))

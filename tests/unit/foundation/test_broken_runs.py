@@ -75,13 +75,21 @@ def _runs(tmp_path: Path) -> list[dict]:
         return store.runs()
 
 
-def test_an_inventory_that_does_not_parse_fails_the_run(tmp_path: Path) -> None:
+def test_an_inventory_that_does_not_parse_fails_the_run_and_is_recorded_failed(tmp_path: Path) -> None:
     inv = _inventory(tmp_path, "all:\n  children:\n    workstations:\n      hosts:\n        ws-1: {ansible_host: x\n")
     proc = _run(tmp_path, inv, "compliance_audit.yml")
-    assert proc.returncode != 0
-    assert "Completely failed to parse inventory source %s" % (inv / "hosts.yml") in proc.stdout + proc.stderr
-    # Ansible stops before any callback is loaded: no run, and no report with "100 %"
-    assert _runs(tmp_path) == []
+    assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
+    where = "%s line 6 column 1: YAML error: expected ',' or '}'" % (inv / "hosts.yml")
+    assert "the inventory has 1 problem(s); nothing was changed" in proc.stdout
+    assert where in proc.stdout and "hisops_recorder: " + where in proc.stderr
+    # recorded: a failed run, and why (the parser's message with file and line), no host touched
+    (run,) = _runs(tmp_path)
+    assert run["status"] == "failed" and run["playbook"] == "playbooks/compliance_audit.yml"
+    with open_store(tmp_path / "results.sqlite") as store:
+        problems = [r["problem"] for r in store.records("run_problems") if r["run_uuid"] == run["uuid"]]
+        assert store.run_host_results(run["uuid"]) == []
+    assert any(p.startswith(str(inv / "hosts.yml") + " line 6 column 1: YAML error") for p in problems), problems
+    assert any("the inventory has 1 problem(s)" in p and where in p for p in problems), problems
 
 
 def test_an_inventory_without_hosts_fails_and_is_recorded_failed(tmp_path: Path) -> None:

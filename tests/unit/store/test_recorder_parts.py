@@ -1,4 +1,4 @@
-"""Pieces of the recorder and the HIM-7.6 audit trail: redaction, asset facts, the audit-trail action."""
+"""Pieces of the recording library and the HIM-7.6 audit trail: redaction, asset facts, the audit-trail action."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ansible_collections.hisops.him.plugins.callback import hisops_recorder
+from ansible_collections.hisops.him.plugins.plugin_utils.assets import asset_columns
+from ansible_collections.hisops.him.plugins.plugin_utils.redaction import redact, redact_record
 from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import HERE, recorder_env
@@ -34,9 +35,9 @@ from .conftest import HERE, recorder_env
     ],
 )
 def test_redact(text: str, expected: str) -> None:
-    out = hisops_recorder.redact(text)
+    out = redact(text)
     assert out == expected
-    assert hisops_recorder.redact(out) == out  # idempotent: a second pass changes nothing
+    assert redact(out) == out  # idempotent: a second pass changes nothing
 
 
 @pytest.mark.unit
@@ -55,9 +56,9 @@ def test_redact(text: str, expected: str) -> None:
     ],
 )
 def test_redact_record_masks_secret_fields_not_words(text: str, expected: str | None) -> None:
-    out = hisops_recorder.redact_record(text)
+    out = redact_record(text)
     assert out == (text if expected is None else expected)
-    assert hisops_recorder.redact_record(out) == out
+    assert redact_record(out) == out
 
 
 @pytest.mark.unit
@@ -77,12 +78,12 @@ def test_asset_columns_from_facts() -> None:
             "sr0": {"sectors": 2097151, "sectorsize": 512},
         },
     }
-    cols = hisops_recorder.asset_columns(facts)
+    cols = asset_columns(facts)
     assert cols["vendor"] == "LENOVO" and cols["serial"] == "PC0ABCDE" and cols["os_version"] == "12.5"
     assert (cols["cpus"], cols["memory_mb"], cols["ipv4"]) == (4, 7821, "10.1.2.3")
     assert (cols["disks_count"], cols["disk_total_gb"]) == (1, 256.1)
-    assert hisops_recorder.asset_columns({"packages": {"bash": [{}], "sl": [{}]}}) == {"packages_count": 2}
-    assert hisops_recorder.asset_columns({"ansible_product_serial": "NA"}) == {}
+    assert asset_columns({"packages": {"bash": [{}], "sl": [{}]}}) == {"packages_count": 2}
+    assert asset_columns({"ansible_product_serial": "NA"}) == {}
 
 
 @pytest.mark.unit
@@ -96,7 +97,7 @@ def test_asset_columns_of_a_switch_from_network_facts() -> None:
         "ansible_net_mgmt_ipv4": "10.10.0.2",
         "ansible_net_hostname": "sw-hw-01",
     }
-    assert hisops_recorder.asset_columns(facts) == {
+    assert asset_columns(facts) == {
         "vendor": "Huawei",
         "product": "S5735-L24T4S-A",
         "serial": "2102353169DMKB000123",
@@ -105,7 +106,7 @@ def test_asset_columns_of_a_switch_from_network_facts() -> None:
         "ipv4": "10.10.0.2",
     }
     # a computer's own facts win over network facts of the same column
-    both = hisops_recorder.asset_columns({"ansible_product_serial": "PC0ABCDE", "ansible_net_serialnum": "X"})
+    both = asset_columns({"ansible_product_serial": "PC0ABCDE", "ansible_net_serialnum": "X"})
     assert both == {"serial": "PC0ABCDE"}
 
 
