@@ -180,9 +180,13 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
     """Full push with ansible-playbook to the switches in ``limit``: (wall seconds, CPU seconds of
     ansible-playbook and all its processes)."""
     hosts = {s["name"]: {"ansible_port": s["port"]} for s in specs}
+    # every host belongs to one department (the whole-inventory check, rulebook 七.2): the lab's IT department
+    department_file = ROOT / "inventory" / "lab" / "group_vars" / "dept_it" / "department.yml"
+    department = yaml.safe_load(department_file.read_text(encoding="utf-8"))["hisops_department"]
     inventory = {
         "all": {
             "children": {
+                "dept_it": {"hosts": dict.fromkeys(hosts), "vars": {"hisops_department": department}},
                 "switches": {
                     "hosts": hosts,
                     "vars": {
@@ -200,12 +204,12 @@ def playbook(specs: list[dict[str, Any]], tmp: Path, limit: list[str]) -> tuple[
                         ],
                         "hisops_switch_uplinks": [{"port": "GigabitEthernet0/1", "description": "uplink"}],
                     },
-                }
+                },
             }
         }
     }
     inv = tmp / "bench-inventory.yml"
-    inv.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    inv.write_text(yaml.safe_dump(inventory, allow_unicode=True), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     started, cpu0 = time.monotonic(), children_cpu()
     proc = subprocess.run(

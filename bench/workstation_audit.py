@@ -2,14 +2,16 @@
 """Bench: auditing the workstation controls on the lab workstations, three ways side by side.
 
   (a) role   the workstation_policy role in check mode (one module round trip per host)
+  (a2) role_av  the same plus the antivirus role's audit (bench/workstation_audit_av.yml, HIM-7.7)
   (b) stock  bench/workstation_stock_audit.yml in check mode (one stock-module task per control)
   (c) ping   `ansible workstations_linux -m ping` (the floor: connect + run one module)
 
 All three run against the same hosts, interleaved, ROUNDS times; the report is the median
 wall time of each and the ratios stock/role (target >= 5) and role/ping (target <= 2), plus
 the median of the per-round ratios (robust when the machine's load changes between rounds).
-Nothing changes on the hosts (check mode), and the runs are not recorded in the results store
-(HISOPS_RECORDER_ENABLED=false). No timed assert: the numbers are for reading.
+Nothing changes on the hosts (check mode). The role's runs are recorded, as every playbook run
+must be (the playbook stops when it cannot record), into a throw-away SQLite store, never the
+project's. No timed assert: the numbers are for reading.
 Usage: python bench/workstation_audit.py [--rounds N] [--limit PATTERN] [--json FILE]
 """
 
@@ -21,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +32,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def commands(limit: str) -> dict[str, list[str]]:
     return {
-        "role": ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "-l", limit],
+        # not recorded (below), so the "run is recorded" pre-flight is off: check mode changes nothing
+        "role": [
+            "ansible-playbook",
+            "playbooks/workstation_policy.yml",
+            "--check",
+            "-l",
+            limit,
+            "-e",
+            "hisops_validate_recording=false",
+        ],
+        "role_av": [
+            "ansible-playbook",
+            "bench/workstation_audit_av.yml",
+            "--check",
+            "-l",
+            limit,
+            "-e",
+            "hisops_validate_recording=false",
+        ],
         "stock": ["ansible-playbook", "bench/workstation_stock_audit.yml", "--check", "-l", limit],
         "ping": ["ansible", limit, "-m", "ansible.builtin.ping"],
     }
@@ -54,9 +75,9 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
-    # bench runs are not compliance runs: keep them out of the results store (the recorder
-    # callback records playbooks, not ad-hoc `ansible`, so it would also skew role vs ping)
-    os.environ["HISOPS_RECORDER_ENABLED"] = "false"
+    # bench runs are not compliance runs: they are recorded (the playbooks refuse to run
+    # unrecorded) into a throw-away store, never the project's
+    os.environ["HISOPS_STORE"] = str(Path(tempfile.mkdtemp(prefix="hisops-bench-")) / "results.sqlite")
     cmds = commands(args.limit)
     timed(cmds["ping"])  # warm up: SSH control masters, fact cache, Python caches
     times: dict[str, list[float]] = {name: [] for name in cmds}
@@ -71,6 +92,7 @@ def main() -> int:
         "all_seconds": {k: [round(x, 2) for x in v] for k, v in times.items()},
         "stock_over_role": round(med["stock"] / med["role"], 2),
         "role_over_ping": round(med["role"] / med["ping"], 2),
+        "role_av_over_ping": round(med["role_av"] / med["ping"], 2),
         # ratios within each round (the three runs of a round saw the same machine load)
         "paired_stock_over_role": round(
             statistics.median(s / r for s, r in zip(times["stock"], times["role"], strict=True)), 2
@@ -78,15 +100,19 @@ def main() -> int:
         "paired_role_over_ping": round(
             statistics.median(r / p for r, p in zip(times["role"], times["ping"], strict=True)), 2
         ),
+        "paired_role_av_over_ping": round(
+            statistics.median(r / p for r, p in zip(times["role_av"], times["ping"], strict=True)), 2
+        ),
     }
     print("workstation audit, %s, median of %d rounds" % (args.limit, args.rounds))
     for name in cmds:
         print("  %-6s %6.2f s   %s" % (name, med[name], " ".join("%.2f" % x for x in times[name])))
     print("  stock/role = %.2fx (target >= 5x)" % figures["stock_over_role"])
     print("  role/ping  = %.2fx (target <= 2x)" % figures["role_over_ping"])
+    print("  role_av/ping = %.2fx (with HIM-7.7-antivirus; target <= 2x)" % figures["role_av_over_ping"])
     print(
-        "  paired (median of per-round ratios): stock/role = %.2fx, role/ping = %.2fx"
-        % (figures["paired_stock_over_role"], figures["paired_role_over_ping"])
+        "  paired (median of per-round ratios): stock/role = %.2fx, role/ping = %.2fx, role_av/ping = %.2fx"
+        % (figures["paired_stock_over_role"], figures["paired_role_over_ping"], figures["paired_role_av_over_ping"])
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

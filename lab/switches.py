@@ -85,10 +85,14 @@ EXTRA_MODELS: dict[str, Callable[[str, str], Any]] = {
     "huawei_s5735_l24t4s": huawei_vrp.build,
     "h3c_s5130_28s": h3c_comware.build,
     # Ruijie RGOS is IOS-like: fake-switches' Cisco model, driven by netmiko's ruijie_os driver.
-    "ruijie_s2928g": lambda hostname, password: SwitchFactory().get(
-        "cisco_2960_24TT_L", hostname=hostname, password=password
-    ),
+    "ruijie_s2928g": lambda hostname, password: _ruijie(hostname, password),
 }
+
+
+def _ruijie(hostname: str, password: str) -> Any:
+    core = SwitchFactory().get("cisco_2960_24TT_L", hostname=hostname, password=password)
+    core.switch_configuration.hisops_secret_type = "8"  # local users' secrets as type 8 hashes (cisco_extras)
+    return core
 
 
 def build_core(model: str, hostname: str, password: str) -> Any:

@@ -2,15 +2,19 @@
 
 fake-switches models VLANs and interfaces but rejects (or silently drops) NTP, syslog,
 SNMP, banner, local users, AAA and port security. This patch stores those lines as a real
-IOS switch shows them (``username ... secret 5 <hash>``: IOS never shows a secret again)
+IOS switch shows them (``username ... secret 9 <hash>``: IOS never shows a secret again; a real
+scrypt hash with a fresh salt each time, as IOS XE stores it, or a type 8 PBKDF2 hash on the
+Ruijie model, so hisops' hash verification is exercised against hashes it did not make)
 and prints IOS's own error for unknown commands (``% Invalid input detected at '^' marker.``).
 Imported by ``lab.switches`` before any switch starts.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import secrets
 from typing import Any
 
 from fake_switches.cisco import cisco_core
@@ -43,14 +47,28 @@ def _extras(obj: Any) -> list[str]:
     return obj.hisops_extra
 
 
-def _hash(secret: str) -> str:
-    return "$1$hs$" + hashlib.sha256(secret.encode()).hexdigest()[:22]
+# Cisco's hash alphabet, in the order that replaces standard base64's
+_CISCO_B64 = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+)
 
 
-def _global_line(body: str) -> str:
+def _hash(secret: str, kind: str) -> str:
+    """``9 $9$<salt>$<scrypt>`` (IOS XE's default) or ``8 $8$<salt>$<PBKDF2-SHA256>``, fresh salt."""
+    salt = base64.b64encode(secrets.token_bytes(12)).translate(_CISCO_B64)[:14]
+    if kind == "8":
+        key = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, 20000)
+    else:
+        key = hashlib.scrypt(secret.encode(), salt=salt, n=16384, r=1, p=1, dklen=32)
+    text = base64.b64encode(key).rstrip(b"=").translate(_CISCO_B64)
+    return "%s $%s$%s$%s" % (kind, kind, salt.decode(), text.decode())
+
+
+def _global_line(body: str, kind: str) -> str:
     m = re.match(r"^username (\S+) privilege (\d+) secret (?:0 )?(\S+)$", body)
     if m:
-        return "username %s privilege %s secret 5 %s" % (m.group(1), m.group(2), _hash(m.group(3)))
+        return "username %s privilege %s secret %s" % (m.group(1), m.group(2), _hash(m.group(3), kind))
     return body
 
 
@@ -92,7 +110,8 @@ def _config_parse_and_execute(self: Any, line: str) -> bool:
         else:
             if body.startswith("username "):  # IOS keeps one line per user: a new secret replaces the old
                 _remove(lines, body)
-            store_line(lines, _global_line(body), SINGLE)
+            kind = getattr(self.switch_configuration, "hisops_secret_type", "9")
+            store_line(lines, _global_line(body, kind), SINGLE)
         return True
     return _config_parse(self, line)
 

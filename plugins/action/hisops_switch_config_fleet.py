@@ -5,40 +5,78 @@ controller, then run the module ONCE for all of them.
 
 With ``hosts`` (the role's parallel mode) this one task does what would otherwise be several
 tasks per switch (validate, render, report): Ansible spends 20-30 ms per host and task on a
-forked worker, more than the push itself. Every switch's data is checked first; if any switch
-has a problem, the task fails with every switch's problems in one list (each naming the switch
-and the field) and nothing is pushed. Then the intended configuration of every switch is
+forked worker, more than the push itself. The switch data was checked for every host by the
+whole-inventory check that runs before (playbooks/validate_inventory.yml); here every switch's
+role arguments are checked; if any switch has a problem, the task fails with every switch's
+problems in one list (each naming the switch and the field) and nothing is pushed. Then the
+intended configuration of every switch is
 rendered with the role's vendor template (the same template lookup as the one-switch path) and
-the module runs once with all of them. With ``switches`` (items rendered by the caller) the
-module runs as it is.
+the engine runs once with all of them. With ``switches`` (items rendered by the caller) the
+engine runs with them as given.
+
+The switches are reached from the control node (``ansible_connection: local``), so with a local
+connection the engine (module_utils/switchfleet.py, the module's own code) runs in a process
+forked from this one instead of as a module: no module payload to build (about 1 s for its 60
+files), no interpreter to start and no imports to compile again, and the arguments, secrets
+included, never leave this process's memory. The options are validated with the module's own
+argument spec, its no_log values are masked in the result as Ansible masks a module's, and the
+forked process handles SIGINT/SIGTERM as the module does (stop, restore each switch in the
+middle of a push): Ansible passes a signal to the whole process group of its worker. With any
+other connection the module runs as any module.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, NamedTuple
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
 from ansible.template import trust_as_template
+from ansible.utils.vars import load_extra_vars
 
 MODULE = "hisops.him.hisops_switch_config_fleet"
-# One switch's item of the module's ``switches`` option: option -> the switch's variable, default.
+# One switch's item of the module's ``switches`` option: option -> the switch's variable. A variable
+# the switch does not set leaves its option out: the module's argument spec holds the defaults.
 ITEM_VARS = {
-    "host": ("ansible_host", None),
-    "port": ("ansible_port", 22),
-    "vendor": ("hisops_switch_vendor", None),
-    "username": ("hisops_switch_username", None),
-    "password": ("hisops_switch_password", None),
-    "secret": ("hisops_switch_secret", ""),
-    "secrets": ("hisops_switch_secret_values", []),
+    "host": "ansible_host",
+    "port": "ansible_port",
+    "vendor": "hisops_switch_vendor",
+    "username": "hisops_switch_username",
+    "password": "hisops_switch_password",
+    "secret": "hisops_switch_secret",
+    "secrets": "hisops_switch_secret_values",
 }
+
+
+def _fleet() -> Any:
+    """The engine and the module's options (module_utils/switchfleet.py), imported when first used."""
+    from ..module_utils import switchfleet
+
+    return switchfleet
+
+
+def _engine(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """In the forked process: every switch's run, as the module does it."""
+    from ..module_utils.switchrun import stop_on_signals
+
+    stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
+    return _fleet().fleet_result(_fleet().run_fleet(params, check_mode, diff), params["fail_on_any"])
+
+
+def _engine_child(params: dict[str, Any], check_mode: bool, diff: bool, out: Any) -> None:
+    """The forked process: send ("ok", the task's result) or ("bug", traceback) back."""
+    from ..module_utils import switchrun
+
+    switchrun.report(out, _engine, params, check_mode, diff)
 
 
 def _switch_filters() -> Any:
     """The role's checks and plan (filter plugin hisops_switch), shared with the one-switch path."""
-    from ansible_collections.hisops.him.plugins.filter import hisops_switch
+    from ..filter import hisops_switch
 
     return hisops_switch
 
@@ -57,18 +95,44 @@ class ActionModule(ActionBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._templates: dict[str, str] = {}  # vendor template path -> text, read once
+        self._renderers: dict[str, Any] = {}  # template folder -> its templar (see _render)
 
-    def _role_spec(self) -> ArgumentSpecValidator | None:
+    def _role_spec(self, role_path: str) -> ArgumentSpecValidator | None:
         """The options of the role's main entry point (meta/argument_specs.yml), checked for every switch."""
-        role = self._task._role
-        if role is None:
-            return None
-        path = os.path.join(role.get_role_path(), "meta", "argument_specs.yml")
-        if not os.path.exists(path):
+        path = os.path.join(role_path, "meta", "argument_specs.yml")
+        if not role_path or not os.path.exists(path):
             return None
         specs = self._loader.load_from_file(path) or {}
         return ArgumentSpecValidator(specs.get("argument_specs", {}).get("main", {}).get("options", {}))
+
+    def _role_vars(self, role_path: str, folder: str) -> dict[str, Any]:
+        """A role's defaults or vars (``defaults/main.yml``, ``vars/main.yml``, or a ``main/`` folder), raw."""
+        found: dict[str, Any] = {}
+        if not role_path:
+            return found
+        for path in self._loader.find_vars_files(os.path.join(role_path, folder), "main"):
+            found.update(self._loader.load_from_file(path, trusted_as_template=True) or {})
+        return found
+
+    def _host_vars(self, task_vars: dict[str, Any]) -> Any:
+        """A function giving each switch's variables as a task of this role sees them, through public
+        interfaces only: the role's defaults < the switch's own variables (``hostvars.raw_get``:
+        inventory, facts) < the play's vars < the role's vars < extra vars, with the play's magic
+        variables (``hostvars``, ``groups``, ``role_path``, ``omit``, ...) of this task."""
+        hostvars, role_path = task_vars["hostvars"], task_vars.get("role_path", "")
+        defaults, role_vars = self._role_vars(role_path, "defaults"), self._role_vars(role_path, "vars")
+        play = self._task.get_play()
+        play_vars = play.get_vars() if play is not None else {}
+        extra = load_extra_vars(self._loader)
+        own = hostvars.raw_get(task_vars["inventory_hostname"])
+        # what this task sees beyond the running host's own variables is the same for every switch
+        magic = {k: v for k, v in task_vars.items() if k not in own and k not in defaults and k not in role_vars}
+        magic = {k: v for k, v in magic.items() if k not in play_vars}
+
+        def variables(host: str) -> dict[str, Any]:
+            return {**defaults, **hostvars.raw_get(host), **play_vars, **role_vars, **magic, **extra}
+
+        return variables
 
     @staticmethod
     def _naming(host: str, step: Any, *args: Any) -> Any:
@@ -79,29 +143,28 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("switch %s: %s" % (host, exc.message)) from exc
 
     def _switch(self, host: str, host_vars: dict[str, Any], role_spec: ArgumentSpecValidator | None) -> Switch:
-        """One switch's templar, data and problems (role arguments, then the switch data checks)."""
+        """One switch's templar, data and problems with the role's arguments. The switch data itself
+        was checked for every host by the whole-inventory check that runs first (hisops_inventory_check,
+        playbooks/validate_inventory.yml); the module checks its own arguments."""
         templar = self._templar.copy_with_new_env(available_variables=host_vars)
         problems: list[str] = []
         if role_spec:
             provided = templar.template({k: host_vars[k] for k in role_spec.argument_spec if k in host_vars})
             checked = role_spec.validate(provided, validate_role_argument_spec=True)
             problems += ["switch %s: %s" % (host, m) for m in checked.error_messages]
+            # the role's options are rendered now: what reads them next (the switch data, the
+            # vendor template) takes the values instead of rendering their templates again
+            host_vars = {**host_vars, **provided}
+            templar = self._templar.copy_with_new_env(available_variables=host_vars)
         data = templar.template(host_vars["hisops_switch_data"])
-        problems += _switch_filters().switch_problems(data, host)
         return Switch(host, host_vars, templar, data, problems)
 
     def _play_switches(self, hosts: list[str], task_vars: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
         """(every switch's problems, in play order; the module's items when there is none)."""
         # each switch's variables as a task of this role sees them (role defaults and vars included)
-        hostvars = task_vars["hostvars"]
-        manager, inventory, play = hostvars._variable_manager, hostvars._inventory, self._task.get_play()
-        role_spec = self._role_spec()
-        switches = [
-            self._naming(
-                h, self._switch, h, manager.get_vars(play=play, host=inventory.get_host(h), task=self._task), role_spec
-            )
-            for h in hosts
-        ]
+        variables = self._host_vars(task_vars)
+        role_spec = self._role_spec(task_vars.get("role_path", ""))
+        switches = [self._naming(h, self._switch, h, variables(h), role_spec) for h in hosts]
         problems = [p for s in switches for p in s.problems]
         if problems:
             return problems, []
@@ -110,19 +173,56 @@ class ActionModule(ActionBase):
     def _item(self, switch: Switch) -> dict[str, Any]:
         """The module's item for one switch, with its intended configuration rendered by the
         role's vendor template (as the template lookup of the one-switch path renders it)."""
-        values = {k: switch.host_vars.get(var, default) for k, (var, default) in ITEM_VARS.items()}
+        values = {k: switch.host_vars[var] for k, var in ITEM_VARS.items() if var in switch.host_vars}
         item = {"name": switch.host, **switch.templar.template(values)}
-        item["host"] = item["host"] or switch.host
-        path = self._find_needle("templates", item["vendor"] + ".j2")
-        if path not in self._templates:
-            self._templates[path] = trust_as_template(self._loader.get_text_file_contents(path))
+        item["host"] = item.get("host") or switch.host
+        path = self._find_needle("templates", "%s.j2" % item.get("vendor"))
         variables = {
             **switch.host_vars,
             "hisops_switch_plan_data": _switch_filters().switch_plan(switch.data),
         }
-        templar = switch.templar.copy_with_new_env(available_variables=variables, searchpath=[os.path.dirname(path)])
-        item["intended_config"] = templar.template(self._templates[path], escape_backslashes=False)
+        item["intended_config"] = self._render(path, variables)
         return item
+
+    def _render(self, path: str, variables: dict[str, Any]) -> str:
+        """The vendor template rendered with one switch's variables, as the template lookup renders it.
+
+        One templar per template folder, whose environment keeps the template compiled: the
+        template is included by name (compiled once, Jinja's cache), not rendered from its text
+        (compiled for every switch: most of the rendering time of a fleet).
+        """
+        folder = os.path.dirname(path)
+        if folder not in self._renderers:
+            self._renderers[folder] = self._templar.copy_with_new_env(searchpath=[folder])
+        templar = self._renderers[folder]
+        templar.available_variables = variables
+        include = trust_as_template("{%% include %s %%}" % json.dumps(os.path.basename(path)))
+        return templar.template(include, escape_backslashes=False)
+
+    def _run_forked(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The module's run, in a process forked from this one (see this file's docstring)."""
+        fleet = _fleet()
+        validator = ArgumentSpecValidator(
+            fleet.FLEET_SPEC, mutually_exclusive=fleet.MUTUALLY_EXCLUSIVE, required_one_of=fleet.REQUIRED_ONE_OF
+        )
+        checked = validator.validate(args)
+        params = checked.validated_parameters
+        problems = checked.error_messages or fleet.option_problems(params)
+        if problems:
+            return {"failed": True, "changed": False, "msg": "; ".join(problems)}
+        from ..module_utils import switchrun
+
+        # not daemonic: the engine forks its own worker processes
+        child, receive = switchrun.start_forked(_engine_child, (params, self._task.check_mode, self._task.diff), False)
+        kind, payload = switchrun.finish_forked(child, receive)
+        if kind == "bug":
+            raise AnsibleActionFail("the switch engine failed:\n%s" % payload)
+        if kind != "ok":
+            raise AnsibleActionFail(
+                "the process pushing the switches ended abnormally (exit code %s): check the switches' state "
+                "(drift is reported on the next run), then run again" % child.exitcode
+            )
+        return remove_values(payload, fleet.secret_values(params))
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
@@ -142,7 +242,10 @@ class ActionModule(ActionBase):
                     % (len(problems), "; ".join(problems)),
                 )
                 return result
-        result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        if self._play_context.connection == "local":
+            result.update(self._run_forked(args))
+        else:
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         if isinstance(result.get("switches"), dict):
             # the recorder (callback hisops_recorder) records each switch's result under its own host
             result["hisops_results_per_host"] = "switches"

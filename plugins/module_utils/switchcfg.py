@@ -18,7 +18,10 @@ commands that take the running configuration to the intended one. hisops adds, p
   per switch, which VERSION of each secret it last pushed (``SecretVersions``: a keyed
   fingerprint of the intended line, never the secret) and a fingerprint of the line the
   switch stored for it. A line whose intended version differs from the recorded one, or
-  whose stored text changed since (someone set it by hand), is pushed again. Hisops never
+  whose stored text changed since (someone set it by hand), is pushed again. Where the switch
+  stores a hash hisops can check (Cisco IOS / Ruijie ``secret 5/8/9``: ``ciscohash``), the
+  intended secret is verified against the stored hash instead whenever no record vouches for
+  it: a changed secret is always pushed, an unchanged one never, records or not. Hisops never
   deletes a local user; an SNMP community rotated out is removed by its stored text;
 * ``undo`` negations that the CLI accepts (``undo description``, ``undo port link-type``)
   and ``quit`` as the section exit on Huawei VRP and H3C Comware;
@@ -32,6 +35,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import ciscohash
 
 
 HASHED = "<hashed>"
@@ -69,6 +74,16 @@ class SecretVersions:
             return record["version"]
         return UNVERIFIED
 
+    def vouches(self, key: str, stored_line: str, intended_line: str) -> bool:
+        """Whether a record says ``stored_line`` is the hash of ``intended_line``'s secret, checked when recorded."""
+        record = self.records.get(key)
+        return bool(
+            record
+            and record.get("verified")
+            and record.get("stored") == self.fingerprint(stored_line)
+            and record.get("version") == self.fingerprint(intended_line)
+        )
+
 
 @dataclass(frozen=True)
 class VendorDiffRules:
@@ -83,6 +98,9 @@ class VendorDiffRules:
     trunk_style: str = "cisco"  # cisco: "10,20-22" | vrp: "10 20 to 22"
     # top-level block regex -> regex of the children hisops manages in it (others are ignored)
     child_scope: tuple[tuple[str, str], ...] = ()
+    # a stored hash hisops can verify: (regex of the switch's line, group "stored": what
+    # ciscohash.verify takes; regex of the intended line, group "secret": the clear text)
+    verify: tuple[str, str] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -125,6 +143,12 @@ IOS_HASHED = (
     # shown in clear, but a secret all the same: compared by version, never printed
     (r"^snmp-server community \S+(.*)$", r"snmp-server community " + HASHED + r"\1"),
 )
+# IOS shows a local user's secret as "secret 5 $1$...", "secret 8 $8$..." or "secret 9 $9$...";
+# an intended line with the secret in clear ("secret X" or "secret 0 X") is verified against it.
+IOS_VERIFY = (
+    r"^username \S+ privilege \d+ secret (?P<stored>[589] \S+)$",
+    r"^username \S+ privilege \d+ secret (?:0 )?(?![4-9] )(?P<secret>\S.*)$",
+)
 # Lines that are not configuration, dropped before parsing. They include every line hier-config's
 # own IOS rules (``per_line_sub``) would blank, so the driver's per-line regex pass (about a
 # dozen regex substitutions per line, a third of a parse) is switched off: see build_driver.
@@ -147,6 +171,7 @@ RULES: dict[str, VendorDiffRules] = {
         scope=IOS_SCOPE,
         hashed=IOS_HASHED,
         drop=IOS_DROP,
+        verify=IOS_VERIFY,
         trunk=r"^(switchport trunk allowed vlan )([\d,\-]+)$",
         trunk_style="cisco",
     ),
@@ -154,6 +179,7 @@ RULES: dict[str, VendorDiffRules] = {
         scope=IOS_SCOPE,
         hashed=IOS_HASHED,
         drop=IOS_DROP,
+        verify=IOS_VERIFY,
         trunk=r"^(switchport trunk allowed vlan only )([\d,\-]+)$|^(switchport trunk allowed vlan )([\d,\-]+)$",
         trunk_style="cisco",
     ),
@@ -431,7 +457,43 @@ def _compiled(vendor: str) -> dict[str, Any]:
         "hashed": [(re.compile(p), r) for p, r in rules.hashed],
         "trunk": re.compile(rules.trunk) if rules.trunk else None,
         "child_scope": [(re.compile(p), re.compile(c)) for p, c in rules.child_scope],
+        "verify": tuple(re.compile(p) for p in rules.verify),
     }
+
+
+def hash_check(vendor: str, intended_line: str, stored_line: str) -> bool | None:
+    """Whether the switch's ``stored_line`` holds a hash of ``intended_line``'s secret.
+
+    None: nothing to verify (a vendor or hash type hisops cannot check, or an intended line
+    without its secret in clear); the recorded secret versions decide then.
+    """
+    if intended_line == stored_line:  # shown as intended (an IOS SNMP community): that very secret
+        return True
+    check = _compiled(vendor)["verify"]
+    if not check:
+        return None
+    stored, wanted = check[0].match(stored_line), check[1].match(intended_line)
+    if stored is None or wanted is None:
+        return None
+    return ciscohash.verify(wanted.group("secret"), stored.group("stored"))
+
+
+def _running_tag(
+    vendor: str, versions: SecretVersions, key: str, stored_line: str, intended: list[tuple[str, str]] | None
+) -> str:
+    """The version of the secret a switch's hashed line holds (see ``SecretVersions``).
+
+    A hash hisops can verify is checked against the intended secret, unless a record
+    (written after such a check) vouches for this very stored line and intended line.
+    """
+    if intended:
+        intended_line = intended[0][1]
+        if versions.vouches(key, stored_line, intended_line):
+            return versions.fingerprint(intended_line)
+        verified = hash_check(vendor, intended_line, stored_line)
+        if verified is not None:
+            return versions.fingerprint(intended_line) if verified else UNVERIFIED
+    return versions.running_tag(key, stored_line)
 
 
 def _normalise_banner(line: str, vendor: str) -> str:
@@ -469,6 +531,7 @@ def prepare(
     strict: bool | None = None,
     versions: SecretVersions | None = None,
     as_is: set[str] | frozenset[str] = frozenset(),
+    intended: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Prepared:
     """Normalise a configuration: drop noise, keep the managed scope, mask hashed secrets.
 
@@ -480,6 +543,8 @@ def prepare(
     ``versions``: hashed secrets carry their version (see ``SecretVersions``); without it
     they are compared by presence only (a restore from a backup, which holds no clear text).
     ``as_is`` (running side): keys whose intended line is a placeholder (``AS_IS``).
+    ``intended`` (running side): the intended configuration's hashed lines
+    (``Prepared.hashed``), to verify a stored hash against the intended secret.
     """
     strict = (not running) if strict is None else strict
     rules = RULES[vendor]
@@ -526,7 +591,11 @@ def prepare(
             placeholder = MASK in line or "<hashed" in line
             if versions is not None:
                 if running:
-                    tag = AS_IS if key in as_is else versions.running_tag(key, line.strip())
+                    tag = (
+                        AS_IS
+                        if key in as_is
+                        else _running_tag(vendor, versions, key, line.strip(), intended.get(key) if intended else None)
+                    )
                 else:
                     tag = AS_IS if placeholder else versions.fingerprint(line.strip())
                 masked = masked.replace(HASHED, HASHED_TAG % tag)
@@ -707,7 +776,9 @@ def compute(
     want = intended if isinstance(intended, Target) else target(intended, vendor, strict=strict, versions=versions)
     if want.vendor != vendor:
         raise ConfigError("intended configuration is for %s switches, not %s" % (want.vendor, vendor))
-    run_p = prepare(running, vendor, running=True, versions=versions, as_is=want.prepared.as_is)
+    run_p = prepare(
+        running, vendor, running=True, versions=versions, as_is=want.prepared.as_is, intended=want.prepared.hashed
+    )
     run_h = parse(run_p.text, vendor)
     remediation = run_h.config_to_get_to(want.parsed).set_order_weight()
     negation = run_h.driver.negation_prefix
@@ -729,21 +800,28 @@ def record_pushed(
     The stored line is the one that appeared with the push (a rotated SNMP community adds a
     line before the old one goes), else the only one there. ``before``: the running text
     before the push, or its ``Prepared`` form from ``compute`` (``Diff.running_prepared``). A secret the switch shows no
-    line for is not recorded: the verification then reports it as not taken.
+    line for, or whose stored hash is not of the intended secret (``hash_check``), is not recorded:
+    the verification then reports it as not taken. A verified one is recorded as such
+    (``SecretVersions.vouches``: the next comparison needs no hash computed).
     """
     if not isinstance(before, Prepared):
         before = prepare(before or "", vendor, running=True)
     seen = before.hashed
     now = prepare(after, vendor, running=True).hashed
-    records: dict[str, dict[str, str]] = {}
+    records: dict[str, dict[str, Any]] = {}
     for key, lines in want.prepared.hashed.items():
         stored = [original for _masked, original in now.get(key, [])]
         new = [line for line in stored if line not in {o for _m, o in seen.get(key, [])}]
         candidates = new or stored
-        if len(candidates) == 1:
+        if len(candidates) == 1 and versions.vouches(key, candidates[0], lines[0][1]):
+            records[key] = versions.records[key]  # checked when recorded, unchanged since: no hash again
+            continue
+        verified = hash_check(vendor, lines[0][1], candidates[0]) if len(candidates) == 1 else None
+        if len(candidates) == 1 and verified is not False:
             records[key] = {
                 "version": versions.fingerprint(lines[0][1]),
                 "stored": versions.fingerprint(candidates[0]),
+                **({"verified": True} if verified else {}),
             }
         elif key in versions.records:
             records[key] = versions.records[key]

@@ -6,6 +6,7 @@ Shared by the modules ``hisops_switch_config`` (one switch per Ansible host) and
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import cfgbackup, netdev, results, switchcfg
+from . import cfgbackup, netdev, results, switchcfg
 
 CONFIG_CONTROL = "HIM-3.4-switch-config"
 BACKUP_CONTROL = "HIM-3.7-switch-backup"
@@ -165,6 +166,7 @@ class SwitchConfig:
         intended configuration with clear-text secrets, not a backup).
         """
         versions = self._versions(track_secrets)
+        before_records = dict(versions.records) if versions is not None else {}
         target = switchcfg.target(intended, self.vendor, strict=strict, versions=versions)
         before = self._running()
         drift_from = self._backups()[-1:] if track_secrets else []
@@ -225,6 +227,7 @@ class SwitchConfig:
         self.result["verified"] = True
         if versions is not None:
             cfgbackup.write_versions(self.p["backup_dir"], self.name, versions.records)
+            self.result["secret_versions"] = pushed_versions(before_records, versions.records)
         if self.p["save"]:
             netdev.save(self.conn, self.vendor)
             self.result["saved"] = True
@@ -297,6 +300,16 @@ class SwitchConfig:
         finally:
             netdev.close(self.conn, self.vendor)
         return self.result
+
+
+def pushed_versions(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The secret versions a verified push set (``secret_versions`` of the result): which secret
+    (its masked line), which version (a keyed fingerprint), never the secret itself."""
+    return [
+        {"secret": switchcfg.mask_secrets(key), "version": record["version"], "verified": bool(record.get("verified"))}
+        for key, record in sorted(after.items())
+        if before.get(key, {}).get("version") != record["version"] or before[key].get("stored") != record.get("stored")
+    ]
 
 
 def unreachable_result(name: str, msg: str) -> dict[str, Any]:
@@ -386,16 +399,56 @@ def _lost_result(name: str, why: str) -> dict[str, Any]:
     return {"failed": True, "msg": "switch %s: %s" % (name, msg), "changed": False, **unreachable_result(name, msg)}
 
 
-def _worker(share: list[dict[str, Any]], check_mode: bool, diff: bool, threads: int, out: Any) -> None:
-    """A forked worker: run its switches, send ("ok", results) or ("bug", traceback) back."""
+def start_forked(target: Any, args: tuple[Any, ...], daemon: bool = True) -> tuple[Any, Any]:
+    """A forked process running ``target(*args, send)``: (the process, the receiving end).
+
+    ``target`` sends one message back (``report``). ``daemon=False`` for a process that forks
+    processes of its own (a daemonic one may not).
+    """
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(*args, send), daemon=daemon)
+    proc.start()
+    send.close()  # the process holds the only sending end: its death is an EOF here
+    return proc, receive
+
+
+def report(out: Any, work: Any, *args: Any) -> None:
+    """In a forked process: send ("ok", work(*args)) or ("bug", traceback) back, once."""
     try:
-        message: tuple[str, Any] = ("ok", _run_threads(share, check_mode, diff, threads))
-    except Exception:  # a bug: the parent re-raises it with this traceback
+        message: tuple[str, Any] = ("ok", work(*args))
+    except Exception:  # a bug: the parent reports it with this traceback
         import traceback
 
         message = ("bug", traceback.format_exc())
-    out.send(message)
+    with contextlib.suppress(OSError):  # the parent is gone (its run was stopped): nothing to report to
+        out.send(message)
     out.close()
+
+
+def finish_forked(proc: Any, receive: Any) -> tuple[str, Any]:
+    """(kind, payload) a forked process sent, or ("lost", None) if it died first; waits for its end."""
+    try:
+        kind, payload = receive.recv()
+    except EOFError:
+        kind, payload = "lost", None
+    proc.join()
+    return kind, payload
+
+
+def _worker(share: list[dict[str, Any]], check_mode: bool, diff: bool, threads: int, out: Any) -> None:
+    """A forked worker: run its switches, send ("ok", results) or ("bug", traceback) back."""
+    report(out, _run_threads, share, check_mode, diff, threads)
+
+
+def preload() -> None:
+    """Import what every switch's run needs (netmiko, paramiko, hier-config) once, before forking.
+
+    Each worker process would otherwise import them itself after the fork: the same second of
+    CPU once per worker, while the switches wait.
+    """
+    netdev.driver_class("cisco_ios")
+    switchcfg.build_driver("cisco_ios")
 
 
 def run_parallel(
@@ -417,14 +470,11 @@ def run_parallel(
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return dict(_run_threads(items, check_mode, diff, max(1, parallel)))
     threads = max(1, math.ceil(max(1, parallel) / workers))
-    ctx = multiprocessing.get_context("fork")
+    preload()
     running = []
     procs: list[Any] = []
     for share in (items[i::workers] for i in range(workers)):
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(share, check_mode, diff, threads, send), daemon=True)
-        proc.start()
-        send.close()  # the worker holds the only sending end: its death is an EOF here
+        proc, receive = start_forked(_worker, (share, check_mode, diff, threads))
         running.append((share, proc, receive))
         procs.append(proc)
     if _HANDLERS["installed"]:
@@ -432,11 +482,7 @@ def run_parallel(
     done: dict[str, dict[str, Any]] = {}
     bugs: list[str] = []
     for share, proc, receive in running:
-        try:
-            kind, payload = receive.recv()
-        except EOFError:
-            kind, payload = "lost", None
-        proc.join()
+        kind, payload = finish_forked(proc, receive)
         if kind == "ok":
             done.update(payload)
         elif kind == "bug":

@@ -123,6 +123,16 @@ drift:
   returned: when such a difference was found (state=present)
   type: str
   sample: "switch sw-mz-01: its running configuration differs from its last backup ..."
+secret_versions:
+  description:
+    - The hashed secrets (local-user passwords, SNMP communities) this push set and verified, by
+      their masked line, with the version now on the switch (a keyed fingerprint of the intended
+      line, never the secret). The recorder keeps them in the results store (table
+      switch_secret_versions); the source of truth stays the file beside the switch's backups.
+  returned: when a push changed a secret (state=present)
+  type: list
+  elements: dict
+  sample: [{"secret": "username netadmin privilege 15 secret <hashed>", "version": "0f3a9c2b...", "verified": true}]
 restored_from:
   description: Backup file name pushed back (state=restore).
   returned: when state is restore
@@ -138,8 +148,8 @@ hisops_controls:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils import netdev
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import (
+from ..module_utils import netdev
+from ..module_utils.switchrun import (
     RUN_ERRORS,
     SwitchConfig,
     SwitchConfigFailed,

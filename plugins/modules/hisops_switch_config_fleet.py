@@ -26,6 +26,11 @@ description:
     (the role's argument spec and the switch checks) and fails with every host's problems in
     one list before anything is pushed, then renders each host's configuration with the role's
     vendor template."
+  - With the local connection (the switches' own, C(ansible_connection=local)) the action plugin
+    runs this module's code in a process forked on the control node instead of sending the
+    module (no module payload, no new Python); options, check mode, diff, the masking of
+    secrets, and SIGINT/SIGTERM (stop, restore each switch in the middle of a push) are the
+    module's own.
 options:
   switches:
     description:
@@ -116,75 +121,38 @@ failed_switches:
   sample: ["sw-core-01"]
 """
 
-from typing import Any
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils import netdev
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel, stop_on_signals
+from ..module_utils.switchfleet import (
+    FLEET_SPEC,
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_ONE_OF,
+    fleet_result,
+    option_problems,
+    run_fleet,
+)
+from ..module_utils.switchrun import stop_on_signals
 
-SWITCH_SPEC: dict[str, Any] = {
-    "name": {"type": "str", "required": True},
-    "host": {"type": "str", "required": True},
-    "port": {"type": "int", "default": 22},
-    "vendor": {"type": "str", "required": True, "choices": sorted(netdev.VENDORS)},
-    "username": {"type": "str", "required": True},
-    "password": {"type": "str", "required": True, "no_log": True},
-    "secret": {"type": "str", "default": "", "no_log": True},
-    "intended_config": {"type": "str", "required": True},
-    "secrets": {"type": "list", "elements": "str", "default": [], "no_log": True},
-}
-
-
-# smallest accepted value of the numeric options
-LEAST = {"parallel": 1, "processes": 0}
+__all__ = ["build_module", "main", "run_fleet"]
 
 
 def build_module() -> AnsibleModule:
     return AnsibleModule(
-        argument_spec={
-            "switches": {"type": "list", "elements": "dict", "options": SWITCH_SPEC},
-            "hosts": {"type": "list", "elements": "str"},  # consumed by the action plugin
-            "parallel": {"type": "int", "default": 50},
-            "processes": {"type": "int", "default": 0},
-            "conn_timeout": {"type": "float", "default": 10.0},
-            "command_timeout": {"type": "float", "default": 30.0},
-            "known_hosts": {"type": "path", "default": ""},
-            "backup_dir": {"type": "path", "required": True},
-            "backup_keep": {"type": "int", "default": 30},
-            "save": {"type": "bool", "default": True},
-            "fail_on_any": {"type": "bool", "default": False},
-        },
-        required_one_of=[("switches", "hosts")],
-        mutually_exclusive=[("switches", "hosts")],
+        argument_spec=FLEET_SPEC,
+        required_one_of=REQUIRED_ONE_OF,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
 
 
-def run_fleet(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, dict[str, Any]]:
-    common = {
-        k: params[k] for k in ("conn_timeout", "command_timeout", "known_hosts", "backup_dir", "backup_keep", "save")
-    }
-    items = [{**common, **s, "state": "present", "backup_version": "latest"} for s in params["switches"]]
-    return run_parallel(items, check_mode, diff, params["parallel"], params["processes"])
-
-
 def main() -> None:
     module = build_module()
-    for field, least in LEAST.items():
-        if module.params[field] < least:
-            module.fail_json(msg="%s must be %d or more (got %d)" % (field, least, module.params[field]))
-    if module.params["switches"] is None:  # hosts reach the module only without the action plugin
-        module.fail_json(msg="hosts needs the action plugin hisops_switch_config_fleet (plugins/action)")
+    problems = option_problems(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
     stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
-    per_switch = run_fleet(module.params, module.check_mode, module._diff)
-    failed = sorted(name for name, r in per_switch.items() if r["failed"])
-    result = {
-        "changed": any(r.get("changed") for r in per_switch.values()),
-        "switches": per_switch,
-        "failed_switches": failed,
-    }
-    if failed and module.params["fail_on_any"]:
-        module.fail_json(msg="switches failed: %s" % ", ".join(failed), **result)
+    result = fleet_result(run_fleet(module.params, module.check_mode, module._diff), module.params["fail_on_any"])
+    if result.pop("failed"):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

@@ -176,8 +176,30 @@ V5_RUN_HOSTS = Migration(
     ),
 )
 
-V6_PERIOD_STATISTICS_INDEX = Migration(
+V6_SWITCH_SECRET_VERSIONS = Migration(
     6,
+    "switch_secret_versions: which version of each hashed switch secret a run pushed (never the secret)",
+    # One row per secret a verified push set on a switch (plugin_utils.switch_secrets): secret is
+    # the masked line ("username netadmin privilege 15 secret <hashed>"), version the keyed
+    # fingerprint the control node keeps beside the switch's backups, verified 1 when the switch's
+    # stored hash was checked against the intended secret (Cisco IOS / Ruijie secret 5/8/9).
+    (
+        """CREATE TABLE switch_secret_versions (
+            id {ID},
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            version TEXT NOT NULL,
+            verified INTEGER NOT NULL DEFAULT 0,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX switch_secret_versions_host ON switch_secret_versions (host, secret, id)",
+    ),
+)
+
+
+V7_PERIOD_STATISTICS_INDEX = Migration(
+    7,
     "index control_results (run_id, department, control_id, status) for the reports' period statistics",
     # The trend, the month x department and month x control tables and the period comparisons
     # count every run's results by department, control and status (plugin_utils.store.trend):
@@ -192,5 +214,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     V3_RUN_STATUS_INDEX,
     V4_RUN_OWNER,
     V5_RUN_HOSTS,
-    V6_PERIOD_STATISTICS_INDEX,
+    V6_SWITCH_SECRET_VERSIONS,
+    V7_PERIOD_STATISTICS_INDEX,
 )

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message
-from ansible_collections.hisops.him.plugins.plugin_utils.store import Store
+from ..stale_runs import close_stale_runs, closed_message
+from ..store import Store
 
 from . import exemptions, period_stats
 from .catalog import inventory_departments, inventory_hostvars, inventory_list, load_catalog

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import MAX_AGE_ENV
-from ansible_collections.hisops.him.plugins.plugin_utils.store import ENV_VAR, StoreError, resolve_location
+from ..stale_runs import MAX_AGE_ENV
+from ..store import ENV_VAR, StoreError, resolve_location
 
 from .build import Options, open_report
 from .catalog import CatalogError

@@ -219,7 +219,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "reason.unreachable": ("主机不可达", "host unreachable"),
     "reason.play_failed": ("检查任务失败", "play failed on the host"),
     "reason.interrupted": ("运行被中断，待下次检查", "run interrupted: the next run checks it"),
-    "reason.filtered": ("被 --limit/--tags 排除", "filtered out by --limit/--tags"),
+    "reason.filtered": (
+        "被 --limit/--tags 或主机的控制项选择排除",
+        "filtered out (--limit, --tags or the host's control selection)",
+    ),
     "reason.not_run": ("没有运行检查", "no play checked it"),
     "exemption.active": ("有效", "in force"),
     "exemption.expiring": ("30 天内到期", "expires within 30 days"),

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from ansible_collections.hisops.him.plugins.plugin_utils.store import PROJECT_ROOT
+from ..store import PROJECT_ROOT
 
 from .catalog import CatalogError
 from .period import Period

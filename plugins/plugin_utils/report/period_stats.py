@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.store import PROJECT_ROOT, trend
+from ..store import PROJECT_ROOT, trend
 
 from .i18n import LITERAL
 from .model import Column, Kpi, SectionResult, static_table

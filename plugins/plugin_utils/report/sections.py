@@ -4,7 +4,7 @@ A section appears in a report only when ``has_data`` says the store holds data f
 the period: no empty placeholders. A later record kind (a backup register, password
 rotations) plugs in by registering a section, usually a ``RecordSection`` over its table::
 
-    from ansible_collections.hisops.him.plugins.plugin_utils.report.sections import RecordSection, register
+    from .sections import RecordSection, register
     register(RecordSection("backup_register", "section.backups", [Column("host", "col.host"), ...], order=55))
 
 (with its labels added to ``i18n.CATALOG``). The built-in sections are registered below in
@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.store import trend
+from ..store import trend
 
 from .catalog import rules_text
 from .i18n import Translator

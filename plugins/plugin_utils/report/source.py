@@ -27,8 +27,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage
-from ansible_collections.hisops.him.plugins.plugin_utils.store import (
+from .. import coverage
+from ..store import (
     COMPLIANT,
     CONTROL_STATUSES,
     Store,

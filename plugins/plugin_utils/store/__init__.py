@@ -93,7 +93,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
+from ..migrations import MIGRATIONS, Migration
 
 from .base import (
     COMPLIANT,

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import results
+from ...module_utils import results
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 HOST_STATUSES = ("ok", "failed", "unreachable", "skipped")

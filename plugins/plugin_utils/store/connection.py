@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
+from ..migrations import MIGRATIONS, Migration
 
 from .base import StoreError, decode_row, now_text
 from .location import ENV_VAR, Location

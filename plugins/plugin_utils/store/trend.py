@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage
+from .. import coverage
 
 from .base import CONTROL_STATUSES, TIME_FORMAT, StoreError, counts_with_rate
 

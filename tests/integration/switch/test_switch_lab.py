@@ -341,3 +341,61 @@ def test_wrong_enable_secret_and_unprivileged_push_are_refusals_not_timeouts(lab
     finally:
         netdev.close(conn, "cisco_ios")
     assert lab.running("sw-mz-01") == before
+
+
+def test_parallel_mode_ctrl_c_mid_push_leaves_no_switch_half_pushed(lab: Lab) -> None:
+    """Ctrl-C (SIGINT to ansible-playbook) while the fleet task pushes: Ansible passes the signal to its
+    worker's process group, the engine's process stops and restores each switch it was changing.
+    Every switch ends as it was or at the intended configuration, never in between (independent reads)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from switchlab import ROOT
+
+    cisco = ["sw-mz-01", "sw-rj-01"]  # the same port names: one long push (20 ports) for both
+    ports = [
+        {"port": "FastEthernet0/%d" % i, "department": "outpatient", "room": "MZ-%d" % i, "host": "ws-%d" % i}
+        for i in range(1, 21)
+    ]
+    long_push = json.dumps({"hisops_switch_ports": ports})
+    lab.baseline()
+    before = {name: lab.running(name) for name in cisco}
+    backups = {name: len(cfgbackup.list_backups(str(lab.backup_dir), name)) for name in cisco}
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0")
+    cmd = [
+        str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(ROOT / "inventory" / "lab"),
+        "-i", str(lab.inventory), "--limit", ",".join(cisco), "-e", "hisops_switch_backup_dir=%s" % lab.backup_dir,
+        "-e", "hisops_switch_known_hosts=%s" % (lab.tmp / "known_hosts"), "-e", "hisops_switch_parallel=8",
+        "-e", long_push, "playbooks/switch_config.yml",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        # the push starts right after each switch's backup of this run is written
+        while not any(len(cfgbackup.list_backups(str(lab.backup_dir), n)) > backups[n] for n in cisco):
+            assert proc.poll() is None and time.monotonic() < deadline, "the push never started"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0 and "PLAY RECAP" not in out, out[-2000:]
+    # the engine's process finishes its restore on its own (its worker is gone): wait until it is still
+    last: dict[str, str] = {}
+    while (now := {name: lab.running(name) for name in cisco}) != last:
+        assert time.monotonic() < deadline + 60, "the switches kept changing after the run was stopped"
+        last = now
+        time.sleep(1.0)
+    at_intended = lab.playbook("playbooks/switch_config.yml", "--check", "-e", long_push, limit=",".join(cisco))
+    pending = results(at_intended, "HIM-3.4 | ENFORCE")
+    try:
+        for name in cisco:
+            now = lab.running(name)
+            assert now == before[name] or pending[name]["changed"] is False, (name, pending[name]["commands"][:5])
+    finally:  # back to the inventory's baseline
+        out_back = lab.playbook("playbooks/switch_config.yml", limit=",".join(cisco))
+        assert all(s["failures"] == 0 for s in out_back["stats"].values()), out_back["stats"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import stat
 import uuid
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 from ansible_collections.hisops.him.plugins.module_utils import switchcfg
 from ansible_collections.hisops.him.plugins.modules import hisops_switch_config as mod
+from ansible_collections.hisops.him.plugins.plugin_utils import switch_secrets
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 from switchlab import PASSWORD, VENDORS, Lab, results
 
 pytestmark = pytest.mark.lab
@@ -51,15 +54,33 @@ def plain_read(lab: Lab, name: str) -> str:
         conn.disconnect()
 
 
-def stored_hash(vendor: str, secret: str) -> str:
-    """What the lab's emulators store for a local-user password (their documented stand-in hashes)."""
-    digest = hashlib.sha256(secret.encode()).hexdigest()
-    return {
-        "cisco_ios": "secret 5 $1$hs$" + digest[:22],
-        "ruijie_os": "secret 5 $1$hs$" + digest[:22],
-        "huawei_vrp": "irreversible-cipher $1a$%s$" % digest[:32],
-        "h3c_comware": "password hash $h$6$" + digest[:32],
-    }[vendor]
+CISCO_B64 = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+)
+
+
+def holds_password(vendor: str, running: str, secret: str) -> bool:
+    """Whether the switch stores a hash of ``secret`` for a local user (computed here, not by hisops).
+
+    Cisco / Ruijie emulators store real type 9 (scrypt) / type 8 (PBKDF2-SHA256) hashes with a
+    fresh salt; the Huawei / H3C emulators their documented stand-in hashes.
+    """
+    if vendor not in ("cisco_ios", "ruijie_os"):
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        stand_in = {
+            "huawei_vrp": "irreversible-cipher $1a$%s$" % digest[:32],
+            "h3c_comware": "password hash $h$6$" + digest[:32],
+        }
+        return stand_in[vendor] in running
+    for kind, salt, key in re.findall(r"(?m)^username \S+ privilege \d+ secret ([89]) \$\1\$(\S{14})\$(\S+)$", running):
+        if kind == "8":
+            raw = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt.encode(), 20000)
+        else:
+            raw = hashlib.scrypt(secret.encode(), salt=salt.encode(), n=16384, r=1, p=1, dklen=32)
+        if base64.b64encode(raw).rstrip(b"=").translate(CISCO_B64).decode() == key:
+            return True
+    return False
 
 
 def stored_community(vendor: str, community: str) -> str:
@@ -96,19 +117,49 @@ def test_rotated_password_and_community_are_pushed_and_verified_by_hash(lab: Lab
         for name, vendor in VENDORS.items():
             assert res[name]["changed"] is True and res[name]["verified"] is True, (name, res[name])
             after = plain_read(lab, name)
-            assert stored_hash(vendor, new_pw) in after and stored_hash(vendor, new_pw) not in before[name]
+            assert holds_password(vendor, after, new_pw) and not holds_password(vendor, before[name], new_pw)
             assert stored_community(vendor, new_comm) in after
             assert len(re.findall(r"(?m)^snmp-(?:server|agent) community ", after)) == 1, after  # old one gone
             assert new_pw not in json.dumps(res[name]) and new_comm not in json.dumps(res[name])
+        assert_store_has_the_pushed_versions(lab, new_pw, new_comm)
         # the same secrets again: nothing to push
         out = lab.playbook("playbooks/switch_config.yml", "-e", secrets_vars(new_pw, new_comm), limit=",".join(VENDORS))
         assert all(r["changed"] is False for r in results(out, PUSH).values())
+        # Cisco / Ruijie: the stored hash decides, with no record of what was pushed (a new control node)
+        for name in ("sw-mz-01", "sw-rj-01"):
+            (lab.backup_dir / name / "secret-versions.json").unlink()
+        cisco = "sw-mz-01,sw-rj-01"
+        out = lab.playbook("playbooks/switch_config.yml", "--check", "-e", secrets_vars(new_pw, new_comm), limit=cisco)
+        assert all(r["changed"] is False for r in results(out, PUSH).values()), results(out, PUSH)
+        other = secrets_vars(new_pw + "-2", new_comm)
+        out = lab.playbook("playbooks/switch_config.yml", "--check", "-e", other, limit=cisco)
+        for name, res in results(out, PUSH).items():
+            assert [c for c in res["commands"] if c.startswith("username ")], (name, res["commands"])
     finally:  # back to the inventory's secrets
         out = lab.playbook("playbooks/switch_config.yml", limit=",".join(VENDORS))
         back = results(out, PUSH)
         assert all(r.get("verified") for r in back.values()), {n: r.get("msg") for n, r in back.items()}
-    for name in VENDORS:  # the same lines (a re-added community may come last)
-        assert sorted(plain_read(lab, name).splitlines()) == sorted(before[name].splitlines())
+    for name in VENDORS:  # the same lines (a re-added community may come last; IOS hashes with a fresh salt)
+        after = plain_read(lab, name)
+        assert not holds_password(VENDORS[name], after, new_pw)
+        assert sorted(unsalted(after).splitlines()) == sorted(unsalted(before[name]).splitlines())
+
+
+def assert_store_has_the_pushed_versions(lab: Lab, *secrets: str) -> None:
+    """The results store names the version each switch got, as the file beside its backups does (never the secret)."""
+    store_path = Path(os.environ["HISOPS_STORE"])
+    with open_store(store_path) as store:
+        current = switch_secrets.current(store)
+    for name in VENDORS:
+        recorded = json.loads((lab.backup_dir / name / "secret-versions.json").read_text(encoding="utf-8"))
+        in_store = {secret: row["version"] for (host, secret), row in current.items() if host == name}
+        assert in_store and all(recorded[k]["version"] == v for k, v in in_store.items()), (name, in_store, recorded)
+    stored = b"".join(p.read_bytes() for p in store_path.parent.glob(store_path.name + "*"))
+    assert not any(secret.encode() in stored for secret in secrets)
+
+
+def unsalted(running: str) -> str:
+    return re.sub(r"(?m)^(username \S+ privilege \d+ secret [89]) \S+$", r"\1 <hash>", running)
 
 
 def test_trunk_vlan_change_sends_only_the_delta(lab: Lab) -> None:

@@ -30,8 +30,9 @@ def test_every_automated_control_applies_to_some_group() -> None:
         "HIM-3.7-switch-backup",
         "HIM-7.6-audit-trail",
     ]
-    assert "HIM-7.7-antivirus" in coverage.applicable(CATALOG, WORKSTATION)
-    assert not coverage.is_implemented(CATALOG["HIM-7.7-antivirus"])
+    assert "HIM-7.2-password-rotation" in coverage.applicable(CATALOG, WORKSTATION)
+    assert not coverage.is_implemented(CATALOG["HIM-7.2-password-rotation"])
+    assert coverage.is_implemented(CATALOG["HIM-7.7-antivirus"])
     assert coverage.is_implemented(CATALOG["HIM-5.4-games"])
 
 
@@ -105,7 +106,8 @@ def test_controls_without_results_are_not_checked_with_their_reason(tmp_path: Pa
     reasons = {
         (r["host"], r["control_id"]): r["reason"] for r in _table(doc, "findings") if r["status"] == "not_checked"
     }
-    assert reasons["ws-1", "HIM-7.7-antivirus"] == "not_implemented"
+    assert reasons["ws-1", "HIM-7.2-password-rotation"] == "not_implemented"
+    assert reasons["ws-1", "HIM-7.7-antivirus"] == "not_run"
     assert reasons["ws-1", "HIM-7.4-storage"] == "not_run"
     assert reasons["ws-2", "HIM-5.4-games"] == "unreachable"
     assert reasons["sw-1", "HIM-3.4-switch-config"] == "play_failed"
@@ -175,4 +177,45 @@ def test_a_killed_run_shows_interrupted_and_its_hosts_not_checked(tmp_path: Path
     assert [r["status"] for r in _table(doc, "runs")] == ["interrupted"]
     reasons = {r["control_id"]: r["reason"] for r in _table(doc, "findings")}
     assert reasons["HIM-5.4-games"] == "interrupted"
-    assert reasons["HIM-7.7-antivirus"] == "not_implemented"
+    assert reasons["HIM-7.2-password-rotation"] == "not_implemented"
+
+
+def test_controls_a_host_skips_by_its_variables_are_filtered_out_not_a_fault(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """hisops_workstation_skip_controls/_controls leave workstation controls out on purpose: the run's
+    final check does not fail for them, and they are listed as not checked, reason filtered."""
+    from ansible_collections.hisops.him.plugins.action.hisops_run_coverage import coverage_result
+    from ansible_collections.hisops.him.plugins.plugin_utils.recording import RUN_UUID_ENV
+
+    skip = {"hisops_workstation_skip_controls": ["HIM-6.5-power"]}
+    only = {"hisops_workstation_controls": ["HIM-5.4-games"]}
+    assert "HIM-6.5-power" not in coverage.scope_controls(CATALOG, WORKSTATION, [], [], skip)
+    assert "HIM-7.6-audit-trail" in coverage.scope_controls(CATALOG, WORKSTATION, [], [], only)
+    assert [c for c in coverage.scope_controls(CATALOG, WORKSTATION, [], [], only) if c.startswith("HIM-7.4")] == []
+    checked = [
+        c for c in coverage.scope_controls(CATALOG, WORKSTATION, [], [], skip) if coverage.is_implemented(CATALOG[c])
+    ]
+    path = tmp_path / "s.sqlite"
+    with open_store(path) as store:
+        store.start_run({"uuid": "r2", "started": STARTED, "mode": "check", "playbook": "compliance_audit.yml"})
+        batch = Batch("r2")
+        batch.hosts = [
+            {"host": "ws-1", "department": "outpatient", "kind": "workstation", "status": "ok", "recorded_at": AT}
+        ]
+        batch.controls = [
+            {"host": "ws-1", "department": "outpatient", "control_id": cid, "status": "pass", "severity": "high",
+             "recorded_at": AT}
+            for cid in checked
+        ]  # fmt: skip
+        row = _scope("ws-1", WORKSTATION)
+        row["controls"] = coverage.scope_controls(CATALOG, WORKSTATION, [], [], skip)
+        batch.extra["run_hosts"] = [row]
+        store.write(batch)
+    monkeypatch.setenv("HISOPS_STORE", str(path))
+    monkeypatch.setenv(RUN_UUID_ENV, "r2")
+    result = coverage_result(CATALOG, 20)
+    assert not result["failed"], result["msg"]
+    reasons = {r["control_id"]: r["reason"] for r in result["not_checked"]}
+    assert reasons["HIM-6.5-power"] == coverage.FILTERED
+    # the same run without the variable left HIM-6.5-power unchecked by fault
+    rows = coverage.not_checked(CATALOG, [_scope("ws-1", WORKSTATION)], {("ws-1", c) for c in checked}, {"ws-1": "ok"})
+    assert {r["control_id"]: r["reason"] for r in rows}["HIM-6.5-power"] == coverage.NOT_RUN

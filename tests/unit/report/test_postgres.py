@@ -12,7 +12,7 @@ from ..store.conftest import postgres_db, postgres_server  # noqa: F401 - fixtur
 from .conftest import run_cli
 from .reportdata import make_store
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 
 
 def _tables(path: Path) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, ope
 from .conftest import run_cli
 from .reportdata import expected_latest, make_store
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 COMPLIANT = ("pass", "fixed", "exempt")
 
 
@@ -46,6 +46,7 @@ def _expected_by_department(period: str = "2026-11") -> dict[str, float]:
     return {dept: c / n for dept, (c, n) in totals.items()}
 
 
+@pytest.mark.unit
 def test_html_numbers_match_the_store_and_the_known_data(zh_report: dict[str, Path], known_store: str) -> None:
     doc = _html(zh_report["html"])
     store = open_store(known_store, migrate=False)
@@ -83,6 +84,7 @@ def _dept(host: str) -> str:
     return HOSTS[host][0]
 
 
+@pytest.mark.unit
 def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     ids = [s.get("id") for s in doc.iter("section")]
@@ -116,6 +118,7 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     assert _html_table(doc, "duplicate_serials") == [["无"]]  # every host its own serial
 
 
+@pytest.mark.unit
 def test_html_is_self_contained(zh_report: dict[str, Path]) -> None:
     text = zh_report["html"].read_text(encoding="utf-8")
     doc = _html(zh_report["html"])
@@ -128,6 +131,7 @@ def test_html_is_self_contained(zh_report: dict[str, Path]) -> None:
     assert len(svg_ids) == len(set(svg_ids))
 
 
+@pytest.mark.unit
 def test_xlsx_has_the_same_tables(zh_report: dict[str, Path], known_store: str) -> None:
     book = openpyxl.load_workbook(zh_report["xlsx"])
     assert book.sheetnames[0] == "领导摘要"
@@ -151,6 +155,7 @@ def test_xlsx_has_the_same_tables(zh_report: dict[str, Path], known_store: str) 
     assert findings[0][-1] == "found: 发现问题 <b>&x</b>\nsecond line"
 
 
+@pytest.mark.unit
 def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
     folder = zh_report["csv"]
     names = sorted(p.name for p in folder.iterdir())
@@ -163,6 +168,7 @@ def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
     assert {r[0]: r[-1] for r in rows[1:]} == {d: "%.1f" % (r * 100) for d, r in _expected_by_department().items()}
 
 
+@pytest.mark.unit
 def test_json_document(zh_report: dict[str, Path]) -> None:
     doc = json.loads(zh_report["json"].read_text(encoding="utf-8"))
     assert doc["schema"] == "hisops-report" and doc["schema_version"] == 1
@@ -185,6 +191,7 @@ def test_json_document(zh_report: dict[str, Path]) -> None:
     assert summary["kpis"]["hosts"] == 6 and summary["kpis"]["failing_hosts"] == 2
 
 
+@pytest.mark.unit
 def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
     code, files, err = run_cli(
         "--store", known_store, "--period", "2026-Q4", "--format", "json", "--out", str(tmp_path)
@@ -198,6 +205,7 @@ def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department("2026-Q4").items()})
 
 
+@pytest.mark.component
 def test_english_labels_and_inventory_names(known_store: str, tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[3]
     code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx", "--lang", "en",
@@ -217,6 +225,7 @@ def test_english_labels_and_inventory_names(known_store: str, tmp_path: Path) ->
     assert "Compliance by department" in book.sheetnames
 
 
+@pytest.mark.unit
 def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
     store = make_store(tmp_path / "bare.sqlite", with_assets=False, with_changes=False)
     code, files, err = run_cli("--store", store, "--period", "2026-11", "--format", "html,json", "--out", str(tmp_path))
@@ -232,6 +241,7 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
     assert "没有合规检查记录" in doc.text_content()
 
 
+@pytest.mark.unit
 def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     backup = Migration(
         len(MIGRATIONS) + 1,
@@ -270,6 +280,7 @@ def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch:
     assert _html_table(doc, "backup_register") == [["db-01", "LTO-8 #12", "王伟"]]
 
 
+@pytest.mark.unit
 def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None:
     first = run_cli("--store", known_store, "--period", "2026-11", "--format", "json,csv", "--out", str(tmp_path))
     second = run_cli("--store", known_store, "--period", "2026-11", "--format", "json,csv", "--out", str(tmp_path))
@@ -279,6 +290,7 @@ def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -294,6 +306,7 @@ def test_bad_input_is_a_clear_error(known_store: str, tmp_path: Path, args: list
     assert err.startswith("hisops report: error: ") and message in err
 
 
+@pytest.mark.unit
 def test_missing_store_and_unwritable_out_dir(known_store: str, tmp_path: Path) -> None:
     code, _, err = run_cli("--store", str(tmp_path / "nope.sqlite"), "--period", "2026-11", "--out", str(tmp_path))
     assert code == 2 and "does not exist" in err and "nope.sqlite" in err
@@ -314,6 +327,7 @@ def test_missing_store_and_unwritable_out_dir(known_store: str, tmp_path: Path) 
     assert code == 2 and "is not a hisops results store" in err, err
 
 
+@pytest.mark.unit
 def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> None:
     code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx",
                                "--html-rows", "1", "--xlsx-rows", "1", "--out", str(tmp_path))  # fmt: skip
@@ -327,6 +341,7 @@ def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> 
     assert len(values) == 2 and "findings.csv" in values[-1][0]  # one finding, then the note
 
 
+@pytest.mark.unit
 def test_trend_buckets_of_the_headline_runs(known_store: str) -> None:
     from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
     from ansible_collections.hisops.him.plugins.plugin_utils.report.source import ReportSource, open_report_store
@@ -345,6 +360,7 @@ def test_trend_buckets_of_the_headline_runs(known_store: str) -> None:
     assert [(p["key"], p["total"], p["rate"]) for p in per_month] == [("2026-10", 9, 0.0), ("2026-11", 11, 0.7273)]
 
 
+@pytest.mark.unit
 def test_same_report_without_the_index_on_run_and_status(known_store: str, tmp_path: Path) -> None:
     """The per-run statistics of a store without the index on (run_id, status) (schema version 2,
     which a report does not migrate: two passes) give the same report as those from the index
@@ -389,6 +405,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.unit
 def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from . import reportdata
 
@@ -408,6 +425,7 @@ def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path, monkeypat
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and "cmd" in c)]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "cell"),
     [("=1+1", "'=1+1"), ("-3", "-3"), ("-2.5%", "-2.5%"), ("-x", "'-x"), ("@a", "'@a"), ("王伟", "王伟"), ("", "")],
@@ -418,6 +436,7 @@ def test_csv_cell(text: str, cell: str) -> None:
     assert csv_cell(text) == cell
 
 
+@pytest.mark.unit
 def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str, zh_report: dict[str, Path]) -> None:
     import stat
 
@@ -428,6 +447,7 @@ def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str
             assert stat.S_IMODE(child.stat().st_mode) == 0o600, child
 
 
+@pytest.mark.unit
 def test_xlsx_times_print_setup_and_empty_tables(zh_report: dict[str, Path]) -> None:
     import datetime as dt
 
@@ -443,6 +463,7 @@ def test_xlsx_times_print_setup_and_empty_tables(zh_report: dict[str, Path]) -> 
     assert all(name == name.strip() for name in book.sheetnames)
 
 
+@pytest.mark.unit
 def test_html_empty_table_says_none(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     assert _html_table(doc, "not_checked") == [["无"]]

@@ -82,3 +82,61 @@ def test_a_dead_worker_costs_only_its_own_switches_an_error(monkeypatch: pytest.
     for name in lost:
         assert results[name]["hisops_controls"][0]["status"] == "error"
         assert "worker process" in results[name]["msg"] and name in results[name]["msg"]
+
+
+# ------------------------------------------------------------------ the action's forked engine ---
+def _action(check_mode: bool = False) -> Any:
+    from unittest import mock
+
+    from ansible_collections.hisops.him.plugins.action import hisops_switch_config_fleet as action
+
+    task = mock.MagicMock(check_mode=check_mode, diff=False, args={})
+    return action.ActionModule(
+        task=task,
+        connection=mock.MagicMock(),
+        play_context=mock.MagicMock(connection="local"),
+        loader=None,
+        templar=None,
+        shared_loader_obj=None,
+    )
+
+
+def _args(password: str) -> dict[str, Any]:
+    switch = {"name": "sw-a", "host": "127.0.0.1", "vendor": "cisco_ios", "username": "admin", "password": password,
+              "intended_config": "vlan 10\n", "secrets": ["Comm-Secret-1"]}  # fmt: skip
+    return {"switches": [switch], "backup_dir": "/nonexistent", "fail_on_any": True}
+
+
+def _echo_secrets(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, dict[str, Any]]:
+    """A stand-in engine run that leaks every secret it was given, and the process it ran in."""
+    s = params["switches"][0]
+    if s["password"] == "die":
+        os._exit(9)  # the engine's process killed (out of memory, kill -9)
+    msg = "pushed with %s and %s" % (s["password"], s["secrets"][0])
+    return {s["name"]: {"failed": False, "changed": not check_mode, "msg": msg, "pid": os.getpid()}}
+
+
+def test_the_action_runs_the_engine_in_a_forked_process_and_masks_the_modules_no_log_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ansible_collections.hisops.him.plugins.module_utils import switchfleet
+
+    monkeypatch.setattr(switchfleet, "run_fleet", _echo_secrets)
+    result = _action(check_mode=True)._run_forked(_args("Pa55-Secret-9"))
+    one = result["switches"]["sw-a"]
+    assert one["pid"] != os.getpid() and one["changed"] is False  # another process, check mode passed on
+    assert "Pa55-Secret-9" not in repr(result) and "Comm-Secret-1" not in repr(result)
+    assert "********" in one["msg"] and result["failed"] is False and result["failed_switches"] == []
+
+
+def test_the_action_reports_bad_options_and_a_lost_engine_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible.errors import AnsibleActionFail
+    from ansible_collections.hisops.him.plugins.module_utils import switchfleet
+
+    monkeypatch.setattr(switchfleet, "run_fleet", _echo_secrets)
+    bad = _action()._run_forked({**_args("pw"), "parallel": 0})
+    assert bad["failed"] is True and "parallel must be 1 or more" in bad["msg"]
+    missing = _action()._run_forked({"switches": []})
+    assert missing["failed"] is True and "backup_dir" in missing["msg"]
+    with pytest.raises(AnsibleActionFail, match="ended abnormally"):
+        _action()._run_forked(_args("die"))
