@@ -469,6 +469,7 @@ def test_html_empty_table_says_none(zh_report: dict[str, Path]) -> None:
     assert _html_table(doc, "not_checked") == [["无"]]
 
 
+@pytest.mark.unit
 def test_duplicate_serial_numbers_are_flagged(tmp_path: Path) -> None:
     path = tmp_path / "dup.sqlite"
     with open_store(str(path)) as store:
