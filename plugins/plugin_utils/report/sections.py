@@ -501,11 +501,15 @@ ASSET_COLUMNS = [
     Column("host", "col.host", "text", 18),
     Column("department_name", "col.department_name", "text", 14),
     Column("custodian", "col.custodian", "text", 10),
+    Column("custodian_staff_id", "col.staff_id", "text", 10),
     Column("serial", "col.serial", "text", 16),
     Column("vendor", "col.vendor", "text", 14),
     Column("product", "col.model", "text", 20),
     Column("os", "col.os", "text", 18),
     Column("ipv4", "col.ip", "text", 15),
+    Column("mac", "col.mac", "text", 17),
+    Column("kernel", "col.kernel", "text", 16),
+    Column("arch", "col.arch", "text", 8),
     Column("cpus", "col.cpus", "int", 7),
     Column("memory_mb", "col.memory_mb", "int", 10),
     Column("disk_total_gb", "col.disk_gb", "float", 10),
@@ -550,6 +554,16 @@ class AssetSection(Section):
                     stat_rows,
                 ),
                 Table("assets", "table.assets", ASSET_COLUMNS, assets, src.count_assets(), html_limit=ctx.html_rows),
+                static_table(
+                    "duplicate_serials",
+                    "table.duplicate_serials",
+                    [
+                        Column("serial", "col.serial", "text", 18),
+                        Column("hosts", "col.hosts", "int", 9),
+                        Column("names", "col.host", "text", 60),
+                    ],
+                    src.duplicate_serials(),
+                ),
             ],
         )
 

@@ -627,6 +627,19 @@ class ReportSource:
         )
         return self.rows(sql)
 
+    def duplicate_serials(self) -> list[dict[str, Any]]:
+        """Serial numbers that more than one host reported (latest asset record per host)."""
+        if not self.has_table("assets"):
+            return []
+        rows = self.rows(
+            "SELECT serial, COUNT(*) AS hosts FROM %s WHERE serial <> '' GROUP BY serial HAVING COUNT(*) > 1 "
+            "ORDER BY serial" % ASSETS
+        )
+        for row in rows:
+            names = self.rows("SELECT host FROM %s WHERE serial = ? ORDER BY host" % ASSETS, (row["serial"],))
+            row["names"] = ", ".join(r["host"] for r in names)
+        return rows
+
     def departments(self) -> dict[str, dict[str, str]]:
         """Department code -> name and custodian, as the latest asset records of the period recorded them."""
         if not self.has_table("assets"):

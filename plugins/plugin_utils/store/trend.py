@@ -5,11 +5,11 @@
   Enforce runs (they change the hosts they check), subset runs (``--limit``/``--tags``) and
   interrupted or running runs are kept out of it; the reports list them with the runs.
 - **A run's counts.** The status of every control record the run wrote (a check run writes one
-  per host and control), grouped by department and control (``CUBE_SQL``: one index-only pass with
-  the index of migration 6). When the control catalog is known, the controls due on the run's
-  hosts (table ``run_hosts``: the automated controls that apply to each host's groups) that the run
-  did not record are ``not_checked``: per department and control, ``due - recorded`` (never below
-  0). They count in the total and against the rate, as in the headline (``plugin_utils.coverage``).
+  per host and control), grouped by department and control (``CUBE_SQL``: one index-only pass
+  with the index ``control_results_run_cube``). When the control catalog is known, the controls due
+  on the run's hosts (table ``run_hosts``: the automated controls that apply to each host's groups)
+  that the run did not record are ``not_checked``: per department and control, ``due - recorded``
+  (never below 0). They count in the total and against the rate, as in the headline (``plugin_utils.coverage``).
 - **A point.** The runs of one bucket of controller-local time (``run``, ``day``, ISO ``week``
   ``YYYY-Www``, ``month`` ``YYYY-MM``) pooled: their counts summed, the rate
   ``(pass + fixed + exempt) / total``. The **period average** is the same pooling over every

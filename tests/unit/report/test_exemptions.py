@@ -15,8 +15,6 @@ from ansible_collections.hisops.him.plugins.plugin_utils.report.exemptions impor
 
 from .conftest import run_cli
 
-pytestmark = pytest.mark.unit
-
 GAMES = '{control: HIM-5.4-games, groups: [dept_outpatient], items: [dicom*], approver: 李强, expires: "2099-12-31"}'
 STORAGE = '{control: HIM-7.4-storage, hosts: [ws-mz-01], approver: 王伟, expires: "2020-01-31", reason: 检验仪器}'
 # host variables: the project's group_vars/all (an empty list) wins over an inventory file's group vars
@@ -35,6 +33,7 @@ all:
 """ % (STORAGE, GAMES, GAMES)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("expires", "state"),
     [("2026-11-26", "expired"), ("2026-11-27", "expiring"), ("2026-12-27", "expiring"), ("2026-12-28", "active"),
@@ -47,6 +46,7 @@ def test_exception_state(expires: str, state: str) -> None:
 EXP = "2027-01-01"
 
 
+@pytest.mark.unit
 def test_inventory_exceptions_per_host_with_groups_of_parents() -> None:
     data = {
         "_meta": {"hostvars": {
@@ -63,6 +63,7 @@ def test_inventory_exceptions_per_host_with_groups_of_parents() -> None:
     assert [(r["host"], r["state"]) for r in rows] == [("a", "expiring")]  # b's entry names host a only
 
 
+@pytest.mark.component  # ansible-inventory reads the inventory
 def test_report_lists_exemptions_and_exempt_results(known_store: str, tmp_path: Path) -> None:
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(INVENTORY, encoding="utf-8")

@@ -115,6 +115,7 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     assert [(r[3], r[11], r[12]) for r in runs] == [("完成", "是", "5"), ("完成", "否", "3")]
     assets = _html_table(doc, "assets")
     assert {r[0] for r in assets} == {"ws-mz-01", "ws-mz-02", "ws-zy-01", "sw-core-01", "db-01"}
+    assert _html_table(doc, "duplicate_serials") == [["无"]]  # every host its own serial
 
 
 @pytest.mark.unit
@@ -466,3 +467,22 @@ def test_xlsx_times_print_setup_and_empty_tables(zh_report: dict[str, Path]) -> 
 def test_html_empty_table_says_none(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     assert _html_table(doc, "not_checked") == [["无"]]
+
+
+@pytest.mark.unit
+def test_duplicate_serial_numbers_are_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "dup.sqlite"
+    with open_store(str(path)) as store:
+        store.start_run({"uuid": "d-1", "started": "2026-11-05T01:00:00.000000Z", "mode": "check"})
+        batch = Batch("d-1")
+        for host, serial in (("sw-1", "FOC123"), ("sw-2", "FOC123"), ("sw-3", "FOC999"), ("ws-1", "")):
+            batch.hosts.append({"host": host, "department": "it", "kind": "switch", "status": "ok"})
+            batch.assets.append({"host": host, "department": "it", "serial": serial, "mac": "00:11:22:33:44:55"})
+        store.write(batch)
+        store.finish_run("d-1", "ok")
+    code, files, err = run_cli("--store", str(path), "--period", "2026-11", "--format", "json", "--out", str(tmp_path))
+    assert code == 0, err
+    doc = json.loads(files[0].read_text(encoding="utf-8"))
+    tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
+    assert tables["duplicate_serials"]["rows"] == [{"serial": "FOC123", "hosts": 2, "names": "sw-1, sw-2"}]
+    assert {r["mac"] for r in tables["assets"]["rows"]} == {"00:11:22:33:44:55"}
