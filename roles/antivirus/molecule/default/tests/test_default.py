@@ -14,9 +14,8 @@ def test_mirror_serves_the_published_database_and_nothing_half_copied(host) -> N
     if is_ws(host):
         return
     assert host.service("nginx").is_running
-    served = host.check_output(
-        "curl -fsS http://127.0.0.1/hospital.hdb 2>/dev/null || wget -qO- http://127.0.0.1/hospital.hdb"
-    )
+    fetch = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1/hospital.hdb').read().decode())"
+    served = host.check_output("python3 -c %s", fetch)
     assert served.endswith(":68:eicar.com")
     assert host.file("/srv/clamav-mirror").mode == 0o755
     assert host.run("ls -A /srv/clamav-mirror").stdout.split() == ["hospital.hdb"]
@@ -46,9 +45,7 @@ def test_scheduled_scan_quarantines_eicar(host) -> None:
     if not is_ws(host):
         return
     target = "/home/avtest/Downloads/eicar.com"
-    host.run_expect(
-        [0], "mkdir -p /home/avtest/Downloads && printf '%%s' %s > %s" % (host.backend.quote(EICAR), target)
-    )
+    host.run_expect([0], "mkdir -p /home/avtest/Downloads && printf %s %s > %s", "%s", EICAR, target)
     try:
         host.run_expect([0], "systemctl start hisops-clamav-scan@quick.service")
         assert not host.file(target).exists
