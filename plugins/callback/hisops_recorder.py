@@ -81,6 +81,7 @@ from typing import Any
 from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
+from ansible.template import Templar
 
 from ..plugin_utils import coverage
 from ..plugin_utils.assets import department_columns
@@ -229,9 +230,30 @@ class CallbackModule(CallbackBase):
         for host in hosts:
             groups = _group_names(host)
             in_scope = host.get_name() in limited
-            controls = coverage.scope_controls(catalog, groups, tags, skip_tags) if in_scope else []
+            controls = self._scope_controls(play, host, catalog, groups, tags, skip_tags) if in_scope else []
             self._rec.record_scope(host.get_name(), groups, in_scope, controls)
         self._flush()
+
+    def _scope_controls(
+        self, play: Any, host: Any, catalog: dict[str, Any], groups: list[str], tags: list[str], skip_tags: list[str]
+    ) -> list[str]:
+        """The controls this run selects for a host; its selection variables are read only when
+        a workstation control is among them (reading a host's variables costs controller time)."""
+        controls = coverage.scope_controls(catalog, groups, tags, skip_tags)
+        if not coverage.has_workstation_control(catalog, controls):
+            return controls
+        return coverage.scope_controls(catalog, groups, tags, skip_tags, self._selection_vars(play, host))
+
+    def _selection_vars(self, play: Any, host: Any) -> dict[str, Any]:
+        """The host's hisops_workstation_controls/_skip_controls (inventory, group_vars, -e), templated."""
+        manager = play.get_variable_manager()
+        try:
+            hostvars = manager.get_vars(play=play, host=host, include_hostvars=False)
+            templar = Templar(loader=manager._loader, variables=hostvars)
+            return {name: templar.template(hostvars[name]) for name in coverage.SELECTION_VARS if name in hostvars}
+        except Exception as exc:  # a scope row without them beats no record at all
+            self._display.warning("hisops_recorder: %s: control selection variables unreadable: %s" % (host, exc))
+            return {}
 
     def _catalog(self, play: Any, hosts: list[Any]) -> dict[str, Any]:
         """The control catalog this run's hosts get (group_vars/all, wherever the project keeps it),
