@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -62,9 +62,9 @@ def run_once(limit: str, record: bool, store: str, inventory: str | None = None)
     cmd = [sys.executable, "-c", MAIN_CPU_WRAPPER, playbook_cli, "bench/recorder_overhead.yml", "-l", limit]
     if inventory:  # another inventory (e.g. local-connection hosts): the play runs on all its hosts
         cmd += ["-i", inventory, "-e", "bench_hosts=all"]
-    cpu0, start = _children_cpu(), time.perf_counter()
+    cpu0, start = children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu0
+    elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu0
     if proc.returncode != 0 or "ok=" not in proc.stdout:  # a run that reached no host is no figure
         sys.exit("bench run failed (rc %d):\n%s" % (proc.returncode, (proc.stdout + proc.stderr)[-2000:]))
     main_cpu = float(proc.stderr.rsplit("HISOPS_MAIN_CPU=", 1)[1].split()[0])

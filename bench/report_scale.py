@@ -2,7 +2,9 @@
 """Report generation at hospital-group scale, side by side with a baseline.
 
 1. Generates a SQLite results store with HOSTS hosts x CONTROLS controls x RUNS runs
-   (default 10,000 x 40 x 12 = 4.8 million control results; one run a month in 2026),
+   (default 10,000 x 40 x 12 = 4.8 million control results; one run a month in 2026; more than
+   12 runs are a daily schedule from 1 January: ``--hosts 1000 --runs 365`` is the yearly report
+   of a daily schedule, 14.6 million results),
    through the store's own schema (``open_store`` creates it), filled by bulk insert.
 2. Times, each in a fresh process with its peak RSS:
    - baseline: a naive full dump of ``control_results`` to CSV with the sqlite3 CLI
@@ -18,6 +20,7 @@ Usage: python bench/report_scale.py [--hosts N] [--controls N] [--runs N] [--kee
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -57,6 +60,13 @@ def control_ids(n: int) -> list[str]:
     return ids[:n]
 
 
+def run_start(r: int, runs: int) -> str:
+    """Run r of a monthly schedule (12 runs or fewer) or of a daily one (more: one a day from 1 January)."""
+    if runs <= 12:
+        return "2026-%02d-01T02:00:00.000000Z" % (r + 1)
+    return (dt.date(2026, 1, 1) + dt.timedelta(days=r)).isoformat() + "T02:00:00.000000Z"
+
+
 def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) -> int:
     """Fill a new store; return the number of control results."""
     open_store(str(path)).close()  # the store's schema, by its migrations
@@ -77,7 +87,7 @@ def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) ->
     conn.execute("BEGIN")
     total = 0
     for r in range(runs):
-        started = "2026-%02d-01T02:00:00.000000Z" % (r % 12 + 1) if runs <= 12 else "2026-01-01T%02d:00:00Z" % r
+        started = run_start(r, runs)
         cur = conn.execute(
             "INSERT INTO runs (uuid, started, ended, status, user_name, controller, playbook, inventory, mode, "
             "duration) VALUES (?, ?, ?, 'ok', 'netcenter', 'ctl-01', 'playbooks/compliance_audit.yml', "

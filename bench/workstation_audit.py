@@ -8,8 +8,9 @@
 All three run against the same hosts, interleaved, ROUNDS times; the report is the median
 wall time of each and the ratios stock/role (target >= 5) and role/ping (target <= 2), plus
 the median of the per-round ratios (robust when the machine's load changes between rounds).
-Nothing changes on the hosts (check mode), and the runs are not recorded in the results store
-(HISOPS_RECORDER_ENABLED=false). No timed assert: the numbers are for reading.
+Nothing changes on the hosts (check mode). The role's runs are recorded, as every playbook run
+must be (the playbook stops when it cannot record), into a throw-away SQLite store, never the
+project's. No timed assert: the numbers are for reading.
 Usage: python bench/workstation_audit.py [--rounds N] [--limit PATTERN] [--json FILE]
 """
 
@@ -21,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def commands(limit: str) -> dict[str, list[str]]:
     return {
-        "role": ["ansible-playbook", "playbooks/workstation_policy.yml", "--check", "-l", limit],
+        # not recorded (below), so the "run is recorded" pre-flight is off: check mode changes nothing
+        "role": [
+            "ansible-playbook",
+            "playbooks/workstation_policy.yml",
+            "--check",
+            "-l",
+            limit,
+            "-e",
+            "hisops_validate_recording=false",
+        ],
         "stock": ["ansible-playbook", "bench/workstation_stock_audit.yml", "--check", "-l", limit],
         "ping": ["ansible", limit, "-m", "ansible.builtin.ping"],
     }
@@ -54,9 +65,9 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
-    # bench runs are not compliance runs: keep them out of the results store (the recorder
-    # callback records playbooks, not ad-hoc `ansible`, so it would also skew role vs ping)
-    os.environ["HISOPS_RECORDER_ENABLED"] = "false"
+    # bench runs are not compliance runs: they are recorded (the playbooks refuse to run
+    # unrecorded) into a throw-away store, never the project's
+    os.environ["HISOPS_STORE"] = str(Path(tempfile.mkdtemp(prefix="hisops-bench-")) / "results.sqlite")
     cmds = commands(args.limit)
     timed(cmds["ping"])  # warm up: SSH control masters, fact cache, Python caches
     times: dict[str, list[float]] = {name: [] for name in cmds}

@@ -8,9 +8,9 @@ import os
 from typing import Any
 
 
-from ansible_collections.hisops.him.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.hisops.him.plugins.plugin_utils.recording import RECORDER, RUN_UUID_ENV, recorder_store
-from ansible_collections.hisops.him.plugins.plugin_utils.store import StoreError, open_store
+from ..plugin_utils.controller_action import ControllerAction
+from ..plugin_utils.recording import RECORDER, RUN_UUID_ENV, recorder_store
+from ..plugin_utils.store import StoreError, open_store
 
 CONTROL_ID = "HIM-7.6-audit-trail"
 

@@ -10,17 +10,17 @@ from typing import Any
 
 import yaml
 
-from ansible_collections.hisops.him.plugins.filter.hisops_inventory import department_problems
-from ansible_collections.hisops.him.plugins.filter.hisops_switch import switch_problems
-from ansible_collections.hisops.him.plugins.filter.hisops_workstation import all_hosts_problems
-from ansible_collections.hisops.him.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.hisops.him.plugins.plugin_utils.store import PROJECT_ROOT
-from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import vars_files, yaml_problems
+from ..filter.hisops_inventory import department_problems
+from ..filter.hisops_switch import switch_problems
+from ..filter.hisops_workstation import all_hosts_problems
+from ..plugin_utils.controller_action import ControllerAction
+from ..plugin_utils.store import PROJECT_ROOT
+from ..plugin_utils.vars_files import vars_files, yaml_problems
 
 _PLUGINS = Path(__file__).resolve().parent.parent
 
-# role defaults of the switch data (roles/switch_config/defaults/main.yml) when the inventory sets none
-SWITCH_DEFAULTS = {"ports": [], "uplinks": [], "banner": "Authorized access only - hospital information department"}
+# the switch_config role's own defaults (used when the inventory sets none) and vars (the built-in models)
+SWITCH_ROLE_DEFAULTS = _PLUGINS.parent / "roles" / "switch_config" / "defaults" / "main.yml"
 SWITCH_ROLE_VARS = _PLUGINS.parent / "roles" / "switch_config" / "vars" / "main.yml"
 # Secrets a run needs: read (never shown) so that one missing from the vault is found now, per host.
 SECRET_VARS = ("ansible_password", "ansible_become_password", "hisops_switch_password", "hisops_switch_secret")
@@ -39,7 +39,7 @@ def _guarded(host: str, hv: Mapping[str, Any], check: Callable[[], list[str]]) -
         return ["host %s: a variable cannot be read: %s%s [%s]" % (host, first, hint, where)]
 
 
-def host_problems(host: str, hv: Mapping[str, Any], models: Mapping[str, Any]) -> list[str]:
+def host_problems(host: str, hv: Mapping[str, Any], role: Mapping[str, Any]) -> list[str]:
     """Everything wrong with one host's inventory data: department, switch data."""
     groups = list(hv.get("group_names") or [])
     problems = _guarded(
@@ -48,7 +48,7 @@ def host_problems(host: str, hv: Mapping[str, Any], models: Mapping[str, Any]) -
         lambda: department_problems(hv.get("hisops_department"), host, [g for g in groups if g.startswith("dept_")]),
     )
     if "switches" in groups:
-        problems += _guarded(host, hv, lambda: switch_problems(_switch_data(hv, models), host))
+        problems += _guarded(host, hv, lambda: switch_problems(_switch_data(hv, role), host))
     for name in SECRET_VARS:
         problems += _guarded(host, hv, lambda name=name: _readable(hv, name))
     where = _where(hv)
@@ -72,16 +72,28 @@ def _where(hv: Mapping[str, Any]) -> str:
     return "%s, or %s/host_vars, group_vars" % (inventory, inventory.parent)
 
 
-def _switch_data(hv: Mapping[str, Any], models: Mapping[str, Any]) -> dict[str, Any]:
+def switch_role() -> dict[str, Any]:
+    """The switch_config role's defaults and vars files, as one mapping (vars win, as in Ansible)."""
+    role: dict[str, Any] = {}
+    for path in (SWITCH_ROLE_DEFAULTS, SWITCH_ROLE_VARS):
+        role.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return role
+
+
+def _switch_data(hv: Mapping[str, Any], role: Mapping[str, Any]) -> dict[str, Any]:
     """The switch_config role's hisops_switch_data, from the host's variables and the role's defaults."""
+
+    def var(name: str) -> Any:
+        return hv[name] if name in hv else role[name]
+
     return {
         "vendor": hv.get("hisops_switch_vendor"),
         "model": hv.get("hisops_switch_model"),
-        "models": dict(models) | dict(hv.get("hisops_switch_models") or {}),
+        "models": dict(role["hisops_switch_models_builtin"]) | dict(var("hisops_switch_models") or {}),
         "vlans": hv.get("hisops_vlans") or {},
-        "ports": hv.get("hisops_switch_ports", SWITCH_DEFAULTS["ports"]),
-        "uplinks": hv.get("hisops_switch_uplinks", SWITCH_DEFAULTS["uplinks"]),
-        "banner": hv.get("hisops_switch_banner", SWITCH_DEFAULTS["banner"]),
+        "ports": var("hisops_switch_ports"),
+        "uplinks": var("hisops_switch_uplinks"),
+        "banner": var("hisops_switch_banner"),
     }
 
 
@@ -99,10 +111,10 @@ def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] |
             problems.append(
                 "the inventory %s has no host in group %s, which this playbook works on" % (", ".join(sources), group)
             )
-    models = yaml.safe_load(SWITCH_ROLE_VARS.read_text(encoding="utf-8"))["hisops_switch_models_builtin"]
+    role = switch_role()
     hostvars = task_vars["hostvars"]
     for host in hosts:
-        problems += host_problems(host, hostvars[host], models)
+        problems += host_problems(host, hostvars[host], role)
     workstations = [h for h in (task_vars.get("groups") or {}).get("workstations") or [] if h in hosts]
     if workstations and not problems:
         problems += _guarded("(workstations)", {}, lambda: all_hosts_problems(hostvars, workstations))

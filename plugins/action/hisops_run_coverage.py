@@ -7,18 +7,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage
-from ansible_collections.hisops.him.plugins.plugin_utils.controller_action import ControllerAction
-from ansible_collections.hisops.him.plugins.plugin_utils.recording import RECORDER, RUN_UUID_ENV, recorder_store
-from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CatalogError, load_catalog
-from ansible_collections.hisops.him.plugins.plugin_utils.store import StoreError, open_store
+from ..plugin_utils import coverage
+from ..plugin_utils.controller_action import ControllerAction
+from ..plugin_utils.recording import RECORDER, RUN_UUID_ENV, recorder_store
+from ..plugin_utils.report.catalog import CatalogError, load_catalog
+from ..plugin_utils.store import StoreError, open_store
 
 REASON_TEXT = {
     coverage.UNREACHABLE: "host unreachable",
     coverage.PLAY_FAILED: "a task failed on the host",
     coverage.NOT_RUN: "no play checked it",
     coverage.NOT_IMPLEMENTED: "not implemented yet",
-    coverage.FILTERED: "left out by --limit/--tags",
+    coverage.FILTERED: "filtered out (--limit, --tags or the host's control selection)",
     coverage.INTERRUPTED: "run interrupted",
 }
 

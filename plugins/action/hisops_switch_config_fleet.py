@@ -5,9 +5,11 @@ controller, then run the module ONCE for all of them.
 
 With ``hosts`` (the role's parallel mode) this one task does what would otherwise be several
 tasks per switch (validate, render, report): Ansible spends 20-30 ms per host and task on a
-forked worker, more than the push itself. Every switch's data is checked first; if any switch
-has a problem, the task fails with every switch's problems in one list (each naming the switch
-and the field) and nothing is pushed. Then the intended configuration of every switch is
+forked worker, more than the push itself. The switch data was checked for every host by the
+whole-inventory check that runs before (playbooks/validate_inventory.yml); here every switch's
+role arguments are checked; if any switch has a problem, the task fails with every switch's
+problems in one list (each naming the switch and the field) and nothing is pushed. Then the
+intended configuration of every switch is
 rendered with the role's vendor template (the same template lookup as the one-switch path) and
 the engine runs once with all of them. With ``switches`` (items rendered by the caller) the
 engine runs with them as given.
@@ -37,28 +39,29 @@ from ansible.template import trust_as_template
 from ansible.utils.vars import load_extra_vars
 
 MODULE = "hisops.him.hisops_switch_config_fleet"
-# One switch's item of the module's ``switches`` option: option -> the switch's variable, default.
+# One switch's item of the module's ``switches`` option: option -> the switch's variable. A variable
+# the switch does not set leaves its option out: the module's argument spec holds the defaults.
 ITEM_VARS = {
-    "host": ("ansible_host", None),
-    "port": ("ansible_port", 22),
-    "vendor": ("hisops_switch_vendor", None),
-    "username": ("hisops_switch_username", None),
-    "password": ("hisops_switch_password", None),
-    "secret": ("hisops_switch_secret", ""),
-    "secrets": ("hisops_switch_secret_values", []),
+    "host": "ansible_host",
+    "port": "ansible_port",
+    "vendor": "hisops_switch_vendor",
+    "username": "hisops_switch_username",
+    "password": "hisops_switch_password",
+    "secret": "hisops_switch_secret",
+    "secrets": "hisops_switch_secret_values",
 }
 
 
 def _fleet() -> Any:
     """The engine and the module's options (module_utils/switchfleet.py), imported when first used."""
-    from ansible_collections.hisops.him.plugins.module_utils import switchfleet
+    from ..module_utils import switchfleet
 
     return switchfleet
 
 
 def _engine(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
     """In the forked process: every switch's run, as the module does it."""
-    from ansible_collections.hisops.him.plugins.module_utils.switchrun import stop_on_signals
+    from ..module_utils.switchrun import stop_on_signals
 
     stop_on_signals()  # SIGINT/SIGTERM: stop sending, restore each switch in the middle of a push
     return _fleet().fleet_result(_fleet().run_fleet(params, check_mode, diff), params["fail_on_any"])
@@ -66,14 +69,14 @@ def _engine(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, A
 
 def _engine_child(params: dict[str, Any], check_mode: bool, diff: bool, out: Any) -> None:
     """The forked process: send ("ok", the task's result) or ("bug", traceback) back."""
-    from ansible_collections.hisops.him.plugins.module_utils import switchrun
+    from ..module_utils import switchrun
 
     switchrun.report(out, _engine, params, check_mode, diff)
 
 
 def _switch_filters() -> Any:
     """The role's checks and plan (filter plugin hisops_switch), shared with the one-switch path."""
-    from ansible_collections.hisops.him.plugins.filter import hisops_switch
+    from ..filter import hisops_switch
 
     return hisops_switch
 
@@ -140,7 +143,9 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("switch %s: %s" % (host, exc.message)) from exc
 
     def _switch(self, host: str, host_vars: dict[str, Any], role_spec: ArgumentSpecValidator | None) -> Switch:
-        """One switch's templar, data and problems (role arguments, then the switch data checks)."""
+        """One switch's templar, data and problems with the role's arguments. The switch data itself
+        was checked for every host by the whole-inventory check that runs first (hisops_inventory_check,
+        playbooks/validate_inventory.yml); the module checks its own arguments."""
         templar = self._templar.copy_with_new_env(available_variables=host_vars)
         problems: list[str] = []
         if role_spec:
@@ -152,7 +157,6 @@ class ActionModule(ActionBase):
             host_vars = {**host_vars, **provided}
             templar = self._templar.copy_with_new_env(available_variables=host_vars)
         data = templar.template(host_vars["hisops_switch_data"])
-        problems += _switch_filters().switch_problems(data, host)
         return Switch(host, host_vars, templar, data, problems)
 
     def _play_switches(self, hosts: list[str], task_vars: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -169,10 +173,10 @@ class ActionModule(ActionBase):
     def _item(self, switch: Switch) -> dict[str, Any]:
         """The module's item for one switch, with its intended configuration rendered by the
         role's vendor template (as the template lookup of the one-switch path renders it)."""
-        values = {k: switch.host_vars.get(var, default) for k, (var, default) in ITEM_VARS.items()}
+        values = {k: switch.host_vars[var] for k, var in ITEM_VARS.items() if var in switch.host_vars}
         item = {"name": switch.host, **switch.templar.template(values)}
-        item["host"] = item["host"] or switch.host
-        path = self._find_needle("templates", item["vendor"] + ".j2")
+        item["host"] = item.get("host") or switch.host
+        path = self._find_needle("templates", "%s.j2" % item.get("vendor"))
         variables = {
             **switch.host_vars,
             "hisops_switch_plan_data": _switch_filters().switch_plan(switch.data),
@@ -206,7 +210,7 @@ class ActionModule(ActionBase):
         problems = checked.error_messages or fleet.option_problems(params)
         if problems:
             return {"failed": True, "changed": False, "msg": "; ".join(problems)}
-        from ansible_collections.hisops.him.plugins.module_utils import switchrun
+        from ..module_utils import switchrun
 
         # not daemonic: the engine forks its own worker processes
         child, receive = switchrun.start_forked(_engine_child, (params, self._task.check_mode, self._task.diff), False)

@@ -17,7 +17,7 @@ import datetime
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import policy_problems
+from ..module_utils.workstation_policy import controls_problems, policy_problems
 
 
 class ActionModule(ActionBase):
@@ -42,15 +42,10 @@ class ActionModule(ActionBase):
             self._play_context.remote_user or task_vars.get("ansible_user") or "root",
         )
         args.setdefault("today", datetime.date.today().isoformat())
-        problems = self.CHECKS_POLICY and policy_problems(
-            str(args["host"]),
-            args.get("catalog"),
-            args.get("policy") or {},
-            args.get("department"),
-            args.get("controls") or None,
-            args.get("skip_controls") or [],
-            self.PLATFORM,
-            args["connection_user"],
+        host = str(args["host"])
+        problems = self.CHECKS_POLICY and (
+            controls_problems(host, args.get("controls"))
+            + policy_problems(host, args.get("policy") or {}, args.get("department"), args["connection_user"])
         )
         if problems:
             result.update(
@@ -61,6 +56,7 @@ class ActionModule(ActionBase):
             )
             return result
         result.update(self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars))
+        self.complete(result, args)
         records = result.get("hisops_controls")
         if isinstance(records, list):
             # kept for the compliance report, without another task per host
@@ -74,3 +70,6 @@ class ActionModule(ActionBase):
                     "; ".join("%s: %s" % (r.get("id"), r.get("message")) for r in errors),
                 )
         return result
+
+    def complete(self, result: dict[str, Any], args: dict[str, Any]) -> None:
+        """What the controller adds to the module's result before it is recorded (nothing on Linux)."""

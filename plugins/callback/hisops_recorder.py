@@ -85,14 +85,14 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
-from ansible_collections.hisops.him.plugins.module_utils import (
+from ..module_utils import (
     results as _RESULTS,
 )  # the record schema the modules return
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage, switch_secrets
-from ansible_collections.hisops.him.plugins.plugin_utils.recording import RUN_UUID_ENV
-from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CatalogError, load_catalog
-from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
-from ansible_collections.hisops.him.plugins.plugin_utils.store import (
+from ..plugin_utils import coverage, switch_secrets
+from ..plugin_utils.recording import RUN_UUID_ENV
+from ..plugin_utils.report.catalog import CatalogError, load_catalog
+from ..plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
+from ..plugin_utils.store import (
     PROJECT_ROOT,
     Batch,
     Store,
@@ -100,7 +100,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import (
     now_text,
     open_store,
 )
-from ansible_collections.hisops.him.plugins.plugin_utils.vars_files import vars_files, yaml_problems
+from ..plugin_utils.vars_files import vars_files, yaml_problems
 
 # A task that handles many hosts at once (hisops_switch_config_fleet, run once) names under this
 # key the key of its result that holds one result per host: each is recorded under its own host.

@@ -8,25 +8,20 @@ from __future__ import annotations
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 options:
-  catalog:
-    description: The control catalog (C(hisops_control_catalog)); only workstation controls are used.
-    type: dict
-    required: true
   controls:
-    description: Control IDs to evaluate; all workstation controls of the catalog when empty.
+    description:
+    - The controls to check, in order, each with C(id), C(severity) and C(mechanism), this platform's
+      mechanism data of the control (the role sends only the controls selected for the host; see
+      the filter P(hisops.him.hisops_workstation_selected_controls#filter)).
     type: list
-    elements: str
-    default: []
-  skip_controls:
-    description: Control IDs not to evaluate.
-    type: list
-    elements: str
-    default: []
+    elements: dict
+    required: true
   policy:
     description:
     - The site policy, keys C(software_allowlist), C(department_allowlist), C(remove_unapproved),
-      C(exceptions), C(screenlock_minutes), C(shutdown_time), C(admins), C(login_always_allow)
-      (see C(group_vars/all/workstation_policy.yml)).
+      C(exceptions), C(screenlock_minutes), C(shutdown_time), C(admins), C(login_always_allow),
+      C(shell_idle_minutes), C(ssh_client_alive_interval), C(ssh_client_alive_count_max),
+      C(su_group), C(update_max_age_days) (see C(group_vars/all/workstation_policy.yml)).
     type: dict
     default: {}
   department:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import netdev, switchcfg
+from ..module_utils import netdev, switchcfg
 
 VENDORS = tuple(netdev.VENDORS)  # the vendor registry
 RANGE = re.compile(r"^(?P<prefix>.*?)(?P<lo>\d+)-(?P<hi>\d+)$")

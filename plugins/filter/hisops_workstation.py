@@ -1,34 +1,20 @@
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for the workstation_policy role: validate the policy data, select controls by tag."""
+"""Filters for the workstation_policy role: validate every host's data, build each host's module input."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+from ..module_utils.workstation_policy import (
     POLICY_DEFAULTS,
+    controls_problems,
+    module_controls,
     policy_problems,
+    select_controls,
+    selection_problems,
     workstation_controls,
 )
-
-
-GLOBAL_TAGS = {"all", "workstation_policy", "tagged"}
-
-
-def workstation_problems(
-    catalog: Any,
-    host: str,
-    policy: Any,
-    department: Any,
-    controls: Any = None,
-    skip_controls: Any = None,
-    platform: str = "linux",
-    connection_user: Any = "root",
-) -> list[str]:
-    return policy_problems(
-        host, catalog, policy, department, controls or None, skip_controls, platform, connection_user
-    )
 
 
 def host_platform(hv: Any) -> str:
@@ -41,7 +27,27 @@ def host_platform(hv: Any) -> str:
     return "windows" if windows else "linux"
 
 
-def all_hosts_problems(hostvars: Any, hosts: list[str]) -> list[str]:
+def host_problems(hv: Any, host: str, mechanism: dict[str, Any] | None = None) -> list[str]:
+    """The problems of one host's workstation data; with ``mechanism`` (the role's
+    {linux: {ID: ...}, windows: {ID: ...}}) also a selected control without mechanism data."""
+    catalog = hv.get("hisops_control_catalog")
+    controls = hv.get("hisops_workstation_controls") or None
+    skip = hv.get("hisops_workstation_skip_controls") or []
+    problems = selection_problems(host, catalog, controls, skip)
+    if problems:
+        return problems
+    policy = {key: hv.get("hisops_workstation_" + key, default) for key, default in POLICY_DEFAULTS.items()}
+    problems = policy_problems(
+        host, policy, hv.get("hisops_department"), hv.get("ansible_user") or "root", workstation_controls(catalog)
+    )
+    if mechanism is not None and not problems:
+        platform = host_platform(hv)
+        selected = module_controls(catalog, mechanism.get(platform) or {}, select_controls(catalog, controls, skip))
+        problems = controls_problems(host, selected)
+    return problems
+
+
+def all_hosts_problems(hostvars: Any, hosts: list[str], mechanism: dict[str, Any] | None = None) -> list[str]:
     """The problems of every host of the play (one controller task validates them all).
 
     Reads each host's inventory variables (role defaults are not in hostvars: the policy
@@ -49,51 +55,28 @@ def all_hosts_problems(hostvars: Any, hosts: list[str]) -> list[str]:
     """
     problems: list[str] = []
     for host in hosts:
-        hv = hostvars[host]
-        policy = {key: hv.get("hisops_workstation_" + key, default) for key, default in POLICY_DEFAULTS.items()}
-        problems += policy_problems(
-            host,
-            hv.get("hisops_control_catalog"),
-            policy,
-            hv.get("hisops_department"),
-            hv.get("hisops_workstation_controls") or None,
-            hv.get("hisops_workstation_skip_controls") or [],
-            host_platform(hv),
-            hv.get("ansible_user") or "root",
-        )
+        problems += host_problems(hostvars[host], host, mechanism)
     return problems
 
 
-def tag_selection(
-    catalog: dict[str, Any], controls: list[str], skip: list[str], run_tags: list[str], skip_tags: list[str]
-) -> dict[str, Any]:
-    """Merge the variable lists with --tags/--skip-tags (a control's tag is its ID in lower case).
-
-    Returns ``run`` (false when --tags names neither the role nor one of its controls),
-    ``controls`` and ``skip_controls`` for the module.
-    """
-    ids = workstation_controls(catalog)
-    by_tag = {cid.lower(): cid for cid in ids}
-    run = {t.lower() for t in run_tags or ["all"]}
-    tagged = [by_tag[t] for t in sorted(run) if t in by_tag]
-    chosen = list(controls or [])
-    pool = chosen or ids
-    if tagged and not run & GLOBAL_TAGS:
-        # --tags him-5.4-games: only the tagged controls (within the variable's list, if set)
-        pool = chosen = [c for c in pool if c in tagged]
-    skipped = list(skip or []) + [by_tag[t.lower()] for t in skip_tags or [] if t.lower() in by_tag]
-    wanted = [c for c in pool if c not in skipped]
-    return {
-        "run": bool(run & GLOBAL_TAGS or tagged) and bool(wanted),
-        "controls": chosen,
-        "skip_controls": sorted(set(skipped)),
-    }
+def selected_controls(
+    catalog: dict[str, Any],
+    mechanism: dict[str, Any],
+    tagged: list[str],
+    controls: list[str] | None = None,
+    skip: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The module's ``controls`` for one host: the controls the run's tags selected (``tagged``,
+    set by the role's one task per control) that the host's variables select, each with its
+    ID, severity and this platform's mechanism."""
+    wanted = set(tagged or [])
+    ids = [cid for cid in select_controls(catalog, controls or None, skip or []) if cid in wanted]
+    return module_controls(catalog, mechanism, ids)
 
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
-            "hisops_workstation_problems": workstation_problems,
             "hisops_workstation_all_hosts_problems": all_hosts_problems,
-            "hisops_workstation_tag_selection": tag_selection,
+            "hisops_workstation_selected_controls": selected_controls,
         }

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import ciscohash
+from . import ciscohash
 
 
 HASHED = "<hashed>"

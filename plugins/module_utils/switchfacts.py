@@ -41,9 +41,9 @@ _PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
     "cisco_ios": (
         ("version", r"Cisco IOS.*?Version ([^,\s]+)"),
         ("model", r"^Model [Nn]umber\s*:\s*(\S+)"),
-        ("model", r"^[Cc]isco (\S+) \(.*\) processor"),
+        ("model", r"^[Cc]isco (\S+) \(.*\) (?:processor|with )"),  # "Cisco IOSv (revision 1.0) with"
         ("serial", r"^System [Ss]erial [Nn]umber\s*:\s*(\S+)"),
-        ("serial", r"^Processor board ID (\S+)"),
+        ("serial", r"^Processor board ID ([^,\s]+)"),  # "FHK102KKKKK, with hardware revision 0000"
     ),
     "ruijie_os": (
         ("version", r"^System software version\s*:\s*(.+?)\s*$"),
@@ -53,16 +53,20 @@ _PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("serial", r"^System [Ss]erial [Nn]umber\s*:\s*(\S+)"),
     ),
     "huawei_vrp": (
-        ("version", r"VRP \(R\) software, Version \S+ \((?:\S+ )?(V\d\S*)\)"),
+        # "(S5735 V200R019C10SPC500)", "(ATN 910C-B V300R003C10SPC500)": the product version
+        ("version", r"VRP \(R\) software, Version \S+ \((?:[^()]* )?(V\d\S*)\)"),
         ("version", r"VRP \(R\) software, Version (\S+)"),
-        ("model", r"^HUAWEI (\S+) .*uptime is"),
+        # "HUAWEI S5735-L24T4S-A Routing Switch uptime is", "Huawei AR6280 Router uptime is",
+        # "HUAWEI ATN 910C-B uptime is", "Quidway S7706 Terabit Routing Switch uptime is" (older brand)
+        ("model", r"^(?i:HUAWEI|Quidway) (.+?)(?: (?:Terabit )?Routing Switch| Router)? uptime is"),
         ("serial", r"^ESN of (?:slot \d+|master)\s*:\s*(\S+)"),
     ),
     "h3c_comware": (
         ("version", r"Comware Software, Version ([^,]+, Release \S+)"),
         ("version", r"Comware Software, Version ([^,\s]+)"),
         ("model", r"^H3C (\S+) uptime is"),
-        ("model", r"^\s*DEVICE_NAME\s*:\s*(\S+)"),
+        # from the chassis's (or first board's) block of "display device manuinfo": see _manuinfo
+        ("model", r"^\s*DEVICE_NAME\s*:\s*(\S.*?)\s*$"),
         ("serial", r"^\s*DEVICE_SERIAL_NUMBER\s*:\s*(\S+)"),
     ),
 }
@@ -75,8 +79,35 @@ def hostname(prompt: str) -> str:
     return _PROMPT_DECORATION.sub("", prompt.strip()).strip()
 
 
+_MANUINFO_FIELD = re.compile(r"^\s*[A-Z][A-Z_]+\s*:")
+
+
+def _manuinfo(text: str) -> str:
+    """The device's own block of Comware's ``display device manuinfo``.
+
+    The output is a block per part (``Chassis self``, ``Slot 1``, ``Fan 1``, ``Power 1``). A
+    chassis switch describes itself under ``Chassis self`` (which may say only that it cannot:
+    then nothing is taken, a board's serial is not the switch's); a box switch under its first
+    slot.
+    """
+    blocks: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if _MANUINFO_FIELD.match(line):
+            if not blocks:  # a device of one part may print its fields without a header
+                blocks.append(("", []))
+            blocks[-1][1].append(line)
+        elif line.strip():
+            blocks.append((line.strip().rstrip(":"), []))
+    for header, fields in blocks:
+        if header == "Chassis self":
+            return "\n".join(fields)
+    return next(("\n".join(fields) for _header, fields in blocks if fields), "")
+
+
 def parse(vendor: str, version_text: str, serial_text: str = "") -> dict[str, str]:
     """{"model", "serial", "version"} found in the vendor's output (missing ones left out)."""
+    if vendor == "h3c_comware":
+        serial_text = _manuinfo(serial_text)
     text = "%s\n%s" % (version_text, serial_text)
     found: dict[str, str] = {}
     for fact, pattern in _PATTERNS[vendor]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import netdev
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import run_parallel
+from . import netdev
+from .switchrun import run_parallel
 
 SWITCH_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},

@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.module_utils import cfgbackup, netdev, results, switchcfg
+from . import cfgbackup, netdev, results, switchcfg
 
 CONFIG_CONTROL = "HIM-3.4-switch-config"
 BACKUP_CONTROL = "HIM-3.7-switch-backup"

@@ -25,6 +25,7 @@ The policy mapping (built by the role from ``hisops_workstation_*`` variables)::
     ssh_client_alive_count_max: 3
     su_group: hisops_su         # only its members may use su (pam_wheel); empty by default
     update_max_age_days: 7      # the last successful security update may be this old
+    apt_mirrors: [http://mirror.hospital.example/debian]   # approved apt mirrors (-security too)
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from __future__ import annotations
 import datetime
 import re
 from typing import Any
+
+from .results import ERROR, EXEMPT, FAIL, SEVERITIES
 
 
 AREA = "workstation"
@@ -43,6 +46,7 @@ PACKAGE_GLOB = re.compile(r"^[a-z0-9*?\[][a-z0-9+.\-*?\[\]]*$")
 ACCOUNT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\$?$|^[A-Za-z0-9_.\-]+\\[A-Za-z0-9_.\- ]+$")
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIRROR_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[^\s#]*)?$")
 
 POLICY_DEFAULTS: dict[str, Any] = {
     "software_allowlist": [],
@@ -59,6 +63,7 @@ POLICY_DEFAULTS: dict[str, Any] = {
     "ssh_client_alive_count_max": 3,
     "su_group": "hisops_su",
     "update_max_age_days": 7,
+    "apt_mirrors": [],
 }
 # integer settings: (low, high) bounds
 INT_RANGES: dict[str, tuple[int, int]] = {
@@ -71,11 +76,14 @@ INT_RANGES: dict[str, tuple[int, int]] = {
 
 
 def workstation_controls(catalog: dict[str, Any]) -> list[str]:
-    """IDs of the automated workstation controls of the catalog, in catalog order."""
+    """IDs of the implemented automated workstation controls of the catalog, in catalog order."""
     return [
         cid
         for cid, entry in catalog.items()
-        if isinstance(entry, dict) and entry.get("area") == AREA and entry.get("kind", "automated") == "automated"
+        if isinstance(entry, dict)
+        and entry.get("area") == AREA
+        and entry.get("kind", "automated") == "automated"
+        and entry.get("implemented", True) is not False
     ]
 
 
@@ -85,6 +93,15 @@ def select_controls(catalog: dict[str, Any], controls: list[str] | None, skip: l
     wanted = set(controls or known)
     dropped = set(skip or [])
     return [cid for cid in known if cid in wanted and cid not in dropped]
+
+
+def module_controls(catalog: dict[str, Any], mechanism: dict[str, Any], selected: list[str]) -> list[dict[str, Any]]:
+    """What a workstation module is sent: per selected control its ID, severity and this
+    platform's mechanism (nothing of the other controls or of the other platform)."""
+    return [
+        {"id": cid, "severity": catalog[cid].get("severity", "medium"), "mechanism": mechanism.get(cid)}
+        for cid in selected
+    ]
 
 
 def parse_date(value: Any) -> datetime.date | None:
@@ -118,12 +135,12 @@ def _list_problems(host: str, field: str, value: Any, pattern: re.Pattern[str], 
     ]
 
 
-def _exception_problems(host: str, index: int, exc: Any, known: set[str]) -> list[str]:
+def _exception_problems(host: str, index: int, exc: Any, known: set[str] | None) -> list[str]:
     field = "hisops_workstation_exceptions[%d]" % index
     if not isinstance(exc, dict):
         return ["host %s: %s must be a mapping (control, approver, expires, hosts or groups)" % (host, field)]
     problems = []
-    if exc.get("control") not in known:
+    if known is not None and exc.get("control") not in known:
         problems.append(
             "host %s: %s.control = %r is not a workstation control ID (known: %s)"
             % (host, field, exc.get("control"), ", ".join(sorted(known)))
@@ -146,37 +163,34 @@ def _exception_problems(host: str, index: int, exc: Any, known: set[str]) -> lis
     return problems
 
 
-def _catalog_problems(host: str, catalog: Any, selected: list[str], platform: str) -> list[str]:
+def controls_problems(host: str, controls: Any, checks: Any = None) -> list[str]:
+    """What is wrong with the ``controls`` a module is sent (id, severity, mechanism; on Linux
+    the mechanism's ``check`` must be one of ``checks``)."""
+    if not isinstance(controls, list):
+        return ["host %s: controls must be a list of {id, severity, mechanism}" % host]
     problems = []
-    for cid in selected:
-        entry = catalog[cid]
-        for key in ("severity", "title"):
-            if key not in entry:
-                problems.append("host %s: hisops_control_catalog.%s.%s is missing" % (host, cid, key))
-        mech = (entry.get("platforms") or {}).get(platform)
-        if not isinstance(mech, dict):
+    for i, item in enumerate(controls):
+        cid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(cid, str) or not cid:
+            problems.append("host %s: controls[%d] has no id" % (host, i))
+            continue
+        if not isinstance(item.get("mechanism"), dict):
             problems.append(
-                "host %s: hisops_control_catalog.%s.platforms.%s (the %s mechanism data) is missing"
-                % (host, cid, platform, platform)
+                "host %s: %s has no mechanism data for this platform (roles/workstation_policy/vars/main/)"
+                % (host, cid)
             )
+        elif checks is not None and item["mechanism"].get("check") not in checks:
+            problems.append(
+                "host %s: %s: check %r is not one of %s"
+                % (host, cid, item["mechanism"].get("check"), ", ".join(sorted(checks)))
+            )
+        if "severity" in item and item["severity"] not in SEVERITIES:
+            problems.append("host %s: %s: severity %r is not one of %s" % (host, cid, item["severity"], SEVERITIES))
     return problems
 
 
-def policy_problems(
-    host: str,
-    catalog: Any,
-    policy: Any,
-    department: Any,
-    controls: Any = None,
-    skip_controls: Any = None,
-    platform: str = "linux",
-    connection_user: Any = "root",
-) -> list[str]:
-    """Everything wrong with the input of one host's workstation run, one line each.
-
-    Each line names the host and the variable (field) so a technician can fix the data.
-    An EXPIRED exception is not a problem here: it fails its control on the host report.
-    """
+def selection_problems(host: str, catalog: Any, controls: Any, skip_controls: Any) -> list[str]:
+    """Unknown control IDs in hisops_workstation_controls / hisops_workstation_skip_controls."""
     if not isinstance(catalog, dict) or not catalog:
         return ["host %s: hisops_control_catalog is missing or empty (group_vars/all/controls.yml)" % host]
     known = set(workstation_controls(catalog))
@@ -195,36 +209,23 @@ def policy_problems(
             for cid in value
             if cid not in known
         ]
-    if platform not in PLATFORMS:
-        problems.append("host %s: platform %r is not one of %s" % (host, platform, ", ".join(PLATFORMS)))
-        return problems
+    return problems
+
+
+def policy_problems(
+    host: str, policy: Any, department: Any, connection_user: Any = "root", known: Any = None
+) -> list[str]:
+    """Everything wrong with the site policy of one host's workstation run, one line each.
+
+    Each line names the host and the variable (field) so a technician can fix the data.
+    ``known``: the workstation control IDs exceptions may name (not checked when None: a module
+    knows only the controls it was sent). An EXPIRED exception is not a problem here: it fails
+    its control on the host report.
+    """
     if not isinstance(policy, dict):
-        return [*problems, "host %s: hisops_workstation policy must be a mapping" % host]
+        return ["host %s: hisops_workstation policy must be a mapping" % host]
     pol = merged_policy(policy)
-    problems += _list_problems(
-        host,
-        "hisops_workstation_software_allowlist",
-        pol["software_allowlist"],
-        PACKAGE_GLOB,
-        "a Debian package name or glob",
-    )
-    problems += _list_problems(
-        host,
-        "hisops_workstation_department_allowlist",
-        pol["department_allowlist"],
-        PACKAGE_GLOB,
-        "a Debian package name or glob",
-    )
-    win = pol["windows_software_allowlist"]
-    if not isinstance(win, list):
-        problems.append("host %s: hisops_workstation_windows_software_allowlist must be a list" % host)
-    else:
-        problems += [
-            "host %s: hisops_workstation_windows_software_allowlist[%d] = %r is not a program name "
-            "(1-200 printable characters)" % (host, i, item)
-            for i, item in enumerate(win)
-            if not isinstance(item, str) or not item.strip() or len(item) > 200 or not item.isprintable()
-        ]
+    problems = _allowlist_problems(host, pol)
     for field in ("admins", "login_always_allow"):
         problems += _list_problems(host, "hisops_workstation_" + field, pol[field], ACCOUNT, "an account name")
     if not isinstance(pol["remove_unapproved"], bool):
@@ -239,11 +240,12 @@ def policy_problems(
         problems.append(
             "host %s: hisops_workstation_shutdown_time = %r must be HH:MM (24 h)" % (host, pol["shutdown_time"])
         )
+    problems += _mirror_problems(host, pol["apt_mirrors"])
     if not isinstance(pol["exceptions"], list):
         problems.append("host %s: hisops_workstation_exceptions must be a list" % host)
     else:
         for i, exc in enumerate(pol["exceptions"]):
-            problems += _exception_problems(host, i, exc, known)
+            problems += _exception_problems(host, i, exc, None if known is None else set(known))
     if not isinstance(department, dict):
         problems.append("host %s: hisops_department is not set (the host's department group_vars)" % host)
     elif not isinstance(department.get("login_group"), str) or not ACCOUNT.match(department["login_group"] or ""):
@@ -253,9 +255,35 @@ def policy_problems(
         )
     if not isinstance(connection_user, str) or not ACCOUNT.match(connection_user):
         problems.append("host %s: the Ansible connection user %r is not an account name" % (host, connection_user))
-    if not problems:
-        problems += _catalog_problems(host, catalog, select_controls(catalog, controls, skip_controls), platform)
     return problems
+
+
+def _allowlist_problems(host: str, pol: dict[str, Any]) -> list[str]:
+    problems = []
+    for field in ("software_allowlist", "department_allowlist"):
+        problems += _list_problems(
+            host, "hisops_workstation_" + field, pol[field], PACKAGE_GLOB, "a Debian package name or glob"
+        )
+    win = pol["windows_software_allowlist"]
+    if not isinstance(win, list):
+        return [*problems, "host %s: hisops_workstation_windows_software_allowlist must be a list" % host]
+    return problems + [
+        "host %s: hisops_workstation_windows_software_allowlist[%d] = %r is not a program name "
+        "(1-200 printable characters)" % (host, i, item)
+        for i, item in enumerate(win)
+        if not isinstance(item, str) or not item.strip() or len(item) > 200 or not item.isprintable()
+    ]
+
+
+def _mirror_problems(host: str, mirrors: Any) -> list[str]:
+    field = "hisops_workstation_apt_mirrors"
+    if not isinstance(mirrors, list):
+        return ["host %s: %s must be a list of mirror URLs" % (host, field)]
+    return [
+        "host %s: %s[%d] = %r is not a mirror URL (http:// or https://, host, path)" % (host, field, i, url)
+        for i, url in enumerate(mirrors)
+        if not isinstance(url, str) or not MIRROR_URL.match(url)
+    ]
 
 
 def exceptions_for(
@@ -278,3 +306,24 @@ def describe_exception(exc: dict[str, Any]) -> str:
     items = " for %s" % ", ".join(exc["items"]) if exc.get("items") else ""
     reason = " (%s)" % exc["reason"] if exc.get("reason") else ""
     return "exception%s approved by %s until %s%s" % (items, exc.get("approver"), exc.get("expires"), reason)
+
+
+def windows_update_age(record: dict[str, Any], last_update: Any, limit: int, today: datetime.date) -> dict[str, Any]:
+    """HIM-7.7-updates on Windows, completed on the controller: the PowerShell module reports the
+    date of the newest successful update installation (``last_update``, YYYY-MM-DD, None when
+    none is found); the control fails when it is older than ``limit`` days (no fix: Windows
+    Update installs on its own schedule once the policy is set, which the module enforces)."""
+    if record.get("status") in (ERROR, EXEMPT):
+        return record
+    installed = parse_date(last_update)
+    if installed is None:
+        line, too_old = "no successful Windows Update installation found in the update history", True
+    else:
+        age = max(0, (today - installed).days)  # a date in the future (clock wrong) counts as today
+        line = "last successful Windows Update installation %s, %d day(s) ago (limit %d)" % (installed, age, limit)
+        too_old = age > limit
+    out = dict(record, evidence=[*(record.get("evidence") or []), line])
+    if too_old:
+        out["status"] = FAIL
+        out["message"] = "updates not installed for more than %d day(s); %s" % (limit, record.get("message") or "")
+    return out

@@ -200,7 +200,7 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils.dbbackup import (
+from ..module_utils.dbbackup import (
     CONTROL_ID,
     REGISTER_KEY,
     evaluate,
@@ -208,7 +208,7 @@ from ansible_collections.hisops.him.plugins.module_utils.dbbackup import (
     policy_problems,
     register_rows,
 )
-from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, FAIL, RESULT_KEY, control_result
+from ..module_utils.results import ERROR, FAIL, RESULT_KEY, control_result
 
 
 def build_module() -> AnsibleModule:

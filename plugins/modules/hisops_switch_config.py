@@ -148,8 +148,8 @@ hisops_controls:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils import netdev
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import (
+from ..module_utils import netdev
+from ..module_utils.switchrun import (
     RUN_ERRORS,
     SwitchConfig,
     SwitchConfigFailed,

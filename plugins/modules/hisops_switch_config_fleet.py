@@ -122,7 +122,7 @@ failed_switches:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils.switchfleet import (
+from ..module_utils.switchfleet import (
     FLEET_SPEC,
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,
@@ -130,7 +130,7 @@ from ansible_collections.hisops.him.plugins.module_utils.switchfleet import (
     option_problems,
     run_fleet,
 )
-from ansible_collections.hisops.him.plugins.module_utils.switchrun import stop_on_signals
+from ..module_utils.switchrun import stop_on_signals
 
 __all__ = ["build_module", "main", "run_fleet"]
 

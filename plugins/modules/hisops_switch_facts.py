@@ -86,8 +86,8 @@ logs:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils import switchfacts
-from ansible_collections.hisops.him.plugins.module_utils.netdev import (
+from ..module_utils import switchfacts
+from ..module_utils.netdev import (
     CONNECTION_SPEC,
     PROFILES,
     SwitchConnectionError,

@@ -18,9 +18,10 @@ description:
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
     or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
     would be made. C(--diff) shows file contents, package and group membership changes.
-  - The mechanism (file paths, block lists, dconf keys, polkit actions) comes from the catalog
-    entries' C(platforms.linux) data; the site policy (allowlists, exceptions, minutes, times)
-    from O(policy). Bad input fails before anything changes, naming the host and the field.
+  - The mechanism of each control (file paths, block lists, dconf keys, polkit actions) comes in
+    O(controls), as the role keeps it (C(roles/workstation_policy/vars/main/linux.yml)); the site
+    policy (allowlists, exceptions, minutes, times) in O(policy). Bad input fails before anything
+    changes, naming the host and the field.
   - The action plugin of the same name validates the input on the controller first.
 version_added: "0.1.0"
 author: hisops contributors (@hisops)
@@ -36,21 +37,30 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: HIM | AUDIT | all workstation controls
+- name: HIM | AUDIT | one control
   hisops.him.hisops_workstation_linux:
-    catalog: "{{ hisops_control_catalog }}"
+    controls:
+      - id: HIM-7.1-settings
+        severity: medium
+        mechanism:
+          check: settings
+          polkit_file: /etc/polkit-1/rules.d/49-hisops-settings.rules
+          admin_group: sudo
+          polkit_actions: [org.freedesktop.timedate1.]
+          polkit: {package: polkitd, daemons: [/usr/lib/polkit-1/polkitd]}
     policy: {software_allowlist: ["python3*"], screenlock_minutes: 5}
     department: "{{ hisops_department }}"
     host: "{{ inventory_hostname }}"
   register: discovered_workstation
 
-- name: HIM | ENFORCE | everything but the shutdown timer
+- name: HIM | ENFORCE | everything but the shutdown timer, as the role sends it
   hisops.him.hisops_workstation_linux:
-    catalog: "{{ hisops_control_catalog }}"
-    policy: "{{ hisops_workstation_policy_resolved }}"
+    controls: >-
+      {{ hisops_control_catalog | hisops.him.hisops_workstation_selected_controls(
+           hisops_workstation_linux_mechanism, hisops_workstation_tagged, [], ['HIM-6.5-power']) }}
+    policy: "{{ hisops_workstation_policy_data }}"
     department: "{{ hisops_department }}"
     host: "{{ inventory_hostname }}"
-    skip_controls: [HIM-6.5-power]
     enforce: true
 """
 
@@ -86,18 +96,17 @@ diff:
 import datetime
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.him.plugins.module_utils.results import ERROR, RESULT_KEY, any_changed, summarize
-from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import Host, run_controls
-from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+from ..module_utils.results import ERROR, RESULT_KEY, any_changed, summarize
+from ..module_utils.workstation_host import Host
+from ..module_utils.workstation_linux import CHECKS, run_controls
+from ..module_utils.workstation_policy import (
+    controls_problems,
     parse_date,
     policy_problems,
-    select_controls,
 )
 
 ARGUMENT_SPEC = dict(
-    catalog=dict(type="dict", required=True),
-    controls=dict(type="list", elements="str", default=[]),
-    skip_controls=dict(type="list", elements="str", default=[]),
+    controls=dict(type="list", elements="dict", required=True),
     policy=dict(type="dict", default={}),
     department=dict(type="dict", required=True),
     host=dict(type="str", required=True),
@@ -128,15 +137,8 @@ class WorkstationLinux:
 
     def main(self) -> dict:
         p = self.module.params
-        problems = policy_problems(
-            p["host"],
-            p["catalog"],
-            p["policy"],
-            p["department"],
-            p["controls"] or None,
-            p["skip_controls"],
-            "linux",
-            p["connection_user"],
+        problems = controls_problems(p["host"], p["controls"], CHECKS) + policy_problems(
+            p["host"], p["policy"], p["department"], p["connection_user"]
         )
         if problems:
             self.module.fail_json(
@@ -145,9 +147,8 @@ class WorkstationLinux:
         today = parse_date(p["today"]) if p["today"] else datetime.date.today()
         if today is None:
             self.module.fail_json(msg="host %s: today = %r is not a date (YYYY-MM-DD)" % (p["host"], p["today"]))
-        selected = select_controls(p["catalog"], p["controls"] or None, p["skip_controls"])
         enforce = p["enforce"] and not self.module.check_mode
-        records, diffs = run_controls(self.host, p["catalog"], selected, p, enforce, today)
+        records, diffs = run_controls(self.host, p["controls"], p, enforce, today)
         result = {
             "changed": any_changed(records) or (self.module.check_mode and p["enforce"] and bool(diffs)),
             RESULT_KEY: records,

@@ -2,15 +2,14 @@
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Audit and enforce the hisops workstation controls on Windows 10/11 in one round trip.
-# Documentation: hisops_workstation_windows.py. Mechanism data: the catalog's platforms.windows.
+# Documentation: hisops_workstation_windows.py. Mechanism data: each control's mechanism, sent by
+# the role (roles/workstation_policy/vars/main/windows.yml) for the selected controls only.
 
 #AnsibleRequires -CSharpUtil Ansible.Basic
 
 $spec = @{
     options = @{
-        catalog = @{ type = 'dict'; required = $true }
-        controls = @{ type = 'list'; elements = 'str'; default = @() }
-        skip_controls = @{ type = 'list'; elements = 'str'; default = @() }
+        controls = @{ type = 'list'; elements = 'dict'; required = $true }
         policy = @{ type = 'dict'; default = @{} }
         department = @{ type = 'dict'; required = $true }
         host = @{ type = 'str'; required = $true }
@@ -109,7 +108,7 @@ Function Test-Games($mech, $items) {
         $f.actions += @{ description = "deprovision app $($a.DisplayName)"; args = @($a.PackageName)
             apply = { param($name) Remove-AppxProvisionedPackage -Online -PackageName $name -ErrorAction Stop | Out-Null } }
     }
-    foreach ($prog in Get-InstalledProgram) {
+    foreach ($prog in Get-InstalledProgram $mech.uninstall_keys) {
         if ((Test-Match $prog $mech.uninstall_names) -and -not (Test-Match $prog $items)) {
             $f.evidence += "game program installed: $prog (uninstall it by hand; its store is blocked)"
             $f.report_only = $true
@@ -133,9 +132,8 @@ Function Test-Games($mech, $items) {
     $f
 }
 
-Function Get-InstalledProgram {
-    $mech = $p.catalog['HIM-7.4-software'].platforms.windows
-    @(foreach ($key in @($mech.uninstall_keys)) {
+Function Get-InstalledProgram($keys) {
+    @(foreach ($key in @($keys)) {
             Get-ChildItem -LiteralPath $key -ErrorAction SilentlyContinue | ForEach-Object {
                 $props = Get-ItemProperty -LiteralPath $_.PSPath
                 if ($props.DisplayName -and -not $props.SystemComponent) { [string]$props.DisplayName }
@@ -145,9 +143,8 @@ Function Get-InstalledProgram {
 
 Function Test-Software($mech, $items) {
     $f = @{ evidence = @(); actions = @(); report_only = $false }
-    $games = $p.catalog['HIM-5.4-games'].platforms.windows.uninstall_names
-    foreach ($prog in Get-InstalledProgram) {
-        if ((Test-Match $prog $mech.ignore_names) -or (Test-Match $prog $policy.windows_software_allowlist) -or (Test-Match $prog $games)) { continue }
+    foreach ($prog in Get-InstalledProgram $mech.uninstall_keys) {
+        if ((Test-Match $prog $mech.ignore_names) -or (Test-Match $prog $policy.windows_software_allowlist) -or (Test-Match $prog $mech.game_names)) { continue }
         if (Test-Match $prog $items) { $f.evidence += "allowed by exception: $prog"; continue }
         $f.evidence += "not on the allowlist: $prog"
         $f.report_only = $true
@@ -262,6 +259,30 @@ Function Test-Power($mech) {
     $f
 }
 
+Function Get-LastUpdateSuccess($mech) {
+    # the newest successful installation in Windows Update's history (Operation 1 = installation,
+    # ResultCode 2 = succeeded), else the newest hotfix; $null when neither is found
+    try {
+        $searcher = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher()
+        $count = [Math]::Min([int]$searcher.GetTotalHistoryCount(), [int]$mech.history_entries)
+        if ($count -gt 0) {
+            $last = @($searcher.QueryHistory(0, $count) | Where-Object { $_.Operation -eq 1 -and $_.ResultCode -eq 2 } |
+                Sort-Object Date -Descending | Select-Object -First 1)
+            if ($last.Count -gt 0) { return $last[0].Date.ToString('yyyy-MM-dd') }
+        }
+    } catch { $module.Warn("Windows Update history unreadable: $($_.Exception.Message)") }
+    $hotfix = @(Get-HotFix | Where-Object { $_.InstalledOn } | Sort-Object InstalledOn -Descending | Select-Object -First 1)
+    if ($hotfix.Count -gt 0) { return $hotfix[0].InstalledOn.ToString('yyyy-MM-dd') }
+    return $null
+}
+
+Function Test-Updates($mech) {
+    # the policy (registry); the age of the last installation is judged by the action plugin
+    $f = Test-Registry $mech 'automatic updates'
+    $module.Result.hisops_windows_last_update = Get-LastUpdateSuccess $mech
+    $f
+}
+
 Function Invoke-Check([string]$Id, $mech, $items) {
     switch ($Id) {
         'HIM-5.4-games' { Test-Games $mech $items }
@@ -272,21 +293,18 @@ Function Invoke-Check([string]$Id, $mech, $items) {
         'HIM-5.5-admins' { Test-Admins $mech $items }
         'HIM-5.1-staff-only' { Test-StaffOnly $mech }
         'HIM-6.5-power' { Test-Power $mech }
-        'HIM-7.7-updates' { Test-Registry $mech 'automatic updates' }
+        'HIM-7.7-updates' { Test-Updates $mech }
         default { throw "no Windows check for control $Id" }
     }
 }
 
-# ---- main: every selected control, in catalog order -------------------------------------
+# ---- main: every control sent (the role sends the selected ones, in catalog order) -------
 $records = @()
-foreach ($id in @($p.catalog.Keys)) {
-    $entry = $p.catalog[$id]
-    if ($entry.area -ne 'workstation' -or $entry.kind -eq 'manual') { continue }
-    if ($p.controls.Count -gt 0 -and $p.controls -notcontains $id) { continue }
-    if ($p.skip_controls -contains $id) { continue }
-    $severity = [string]$entry.severity
+foreach ($control in @($p.controls)) {
+    $id = [string]$control.id
+    $severity = if ($control.severity) { [string]$control.severity } else { 'medium' }
     try {
-        $mech = $entry.platforms.windows
+        $mech = $control.mechanism
         $exc = Get-ControlException $id
         $items = @($exc.active | ForEach-Object { $_.items } | Where-Object { $_ })
         $whole = @($exc.active | Where-Object { -not $_.items })

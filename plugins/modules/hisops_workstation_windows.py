@@ -11,14 +11,15 @@ short_description: Audit and enforce the workstation rules on a Windows 10/11 PC
 description:
   - Checks every selected workstation control of the hisops control catalog (games, unapproved
     software, removable storage, screen lock, system settings, administrators, department-only
-    login, after-hours shutdown) and returns one result record per control under C(hisops_controls).
+    login, after-hours shutdown, automatic updates and the age of the last installed update) and returns
+    one result record per control under C(hisops_controls).
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
     or with O(enforce=false) nothing changes and violations are C(fail), with the changes that
     would be made. C(--diff) shows file contents, package and group membership changes.
-  - The mechanism (Appx names, registry paths and values, the USBSTOR start type, the
-    Administrators group SID, the logon right) comes from the catalog entries' C(platforms.windows)
-    data; the site policy (allowlists, exceptions, minutes, times)
-    from O(policy). Bad input fails before anything changes, naming the host and the field.
+  - The mechanism of each control (Appx names, registry paths and values, the USBSTOR start type,
+    the Administrators group SID, the logon right) comes in O(controls), as the role keeps it
+    (C(roles/workstation_policy/vars/main/windows.yml)); the site policy (allowlists, exceptions,
+    minutes, times) in O(policy). Bad input fails before anything changes, naming the host and the field.
   - The action plugin of the same name validates the input on the controller first.
 version_added: "0.1.0"
 author: hisops contributors (@hisops)
@@ -38,7 +39,9 @@ notes:
 EXAMPLES = r"""
 - name: HIM | AUDIT | all workstation controls (Windows)
   hisops.him.hisops_workstation_windows:
-    catalog: "{{ hisops_control_catalog }}"
+    controls: >-
+      {{ hisops_control_catalog | hisops.him.hisops_workstation_selected_controls(
+           hisops_workstation_windows_mechanism, hisops_workstation_tagged, [], []) }}
     policy: {windows_software_allowlist: ["Mozilla Firefox*"], screenlock_minutes: 5}
     department: "{{ hisops_department }}"
     host: "{{ inventory_hostname }}"
@@ -58,6 +61,14 @@ hisops_controls:
       evidence: ["HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start is 3, must be 4"]
       changes: ["set HKLM:\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start = 4"]
       message: "USB storage allowed"
+hisops_windows_last_update:
+  description:
+    - Date (YYYY-MM-DD) of the newest successful installation in the Windows Update history (else the
+      newest hotfix), null when none is found. The action plugin fails HIM-7.7-updates when it is older
+      than the policy's C(update_max_age_days).
+  returned: when HIM-7.7-updates is checked
+  type: str
+  sample: "2026-11-20"
 summary:
   description: Number of controls per status.
   returned: always

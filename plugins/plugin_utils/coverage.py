@@ -14,7 +14,9 @@ A control that applies to a host and has no result is "not checked", for one of 
 - ``play_failed``: a task failed on the host, so the play did not reach the control;
 - ``interrupted``: the host's last run was interrupted (SIGINT/SIGTERM, or killed and found
   abandoned) before it checked the control: the next compliance run re-audits it;
-- ``filtered``: ``--limit`` left the host out, or ``--tags``/``--skip-tags`` the control;
+- ``filtered``: ``--limit`` left the host out, ``--tags``/``--skip-tags`` the control, or the
+  host's ``hisops_workstation_controls``/``hisops_workstation_skip_controls`` (a workstation
+  control deliberately left out: listed, never a fault of the run);
 - ``not_run``: the host and the control were in scope but no play checked it.
 
 The reports show these as 未检查 / not checked; they count against the compliance rate.
@@ -24,6 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from ..module_utils.workstation_policy import (
+    select_controls,
+    workstation_controls,
+)
 
 ALL_GROUP = "all"
 NOT_CHECKED = "not_checked"
@@ -40,6 +47,8 @@ RUN_FAULTS = (UNREACHABLE, PLAY_FAILED, NOT_RUN)
 # A report cannot be green while a control of these severities went unchecked.
 BLOCKING_SEVERITIES = ("critical", "high")
 IGNORED_TAGS = frozenset({"all", "always", "tagged", "untagged"})
+# A host's variables that leave workstation controls out (the workstation role reads them too).
+SELECTION_VARS = ("hisops_workstation_controls", "hisops_workstation_skip_controls")
 
 
 def _as_list(value: Any) -> list[str]:
@@ -73,10 +82,28 @@ def selected(control_id: str, control: Mapping[str, Any], tags: Sequence[str], s
 
 
 def scope_controls(
-    catalog: Mapping[str, Mapping[str, Any]], groups: Iterable[str], tags: Sequence[str], skip_tags: Sequence[str]
+    catalog: Mapping[str, Mapping[str, Any]],
+    groups: Iterable[str],
+    tags: Sequence[str],
+    skip_tags: Sequence[str],
+    host_vars: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """The controls a run selects for a host in ``groups``."""
-    return [cid for cid in applicable(catalog, groups) if selected(cid, catalog[cid], tags, skip_tags)]
+    """The controls a run selects for a host in ``groups``: by ``--tags``/``--skip-tags``, and for
+    workstation controls by the host's ``hisops_workstation_controls``/``_skip_controls`` (in
+    ``host_vars``), as the workstation role selects them."""
+    chosen = [cid for cid in applicable(catalog, groups) if selected(cid, catalog[cid], tags, skip_tags)]
+    wanted = (host_vars or {}).get("hisops_workstation_controls") or None
+    skip = (host_vars or {}).get("hisops_workstation_skip_controls") or []
+    if not wanted and not skip:
+        return chosen
+    workstation = set(workstation_controls(dict(catalog)))
+    kept = set(select_controls(dict(catalog), _as_list(wanted) or None, _as_list(skip)))
+    return [cid for cid in chosen if cid not in workstation or cid in kept]
+
+
+def has_workstation_control(catalog: Mapping[str, Mapping[str, Any]], controls: Iterable[str]) -> bool:
+    """Whether a host's selection variables can change its scope (a workstation control is in it)."""
+    return any((catalog.get(cid) or {}).get("area") == "workstation" for cid in controls)
 
 
 def reason(

@@ -197,6 +197,17 @@ V6_SWITCH_SECRET_VERSIONS = Migration(
     ),
 )
 
+
+V7_PERIOD_STATISTICS_INDEX = Migration(
+    7,
+    "index control_results (run_id, department, control_id, status) for the reports' period statistics",
+    # The trend, the month x department and month x control tables and the period comparisons
+    # count every run's results by department, control and status (plugin_utils.store.trend):
+    # with it one index-only pass (bench/report_scale.py: 0.6 s of CPU at 4.8 million results,
+    # against 4.8 s reading the table).
+    ("CREATE INDEX control_results_run_cube ON control_results (run_id, department, control_id, status)",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     V1_CORE,
     V2_ASSETS,
@@ -204,4 +215,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     V4_RUN_OWNER,
     V5_RUN_HOSTS,
     V6_SWITCH_SECRET_VERSIONS,
+    V7_PERIOD_STATISTICS_INDEX,
 )

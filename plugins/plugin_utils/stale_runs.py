@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.store import TIME_FORMAT, Store, StoreError
+from .store import TIME_FORMAT, Store, StoreError
 
 MAX_AGE_ENV = "HISOPS_STALE_RUN_HOURS"
 DEFAULT_MAX_AGE_HOURS = 24.0

@@ -9,16 +9,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message
-from ansible_collections.hisops.him.plugins.plugin_utils.store import Store
+from ..stale_runs import close_stale_runs, closed_message
+from ..store import Store
 
-from .catalog import inventory_departments, load_catalog
+from . import exemptions, period_stats
+from .catalog import inventory_departments, inventory_hostvars, inventory_list, load_catalog
 from .i18n import Translator
 from .model import Report
 from .period import Period
 from .render_json import SCHEMA_VERSION
 from .sections import Context, active_sections
 from .source import ReportSource, open_report_store
+
+# Section modules beside report/sections.py: importing them registers their sections.
+SECTION_MODULES = (exemptions, period_stats)
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Options:
     xlsx_rows: int = 10000
     target: float = 0.95
     stale_run_hours: float | None = None  # None: $HISOPS_STALE_RUN_HOURS, else 24 (plugin_utils.stale_runs)
+    analysis_dir: str | None = None  # None: $HISOPS_ANALYSIS_DIR, else analysis/ (report.period_stats)
 
 
 def merge_departments(
@@ -57,7 +62,13 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
     """Build the report; the store stays open while the caller renders (tables stream from it)."""
     t = Translator(opts.lang)
     catalog = load_catalog(opts.catalog)
-    inventory = inventory_departments(opts.inventory) if opts.inventory else {}
+    listed = inventory_list(opts.inventory) if opts.inventory else {}
+    inventory = inventory_departments(listed) if listed else {}
+    exceptions = (
+        exemptions.inventory_exceptions(inventory_hostvars(listed), min(dt.date.today(), opts.period.last_day))
+        if listed
+        else []
+    )
     store = open_report_store(opts.store)
     try:
         close_abandoned_runs(store, opts.stale_run_hours)
@@ -71,6 +82,8 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
                 html_rows=opts.html_rows,
                 xlsx_rows=opts.xlsx_rows,
                 target=opts.target,
+                analysis_dir=opts.analysis_dir,
+                exceptions=exceptions,
             )
             sections = [s.build(ctx) for s in active_sections(ctx)]
             yield Report(meta=_meta(opts, store, source, t), sections=sections), t

@@ -52,12 +52,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def inventory_departments(inventory: str, ansible_inventory: str | None = None) -> dict[str, dict[str, str]]:
-    """Department code -> names and custodian, from ``ansible-inventory --list`` of an inventory.
-
-    Reads every host's ``hisops_department`` (group_vars of the dept_* groups). Used to fill in
-    departments the store has no asset record for.
-    """
+def inventory_list(inventory: str, ansible_inventory: str | None = None) -> dict[str, Any]:
+    """``ansible-inventory --list`` of an inventory, as plain data."""
     exe = ansible_inventory or shutil.which("ansible-inventory")
     if not exe:
         raise CatalogError("ansible-inventory not found: put the venv's bin on PATH to read --inventory")
@@ -70,7 +66,40 @@ def inventory_departments(inventory: str, ansible_inventory: str | None = None) 
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise CatalogError("ansible-inventory -i %s failed: %s" % (inventory, last))
-    data = _plain(json.loads(proc.stdout))
+    return _plain(json.loads(proc.stdout))
+
+
+def inventory_hostvars(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every host's variables from ``inventory_list`` data, with ``group_names`` (every group it is
+    in, parents included, as Ansible's magic variable has them)."""
+    hostvars = {h: dict(v) for h, v in data.get("_meta", {}).get("hostvars", {}).items()}
+
+    def members(group: str, seen: frozenset[str]) -> set[str]:
+        entry = data.get(group) or {}
+        hosts = set(entry.get("hosts") or [])
+        for child in entry.get("children") or []:
+            if child not in seen:
+                hosts |= members(child, seen | {child})
+        return hosts
+
+    for group in data:
+        if group in ("_meta", "all", "ungrouped"):
+            continue
+        for host in members(group, frozenset({group})):
+            hostvars.setdefault(host, {}).setdefault("group_names", []).append(group)
+    return hostvars
+
+
+def inventory_departments(
+    inventory: str | dict[str, Any], ansible_inventory: str | None = None
+) -> dict[str, dict[str, str]]:
+    """Department code -> names and custodian, from ``ansible-inventory --list`` of an inventory
+    (a path, or ``inventory_list`` data).
+
+    Reads every host's ``hisops_department`` (group_vars of the dept_* groups). Used to fill in
+    departments the store has no asset record for.
+    """
+    data = inventory_list(inventory, ansible_inventory) if isinstance(inventory, str) else inventory
     out: dict[str, dict[str, str]] = {}
     for hostvars in data.get("_meta", {}).get("hostvars", {}).values():
         dept = hostvars.get("hisops_department")

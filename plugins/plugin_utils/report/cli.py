@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import MAX_AGE_ENV
-from ansible_collections.hisops.him.plugins.plugin_utils.store import ENV_VAR, StoreError, resolve_location
+from ..stale_runs import MAX_AGE_ENV
+from ..store import ENV_VAR, StoreError, resolve_location
 
 from .build import Options, open_report
 from .catalog import CatalogError
@@ -56,6 +56,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         help="mark runs of other controllers still 'running' after this many hours as interrupted "
         "(default $%s, else 24; 0: never; runs of this controller: as soon as their process is gone)" % MAX_AGE_ENV,
+    )
+    ap.add_argument(
+        "--analysis-dir",
+        help="folder of the written analyses, one file per period, e.g. 2026-Q4.zh.md "
+        "(default $HISOPS_ANALYSIS_DIR, else analysis/ in the project)",
     )
     return ap.parse_args(argv)
 
@@ -176,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             xlsx_rows=max(0, args.xlsx_rows),
             target=args.target,
             stale_run_hours=args.stale_run_hours,
+            analysis_dir=args.analysis_dir,
         )
         with open_report(opts) as (report, t):
             base = _base_name(out, period.slug(), args.lang, formats)

@@ -31,6 +31,15 @@ def local_time(stored: Any) -> str:
     return out
 
 
+def local_datetime(stored: Any) -> dt.datetime | None:
+    """A store time as a naive datetime in the controller's local time (for spreadsheet cells);
+    None when it is not a time."""
+    try:
+        return dt.datetime.strptime(local_time(stored), "%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
+
+
 def percent(rate: Any) -> str:
     return "" if rate is None else "%.1f" % (float(rate) * 100)
 
@@ -41,7 +50,7 @@ def text_value(kind: str, value: Any, t: Translator) -> str:
         return ""
     if kind == "rate":
         return percent(value)
-    if kind in ("status", "severity", "kind", "mode", "reason"):
+    if kind in ("status", "severity", "kind", "mode", "reason", "since", "how", "run_status", "exemption"):
         return t.value(kind, value)
     if kind == "bool":
         return t("bool.yes") if value else t("bool.no")

@@ -12,10 +12,14 @@ from typing import Any
 
 # Column kinds drive formatting: text, int, rate (0..1 shown as a percentage), status,
 # severity, kind, mode, reason (why a control was not checked), bool, list (lines of evidence),
-# time (store time text).
+# time (store time text), link (text; in the HTML a link to the row the row's KEY_anchor value names),
+# since (new | carried: whether a finding began in the period or before it).
 ALL_FORMATS = ("html", "xlsx", "csv", "json")
 MACHINE_FORMATS = ("xlsx", "csv", "json")
-KINDS = ("text", "int", "float", "rate", "status", "severity", "kind", "mode", "reason", "bool", "list", "time")
+KINDS = (
+    "text", "int", "float", "rate", "status", "severity", "kind", "mode", "reason", "bool", "list", "time", "link",
+    "since", "how", "run_status", "exemption",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Table:
     xlsx_limit: int | None = None  # None: the whole table in the XLSX report
     group_by: str | None = None  # HTML: start a sub-heading when this column's value changes
     formats: tuple[str, ...] = ALL_FORMATS  # the outputs that carry this table
+    anchor: str | None = None  # HTML: the first row of each value of this column is the target of its links
 
     def values(self, row: dict[str, Any]) -> list[Any]:
         return [row.get(c.key) for c in self.columns]

@@ -51,6 +51,31 @@ class Period:
         """A file-name-safe form: 2026-11, 2026-Q4, 2026, 2026-10-01_2026-11-30."""
         return self.spec.replace("..", "_").replace("q", "Q")
 
+    def previous(self) -> Period:
+        """The period just before this one, of the same kind and length (环比)."""
+        if self.kind == "month":
+            start = _add_months(self.start, -1)
+            return Period("%04d-%02d" % (start.year, start.month), "month", start, self.start)
+        if self.kind == "quarter":
+            start = _add_months(self.start, -3)
+            return Period("%04d-Q%d" % (start.year, (start.month - 1) // 3 + 1), "quarter", start, self.start)
+        if self.kind == "year":
+            year = self.start.year - 1
+            return Period("%04d" % year, "year", dt.date(year, 1, 1), self.start)
+        start = self.start - dt.timedelta(days=self.days)
+        return Period("%s..%s" % (start, self.start - dt.timedelta(days=1)), "range", start, self.start)
+
+    def year_before(self) -> Period | None:
+        """The same period a year earlier (同比); None for a year (its previous period is that)."""
+        if self.kind == "year":
+            return None
+        start, end = _year_earlier(self.start), _year_earlier(self.end)
+        if self.kind == "month":
+            return Period("%04d-%02d" % (start.year, start.month), "month", start, end)
+        if self.kind == "quarter":
+            return Period("%04d-Q%d" % (start.year, (start.month - 1) // 3 + 1), "quarter", start, end)
+        return Period("%s..%s" % (start, end - dt.timedelta(days=1)), "range", start, end)
+
     def label(self, lang: str) -> str:
         s, e = self.start, self.last_day
         if lang == "zh":
@@ -80,6 +105,11 @@ def _date(text: str, spec: str) -> dt.date:
 def _add_months(day: dt.date, months: int) -> dt.date:
     total = day.year * 12 + day.month - 1 + months
     return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
 def _relative(text: str, today: dt.date) -> str:

@@ -43,18 +43,21 @@ td.list { white-space: pre-wrap; font-family: "Noto Sans Mono CJK SC", monospace
 .badge { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: 12px; white-space: nowrap; }
 .s-pass, .s-fixed, .s-ok { background: var(--good); }
 .s-fail, .s-unreachable, .s-failed, .s-not_checked, .s-critical, .s-high { background: var(--bad); }
-.s-error, .s-medium { background: var(--warn); } .s-exempt, .s-low, .s-manual, .s-automated { background: #607d8b; }
+.s-error, .s-medium, .s-new, .s-expiring { background: var(--warn); }
+.s-carried, .s-expired, .s-invalid { background: var(--bad); } .s-active { background: var(--good); }
+.s-exempt, .s-low, .s-manual, .s-automated { background: #607d8b; }
 p.note { color: #52606d; font-size: 13px; font-style: italic; }
 footer { color: #52606d; font-size: 12px; padding: 16px 32px; border-top: 1px solid var(--line); }
 @media print { nav { display: none; } thead th { position: static; } section { break-inside: auto; } }
 """
 
 NUMERIC = ("int", "float", "rate")
-BADGES = ("status", "severity", "kind")
+BADGES = ("status", "severity", "kind", "since", "exemption")
+LINK_PREFIX = "f-"  # a host's findings: id of the first finding row of the host
 EVIDENCE_LINES = 10
 
 
-def _cell(col: Column, value: Any, t: Translator, target: float) -> str:
+def _cell(col: Column, value: Any, t: Translator, target: float, row: dict[str, Any] | None = None) -> str:
     text = text_value(col.kind, value, t)
     if col.kind in NUMERIC:
         tone = ""
@@ -63,6 +66,9 @@ def _cell(col: Column, value: Any, t: Translator, target: float) -> str:
         return '<td class="num%s">%s</td>' % (tone, escape(text))
     if col.kind in BADGES and value:
         return '<td><span class="badge s-%s">%s</span></td>' % (escape(str(value)), escape(text))
+    anchor = (row or {}).get(col.key + "_anchor") if col.kind == "link" else None
+    if anchor:  # a link to the first row that names it (Table.anchor)
+        return '<td><a href="#%s">%s</a></td>' % (escape(LINK_PREFIX + str(anchor)), escape(text))
     if col.kind == "list":
         lines = value if isinstance(value, list) else [text]
         shown = [str(v) for v in lines[:EVIDENCE_LINES]]
@@ -78,12 +84,18 @@ def _table(table: Table, t: Translator, target: float) -> Iterator[str]:
     yield "<table><thead><tr>%s</tr></thead><tbody>" % "".join("<th>%s</th>" % escape(t(c.label)) for c in cols)
     group = object()
     shown = 0
+    anchored: set[str] = set()
     for row in table.rows(table.html_limit):
         if table.group_by and row.get(table.group_by) != group:
             group = row.get(table.group_by)
             yield '<tr class="group"><th colspan="%d">%s</th></tr>' % (len(cols), escape(str(group or "")))
-        yield "<tr>%s</tr>" % "".join(_cell(c, row.get(c.key), t, target) for c in cols)
+        target_id = str(row.get(table.anchor) or "") if table.anchor else ""
+        row_id = ' id="%s"' % escape(LINK_PREFIX + target_id) if target_id and target_id not in anchored else ""
+        anchored.add(target_id)
+        yield "<tr%s>%s</tr>" % (row_id, "".join(_cell(c, row.get(c.key), t, target, row) for c in cols))
         shown += 1
+    if not shown:
+        yield '<tr><td colspan="%d">%s</td></tr>' % (len(cols), escape(t("report.empty")))
     yield "</tbody></table>"
     if table.total > shown:
         yield '<p class="note">%s</p>' % escape(t("report.truncated", shown=shown, total=table.total, table=table.key))

@@ -9,7 +9,7 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .formatting import local_time, text_value
+from .formatting import local_datetime, text_value
 from .i18n import Translator
 from .model import Column, Report, Table
 
@@ -18,7 +18,7 @@ NUMBER_KINDS = ("int", "float", "rate")  # each is also the name of its _Formats
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    base = _BAD_SHEET_CHARS.sub(" ", title)[:31] or "Sheet"
+    base = _BAD_SHEET_CHARS.sub(" ", title)[:31].strip() or "Sheet"
     name, n = base, 2
     while name.lower() in used:
         suffix = " (%d)" % n
@@ -39,6 +39,15 @@ class _Formats:
         self.int = book.add_format(font | {"num_format": "0"})
         self.float = book.add_format(font | {"num_format": "0.0"})
         self.note = book.add_format(font | {"italic": True, "font_color": "#666666"})
+        self.time = book.add_format(font | {"num_format": "yyyy-mm-dd hh:mm"})
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """A4 landscape, the header row on every page, as wide as one page."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
 
 
 def _summary_sheet(book: xlsxwriter.Workbook, report: Report, t: Translator, fmt: _Formats, used: set[str]) -> None:
@@ -84,14 +93,25 @@ def _table_sheet(book: xlsxwriter.Workbook, table: Table, t: Translator, fmt: _F
     for i, col in enumerate(cols):
         ws.write_string(0, i, t(col.label), fmt.header)
     ws.freeze_panes(1, 0)
+    _print_setup(ws)
     written = _write_rows(ws, table, [(col.key, _cell_writer(ws, col, fmt, t)) for col in cols])
     ws.autofilter(0, 0, max(written, 1), len(cols) - 1)
+    if not written:
+        ws.write_string(1, 0, t("report.empty"), fmt.note)
     if table.xlsx_limit is not None and table.total > written:
         note = t("report.truncated_xlsx", shown=written, total=table.total, table=table.key)
         ws.write_string(written + 2, 0, note, fmt.note)
 
 
 CellWriter = Callable[[int, int, Any], Any]
+
+
+def _write_time(ws: Worksheet, r: int, c: int, value: Any, fmt: _Formats) -> None:
+    when = local_datetime(value)
+    if when is None:  # not a time the store writes: shown as it is
+        ws.write_string(r, c, str(value))
+    else:
+        ws.write_datetime(r, c, when, fmt.time)
 
 
 def _cell_writer(ws: Worksheet, col: Column, fmt: _Formats, t: Translator) -> CellWriter:
@@ -102,8 +122,8 @@ def _cell_writer(ws: Worksheet, col: Column, fmt: _Formats, t: Translator) -> Ce
         return lambda r, c, value: write_number(r, c, value, number_fmt)
     if kind == "text":
         return lambda r, c, value: write_string(r, c, str(value))
-    if kind == "time":
-        return lambda r, c, value: write_string(r, c, local_time(value))
+    if kind == "time":  # a real date-time (the controller's local time), sortable and filterable
+        return lambda r, c, value: _write_time(ws, r, c, value, fmt)
     text_fmt = fmt.wrap if kind == "list" else None
     return lambda r, c, value: write_string(r, c, text_value(kind, value, t), text_fmt)
 

@@ -4,7 +4,7 @@ A section appears in a report only when ``has_data`` says the store holds data f
 the period: no empty placeholders. A later record kind (a backup register, password
 rotations) plugs in by registering a section, usually a ``RecordSection`` over its table::
 
-    from ansible_collections.hisops.him.plugins.plugin_utils.report.sections import RecordSection, register
+    from .sections import RecordSection, register
     register(RecordSection("backup_register", "section.backups", [Column("host", "col.host"), ...], order=55))
 
 (with its labels added to ``i18n.CATALOG``). The built-in sections are registered below in
@@ -18,9 +18,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..store import trend
+
 from .catalog import rules_text
 from .i18n import Translator
 from .model import MACHINE_FORMATS, Chart, Column, Kpi, SectionResult, Table, static_table
+from .operator_files import analysis_dir, read_manual_checks
 from .source import ReportSource
 
 COUNT_COLUMNS = [
@@ -44,6 +47,8 @@ class Context:
     html_rows: int = 500
     xlsx_rows: int = 10000
     target: float = 0.95
+    analysis_dir: str | None = None  # the written analyses (report.period_stats); None: the default
+    exceptions: list[dict[str, Any]] = field(default_factory=list)  # the inventory's (report.exemptions)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def cached(self, key: str, fn: Any) -> Any:
@@ -99,18 +104,18 @@ def _charts() -> Any:
     return charts
 
 
-def _with_control(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_control(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r | {"title": ctx.control_title(r["control_id"]), "rule": ctx.control_rule(r["control_id"])} for r in rows]
 
 
-def _with_department(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_department(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         r | {"department_name": ctx.dept_name(r.get("department")), "custodian": ctx.custodian(r.get("department"))}
         for r in rows
     ]
 
 
-def _tone(rate: float | None, target: float) -> str:
+def tone_of(rate: float | None, target: float) -> str:
     if rate is None:
         return ""
     return "good" if rate >= target else "warn" if rate >= target - 0.1 else "bad"
@@ -133,13 +138,16 @@ class SummarySection(Section):
             return result
         summary = ctx.cached("summary", src.summary)
         blocking = summary["blocking_not_checked"]
-        result.intro = t("report.rate_rule")
+        result.intro = t("report.rate_rule") + " " + period_rule(ctx)
         if summary["not_checked"]:
             result.intro += " " + t("report.not_checked", n=summary["not_checked"], blocking=blocking)
         # Never green while a critical or high control went unchecked (plugin_utils.coverage).
-        rate_tone = "bad" if blocking else _tone(summary["rate"], ctx.target)
+        rate_tone = "bad" if blocking else tone_of(summary["rate"], ctx.target)
+        average = ctx.cached("average", lambda: trend.average(ctx.cached("trend", src.trend)))
         result.kpis = [
             Kpi("kpi.rate", summary["rate"], "rate", rate_tone),
+            Kpi("kpi.period_average", average["rate"], "rate", tone_of(average["rate"], ctx.target)),
+            Kpi("kpi.fixed", summary["fixed"], "int", "good" if summary["fixed"] else ""),
             Kpi("kpi.hosts", summary["hosts"]),
             _all_of("kpi.hosts_fully_checked", summary["fully_checked_hosts"], summary["hosts"]),
             Kpi("kpi.failing_hosts", summary["failing_hosts"], "int", "bad" if summary["failing_hosts"] else "good"),
@@ -149,10 +157,10 @@ class SummarySection(Section):
             Kpi("kpi.runs", summary["runs"]),
             Kpi("kpi.manual", manual),
         ]
-        by_dept = _with_department(ctx, ctx.cached("by_department", src.by_department))
-        by_control = _with_control(ctx, ctx.cached("by_control", src.by_control))
-        trend = src.trend()
-        top = _with_control(ctx, src.top_failing(10, ctx.cached("by_control", src.by_control)))
+        by_dept = with_department(ctx, ctx.cached("by_department", src.by_department))
+        by_control = with_control(ctx, ctx.cached("by_control", src.by_control))
+        points = ctx.cached("trend", src.trend)
+        top = with_control(ctx, src.top_failing(10, ctx.cached("by_control", src.by_control)))
         for row in top:
             row["failing"] = row["fail"] + row["error"]
         worst_first = sorted(by_control, key=lambda r: (r["rate"] if r["rate"] is not None else 2, r["control_id"]))
@@ -168,7 +176,7 @@ class SummarySection(Section):
                 "trend",
                 "chart.trend",
                 lambda: _charts().line_chart(
-                    "trend", [p["key"] for p in trend], [p["rate"] for p in trend], ctx.target
+                    "trend", [p["key"] for p in points], [p["rate"] for p in points], ctx.target
                 ),
             ),
             Chart(
@@ -245,16 +253,21 @@ class SummarySection(Section):
                 "trend",
                 "table.trend",
                 [
-                    Column("key", "col.day", "text", 18),
+                    Column("key", "col.bucket", "text", 18),
                     Column("runs", "col.runs", "int", 8),
                     Column("total", "col.results", "int", 10),
                     *COUNT_COLUMNS,
                     Column("rate", "col.rate", "rate", 11),
                 ],
-                trend,
+                points,
             ),
         ]
         return result
+
+
+def period_rule(ctx: Context) -> str:
+    """How the period average and the trend are counted, in the report's language."""
+    return ctx.t("report.period_rule", bucket=ctx.t("bucket." + ctx.source.granularity()))
 
 
 def _all_of(label: str, value: int, whole: int) -> Kpi:
@@ -268,7 +281,7 @@ def _not_checked_by_control(ctx: Context) -> list[dict[str, Any]]:
     for row in ctx.source.not_checked():
         key = (row["control_id"], row["severity"], row["reason"])
         counts[key] = counts.get(key, 0) + 1
-    return _with_control(
+    return with_control(
         ctx,
         [
             {"control_id": cid, "severity": severity, "reason": reason, "hosts": n}
@@ -285,7 +298,7 @@ class DepartmentSection(Section):
         return bool(ctx.source.runs) and bool(ctx.cached("by_department", ctx.source.by_department))
 
     def build(self, ctx: Context) -> SectionResult:
-        rows = _with_control(ctx, _with_department(ctx, ctx.source.department_controls()))
+        rows = with_control(ctx, with_department(ctx, ctx.source.department_controls()))
         rows.sort(key=lambda r: (r["department_name"], r["rate"] if r["rate"] is not None else 2, r["control_id"]))
         table = static_table(
             "department_controls",
@@ -308,12 +321,13 @@ class DepartmentSection(Section):
 
 # ------------------------------------------------------------------------------ hosts
 HOST_COLUMNS = [
-    Column("host", "col.host", "text", 18),
+    Column("host", "col.host", "link", 18),
     Column("department_name", "col.department_name", "text", 14),
     Column("host_status", "col.status", "status", 10),
     Column("total", "col.checked", "int", 9),
     *COUNT_COLUMNS,
     Column("rate", "col.rate", "rate", 11),
+    Column("failing_since", "col.failing_since", "time", 17),
     Column("last_seen", "col.last_seen", "time", 17),
 ]
 FINDING_COLUMNS = [
@@ -323,9 +337,13 @@ FINDING_COLUMNS = [
     Column("title", "col.title", "text", 28),
     Column("status", "col.status", "status", 9),
     Column("severity", "col.severity", "severity", 9),
-    Column("recorded_at", "col.checked_at", "time", 17),
+    Column("since", "col.since", "since", 10),
+    Column("first_seen", "col.first_seen", "time", 17),
+    Column("recorded_at", "col.last_seen_failing", "time", 17),
+    Column("streak", "col.streak", "int", 9),
     Column("reason", "col.reason", "reason", 16),
-    Column("message", "col.message", "text", 36),
+    Column("finding", "col.finding", "text", 30),
+    Column("message", "col.check_output", "text", 36),
     Column("evidence", "col.evidence", "list", 60),
 ]
 
@@ -345,6 +363,8 @@ class HostSection(Section):
         def hosts(limit: int | None, only_failing: bool = False) -> Iterator[dict[str, Any]]:
             for row in src.iter_hosts(only_failing=only_failing, limit=limit):
                 row["department_name"] = ctx.dept_name(row["department"])
+                if row["fail"] + row["error"] + row["not_checked"]:
+                    row["host_anchor"] = row["host"]  # the HTML links the host to its findings
                 if row["host_status"] in ("ok", ""):
                     row["host_status"] = (
                         "fail" if row["fail"] + row["error"] else "not_checked" if row["not_checked"] else "pass"
@@ -355,6 +375,7 @@ class HostSection(Section):
             for row in src.iter_findings(limit=limit):
                 row["department_name"] = ctx.dept_name(row["department"])
                 row["title"] = ctx.control_title(row["control_id"])
+                row["finding"] = finding_line(ctx, row)
                 yield row
 
         failing = src.count_failing_hosts()
@@ -378,8 +399,44 @@ class HostSection(Section):
             html_limit=ctx.html_rows * 2,
             xlsx_limit=ctx.xlsx_rows,
             group_by="department_name",
+            anchor="host",
         )
-        return SectionResult(self.key, self.title, tables=[failing_hosts, all_hosts, finding_table])
+        fixes = Table(
+            "fixes",
+            "table.fixes",
+            FIX_COLUMNS,
+            lambda limit: _fix_rows(ctx, limit),
+            src.count_fixes(),
+            html_limit=ctx.html_rows,
+            xlsx_limit=ctx.xlsx_rows,
+        )
+        return SectionResult(self.key, self.title, tables=[failing_hosts, all_hosts, finding_table, fixes])
+
+
+def finding_line(ctx: Context, row: dict[str, Any]) -> str:
+    """A finding in one line of the report's language (the check's own output stays verbatim beside it)."""
+    t = ctx.t
+    why = t.value("reason", row.get("reason")) if row.get("status") == "not_checked" else ""
+    return t("finding.line", title=row["title"], status=t.value("status", row.get("status")), why=why).rstrip(" ;；")
+
+
+FIX_COLUMNS = [
+    Column("fixed_at", "col.fixed_at", "time", 17),
+    Column("run", "col.run", "int", 9),
+    Column("how", "col.how", "how", 10),
+    Column("department_name", "col.department_name", "text", 14),
+    Column("host", "col.host", "text", 18),
+    Column("control_id", "col.control", "text", 26),
+    Column("title", "col.title", "text", 28),
+    Column("status_now", "col.status_now", "status", 10),
+]
+
+
+def _fix_rows(ctx: Context, limit: int | None) -> Iterator[dict[str, Any]]:
+    for row in ctx.source.iter_fixes(limit=limit):
+        row["department_name"] = ctx.dept_name(row["department"])
+        row["title"] = ctx.control_title(row["control_id"])
+        yield row
 
 
 # ------------------------------------------------------------------------------ runs (audit trail, 七.6)
@@ -390,17 +447,25 @@ class RunSection(Section):
         return bool(ctx.source.runs)
 
     def build(self, ctx: Context) -> SectionResult:
+        hosts = ctx.source.run_host_counts()
         rows = [
             {
                 "id": r["id"],
                 "started": r["started"],
                 "ended": r.get("ended"),
                 "user_name": r.get("user_name", ""),
+                "controller": r.get("controller", ""),
                 "playbook": r.get("playbook", ""),
+                "inventory": r.get("inventory", ""),
                 "mode": r.get("mode", ""),
+                "limit_expr": r.get("limit_expr", ""),
+                "tags": r.get("tags", ""),
+                "headline": trend.is_headline(r),
                 "status": r.get("status", ""),
                 "duration": round(float(r["duration"]), 1) if r.get("duration") is not None else None,
+                "ansible_version": r.get("ansible_version", ""),
             }
+            | {"hosts_" + k: v for k, v in hosts.get(int(r["id"]), {}).items()}
             for r in ctx.source.runs
         ]
         table = static_table(
@@ -410,11 +475,20 @@ class RunSection(Section):
                 Column("id", "col.run", "int", 9),
                 Column("started", "col.started", "time", 17),
                 Column("ended", "col.finished", "time", 17),
+                Column("status", "col.run_status", "run_status", 11),
                 Column("user_name", "col.user", "text", 12),
+                Column("controller", "col.controller", "text", 14),
                 Column("playbook", "col.playbook", "text", 32),
+                Column("inventory", "col.inventory", "text", 18),
                 Column("mode", "col.mode", "mode", 8),
-                Column("status", "col.run_status", "text", 11),
+                Column("limit_expr", "col.limit", "text", 14),
+                Column("tags", "col.tags", "text", 14),
+                Column("headline", "col.headline", "bool", 10),
+                Column("hosts_ok", "col.hosts_ok", "int", 8),
+                Column("hosts_failed", "col.hosts_failed", "int", 8),
+                Column("hosts_unreachable", "col.hosts_unreachable", "int", 8),
                 Column("duration", "col.duration", "float", 11),
+                Column("ansible_version", "col.ansible_version", "text", 10),
             ],
             rows,
             html_limit=ctx.html_rows,
@@ -482,20 +556,27 @@ class AssetSection(Section):
 
 # ------------------------------------------------------------------------------ switch changes (三.4, 三.7)
 class SwitchChangeSection(Section):
+    """Changes the enforce runs of the period made (the recorder keeps no secret in a summary)."""
+
     key, title, order = "switch_changes", "section.switch_changes", 60
+    rows_key = "switch_changes"
+
+    def changes(self, ctx: Context) -> list[dict[str, Any]]:
+        return ctx.cached(self.rows_key, ctx.source.switch_changes)
 
     def has_data(self, ctx: Context) -> bool:
-        return bool(ctx.cached("switch_changes", ctx.source.switch_changes))
+        return bool(self.changes(ctx))
 
     def build(self, ctx: Context) -> SectionResult:
-        rows = _with_department(ctx, ctx.cached("switch_changes", ctx.source.switch_changes))
+        rows = with_department(ctx, self.changes(ctx))
         for row in rows:
             row["changed"] = bool(row.get("changed"))
         table = static_table(
-            "switch_changes",
-            "table.switch_changes",
+            self.rows_key,
+            "table." + self.rows_key,
             [
                 Column("started", "col.started", "time", 17),
+                Column("run", "col.run", "int", 9),
                 Column("host", "col.host", "text", 16),
                 Column("department_name", "col.department_name", "text", 14),
                 Column("user_name", "col.user", "text", 12),
@@ -510,14 +591,28 @@ class SwitchChangeSection(Section):
         return SectionResult(self.key, self.title, tables=[table])
 
 
+class HostChangeSection(SwitchChangeSection):
+    """Workstation and server changes of the enforce runs (rulebook 五, 七: what enforcement did)."""
+
+    key, title, order = "host_changes", "section.host_changes", 65
+    rows_key = "host_changes"
+
+    def changes(self, ctx: Context) -> list[dict[str, Any]]:
+        return ctx.cached(self.rows_key, ctx.source.host_changes)
+
+
 # ------------------------------------------------------------------------------ manual controls
 class ManualSection(Section):
+    """The rulebook's rules checked by people, each with its last check of the period as the operator
+    recorded it (``report.operator_files``: ``<period>.manual.yml``), or 未检查 / not checked."""
+
     key, title, order = "manual", "section.manual", 90
 
     def has_data(self, ctx: Context) -> bool:
         return any(c.get("kind") == "manual" for c in ctx.catalog.values())
 
     def build(self, ctx: Context) -> SectionResult:
+        checks = read_manual_checks(analysis_dir(ctx.analysis_dir), ctx.source.period)
         rows = [
             {
                 "control_id": cid,
@@ -526,7 +621,10 @@ class ManualSection(Section):
                 "rule_text": c.get("rule_text", ""),
                 "severity": c.get("severity", ""),
                 "kind": "manual",
-                "note": ctx.t("manual.note"),
+                "result": (checks.get(cid) or {}).get("result", "not_checked"),
+                "checked_on": (checks.get(cid) or {}).get("checked_on", ""),
+                "checker": (checks.get(cid) or {}).get("checker", ""),
+                "note": (checks.get(cid) or {}).get("note") or ctx.t("manual.note"),
             }
             for cid, c in ctx.catalog.items()
             if c.get("kind") == "manual"
@@ -541,6 +639,9 @@ class ManualSection(Section):
                 Column("rule_text", "col.rule_text", "text", 40),
                 Column("severity", "col.severity", "severity", 9),
                 Column("kind", "col.kind", "kind", 8),
+                Column("result", "col.status", "status", 9),
+                Column("checked_on", "col.checked_on", "text", 12),
+                Column("checker", "col.checker", "text", 12),
                 Column("note", "col.manual_note", "text", 50),
             ],
             rows,
@@ -585,6 +686,7 @@ for _section in (
     RunSection(),
     AssetSection(),
     SwitchChangeSection(),
+    HostChangeSection(),
     ManualSection(),
 ):
     register(_section)

@@ -27,20 +27,18 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage
-from ansible_collections.hisops.him.plugins.plugin_utils.store import (
+from .. import coverage
+from ..store import (
     COMPLIANT,
     CONTROL_STATUSES,
     Store,
     StoreError,
-    counts_with_rate,
-    local_day,
     open_store,
     resolve_location,
     to_store_time,
+    trend,
 )
 
-from .formatting import local_time
 from .period import Period
 
 LATEST = "hisops_latest"
@@ -50,7 +48,9 @@ HOST_COUNTS = "hisops_host_counts"
 HOSTS = "hisops_hosts"
 ASSETS = "hisops_assets"
 NOT_CHECKED = "hisops_not_checked"
-TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS, ASSETS, NOT_CHECKED)
+FIXES = "hisops_fixes"
+HISTORY = "hisops_history"
+TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS, ASSETS, NOT_CHECKED, FIXES, HISTORY)
 # The statuses a report counts: the records' statuses and the controls nobody checked.
 REPORT_STATUSES: tuple[str, ...] = (*CONTROL_STATUSES, coverage.NOT_CHECKED)
 # Status counts as aggregate FILTERs (SQLite >= 3.30 and PostgreSQL): cheaper than SUM(CASE ...).
@@ -58,15 +58,34 @@ STATUS_COUNTS = ", ".join("COUNT(*) FILTER (WHERE status = '%s') AS %s" % (s, s)
 # A host "with findings": a fail or error among its latest results, or unreachable or failed at
 # its last run (an unreachable or failed host is a finding on every control it has).
 FAILING_HOST = "(fail + error > 0 OR host_status IN ('unreachable', 'failed'))"
+# Fixes in the period: a record 'fixed' (by enforcement) in a run of the period, or a 'pass' in a
+# run of the period right after a fail or error of the same host and control (by hand) recorded in
+# the period or in the last run before it. {runs}: the period's run ids; {candidates}: those and the
+# last run before the period.
+FIXES_SQL = (
+    "SELECT c.host, c.department, c.control_id, c.id, c.run_id, 'enforced' AS how FROM control_results c "
+    "WHERE c.run_id IN ({runs}) AND c.status = 'fixed' "
+    "UNION ALL SELECT n.host, n.department, n.control_id, n.id, n.run_id, 'by_hand' AS how FROM ("
+    "SELECT (SELECT MIN(x.id) FROM control_results x WHERE x.host = f.host AND x.control_id = f.control_id "
+    "AND x.id > f.id) AS next_id FROM control_results f WHERE f.run_id IN ({candidates}) "
+    "AND f.status IN ('fail', 'error')) p JOIN control_results n ON n.id = p.next_id "
+    "WHERE n.status = 'pass' AND n.run_id IN ({runs})"
+)
+# Each finding's history, over every run the store has: the failing streak that ends with its latest
+# record (the records after the last compliant one), how many runs it spans and when it began.
+HISTORY_SQL = (
+    "SELECT h.host, h.control_id, h.streak, r.id AS first_run, r.started AS first_seen FROM ("
+    "SELECT s.host, s.control_id, COUNT(DISTINCT c.run_id) AS streak, MIN(c.id) AS first_id FROM ("
+    "SELECT l.host, l.control_id, l.id, COALESCE((SELECT MAX(p.id) FROM control_results p WHERE p.host = l.host "
+    "AND p.control_id = l.control_id AND p.id < l.id AND p.status NOT IN ('fail', 'error')), 0) AS ok_id "
+    "FROM {latest} l WHERE l.status IN ('fail', 'error')) s JOIN control_results c ON c.host = s.host "
+    "AND c.control_id = s.control_id AND c.id > s.ok_id AND c.id <= s.id GROUP BY s.host, s.control_id) h "
+    "JOIN control_results c ON c.id = h.first_id JOIN runs r ON r.id = c.run_id"
+)
 
 
-def with_rate(counts: dict[str, Any]) -> dict[str, Any]:
-    """Status counts with total, compliant and rate; controls not checked count in the total."""
-    out = counts_with_rate(counts)
-    out[coverage.NOT_CHECKED] = int(counts.get(coverage.NOT_CHECKED) or 0)
-    out["total"] += out[coverage.NOT_CHECKED]
-    out["rate"] = round(out["compliant"] / out["total"], 4) if out["total"] else None
-    return out
+# Status counts with total, compliant and rate; controls not checked count in the total.
+with_rate = trend.with_rate
 
 
 class ReportSourceError(Exception):
@@ -111,6 +130,7 @@ class ReportSource:
         self._run_stats: dict[int, dict[str, Any]] | None = None
         self._cursors = 0
         self._dept_controls: list[dict[str, Any]] | None = None
+        self._cube: trend.Cube | None = None
         self._created: list[str] = []
         self.runs = store.runs(period.start, period.end)
         self.run_ids = [int(r["id"]) for r in self.runs]
@@ -174,7 +194,9 @@ class ReportSource:
                 cur.executemany(self._sql("INSERT INTO %s (id) VALUES (?)" % PERIOD_RUNS), [(i,) for i in self.run_ids])
             finally:
                 cur.close()
-        self._temp_table(LATEST, self._latest_sql(), index="host")
+        self._temp_table(LATEST, self._latest_sql(), index="host, control_id")
+        self._mark_fixes()
+        self._temp_table(HISTORY, HISTORY_SQL.format(latest=LATEST), index="host")
         self._temp_table(HOST_STATUS, self._host_status_sql(), index="host")
         self._add_not_checked()
         self._temp_table(
@@ -204,6 +226,8 @@ class ReportSource:
             "SELECT run_id, host, department, groups, in_scope, controls FROM run_hosts "
             "WHERE run_id IN (SELECT id FROM %s) ORDER BY run_id" % PERIOD_RUNS
         )
+        if not scope:  # runs recorded before the scope rows existed: only what was recorded counts
+            return
         for row in scope:
             for key in ("groups", "controls"):
                 if isinstance(row[key], str):
@@ -237,7 +261,22 @@ class ReportSource:
         self._execute("CREATE TEMP TABLE %s AS %s" % (table, select))
         self._created.append(table)
         if index:
-            self._execute("CREATE INDEX %s_%s ON %s (%s)" % (table, index, table, index))
+            self._execute("CREATE INDEX %s_i ON %s (%s)" % (table, table, index))
+
+    def _mark_fixes(self) -> None:
+        """The fixes of the period (``FIXES_SQL``); a (host, control) fixed in the period and passing at
+        its latest record counts as 'fixed' (已整改), not 'pass': the fix does not vanish from the tables
+        when a later run finds the control compliant. The rate is the same (both are compliant)."""
+        runs = "SELECT id FROM %s" % PERIOD_RUNS
+        before = self.rows(
+            "SELECT id FROM runs WHERE started < ? ORDER BY started DESC, id DESC LIMIT 1", (self.start or "",)
+        )
+        candidates = runs + (" UNION SELECT %d" % int(before[0]["id"]) if before and self.start else "")
+        self._temp_table(FIXES, FIXES_SQL.format(runs=runs, candidates=candidates), index="host, control_id")
+        self._execute(
+            "UPDATE %s SET status = 'fixed' WHERE status = 'pass' AND EXISTS (SELECT 1 FROM %s x "
+            "WHERE x.host = %s.host AND x.control_id = %s.control_id)" % (LATEST, FIXES, LATEST, LATEST)
+        )
 
     @staticmethod
     def _host_status_sql() -> str:
@@ -436,26 +475,33 @@ class ReportSource:
         rows.sort(key=lambda r: (-(r["fail"] + r["error"]), r["control_id"]))
         return rows[:limit]
 
-    def trend(self, max_points: int = 62) -> list[dict[str, Any]]:
-        """Compliance per run (per day when the period has more runs than max_points).
+    # -- the period over time (plugin_utils.store.trend) ------------------------------------
+    def headline_runs(self) -> list[dict[str, Any]]:
+        """The period's full compliance runs (check mode, no --limit/--tags, finished)."""
+        return [r for r in self.runs if trend.is_headline(r)]
 
-        A point counts every control record of its run(s), so it shows what each run found.
-        """
-        if not self.run_ids:
-            return []
-        per_run = self.run_stats()
-        by_day = len(self.runs) > max_points
-        points: dict[str, dict[str, Any]] = {}
-        for run in self.runs:
-            counts = per_run.get(int(run["id"]))
-            if not counts:
-                continue
-            key = local_day(run["started"]) if by_day else local_time(run["started"])
-            point = points.setdefault(key, {"key": key, "runs": 0, "counts": dict.fromkeys(CONTROL_STATUSES, 0)})
-            point["runs"] += 1
-            for status in CONTROL_STATUSES:
-                point["counts"][status] += int(counts[status] or 0)
-        return [{"key": p["key"], "runs": p["runs"]} | counts_with_rate(p["counts"]) for p in points.values()]
+    def cube(self) -> trend.Cube:
+        """Counts per (headline run, department, control), controls due and not recorded included."""
+        if self._cube is None:
+            self._cube = self.store.cube([int(r["id"]) for r in self.headline_runs()], self.catalog)
+        return self._cube
+
+    def granularity(self) -> str:
+        return trend.granularity(self.period.kind, self.period.days)
+
+    def trend(self, by: str | None = None) -> list[dict[str, Any]]:
+        """The headline runs pooled per week (a month), month (a quarter, a year) or ``by``."""
+        return trend.points(self.runs, trend.run_counts(self.cube()), by or self.granularity())
+
+    def by_bucket(self, dimension: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """Pooled counts per (bucket, department) or (bucket, control) of the headline runs."""
+        return trend.by_bucket_and(self.runs, self.cube(), self.granularity(), dimension)
+
+    def average_of(self, period: Period) -> dict[str, Any]:
+        """The pooled counts of the headline runs of another period (for 环比 and 同比)."""
+        runs = self.store.runs(period.start, period.end)
+        data = self.store.cube([int(r["id"]) for r in runs if trend.is_headline(r)], self.catalog)
+        return trend.average(trend.points(runs, trend.run_counts(data), "run"))
 
     # -- hosts and findings ----------------------------------------------------------------
     def not_checked(self) -> list[dict[str, Any]]:
@@ -472,11 +518,12 @@ class ReportSource:
         zeros = ", ".join("0 AS %s" % s for s in REPORT_STATUSES)
         return (
             "SELECT c.host, COALESCE(h.department, c.department) AS department, COALESCE(h.kind, '') AS kind, "
-            "COALESCE(h.status, '') AS host_status, h.recorded_at AS last_seen, %s "
+            "COALESCE(h.status, '') AS host_status, h.recorded_at AS last_seen, s.failing_since, %s "
             "FROM %s c LEFT JOIN %s h ON h.host = c.host "
-            "UNION ALL SELECT h.host, h.department, h.kind, h.status AS host_status, h.recorded_at AS last_seen, %s "
-            "FROM %s h WHERE NOT EXISTS (SELECT 1 FROM %s c WHERE c.host = h.host)"
-            % (counts, HOST_COUNTS, HOST_STATUS, zeros, HOST_STATUS, HOST_COUNTS)
+            "LEFT JOIN (SELECT host, MIN(first_seen) AS failing_since FROM %s GROUP BY host) s ON s.host = c.host "
+            "UNION ALL SELECT h.host, h.department, h.kind, h.status AS host_status, h.recorded_at AS last_seen, "
+            "NULL AS failing_since, %s FROM %s h WHERE NOT EXISTS (SELECT 1 FROM %s c WHERE c.host = h.host)"
+            % (counts, HOST_COUNTS, HOST_STATUS, HISTORY, zeros, HOST_STATUS, HOST_COUNTS)
         )
 
     def count_hosts(self) -> int:
@@ -489,8 +536,7 @@ class ReportSource:
             HOSTS,
             where,
         )
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         for row in self.iter_rows(sql):
             yield row | with_rate({s: int(row[s] or 0) for s in REPORT_STATUSES})
 
@@ -506,24 +552,59 @@ class ReportSource:
         """The latest fail/error record of every host and control, with evidence, and every control not
         checked, with its reason (``reason``; ``message`` empty); by department, host, control."""
         sql = (
-            "SELECT department, host, control_id, status, severity, reason, message, evidence, recorded_at FROM ("
+            "SELECT department, host, control_id, status, severity, reason, message, evidence, recorded_at, "
+            "first_seen, streak, since FROM ("
             "SELECT l.department, l.host, l.control_id, l.status, c.severity, '' AS reason, c.message, c.evidence, "
-            "c.recorded_at FROM %s l JOIN control_results c ON c.id = l.id WHERE l.status IN ('fail', 'error') "
+            "c.recorded_at, h.first_seen, h.streak, CASE WHEN h.first_seen >= ? THEN 'new' ELSE 'carried' END "
+            "AS since FROM %s l JOIN control_results c ON c.id = l.id LEFT JOIN %s h ON h.host = l.host "
+            "AND h.control_id = l.control_id WHERE l.status IN ('fail', 'error') "
             "UNION ALL SELECT n.department, n.host, n.control_id, 'not_checked' AS status, n.severity, n.reason, "
-            "'' AS message, NULL AS evidence, NULL AS recorded_at FROM %s n) f "
-            "ORDER BY department, host, control_id" % (LATEST, NOT_CHECKED)
+            "'' AS message, NULL AS evidence, NULL AS recorded_at, NULL AS first_seen, NULL AS streak, "
+            "'' AS since FROM %s n) f ORDER BY department, host, control_id" % (LATEST, HISTORY, NOT_CHECKED)
         )
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
-        for row in self.iter_rows(sql):
-            evidence = row["evidence"]
-            if isinstance(evidence, str):
-                try:
-                    evidence = json.loads(evidence)
-                except ValueError:
-                    evidence = [evidence]
-            row["evidence"] = [str(e) for e in (evidence or [])]
+        sql = limited(sql, limit)
+        for row in self.iter_rows(sql, (self.start or "",)):
+            row["evidence"] = _evidence(row["evidence"])
             yield row
+
+    def count_exempt(self) -> int:
+        return int(self.rows("SELECT COUNT(*) AS n FROM %s WHERE status = 'exempt'" % LATEST)[0]["n"])
+
+    def iter_exempt(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The hosts and controls exempt at the end of the period, with what the check recorded."""
+        sql = (
+            "SELECT l.department, l.host, l.control_id, c.message, c.evidence, c.recorded_at FROM %s l "
+            "JOIN control_results c ON c.id = l.id WHERE l.status = 'exempt' ORDER BY l.control_id, l.host" % LATEST
+        )
+        sql = limited(sql, limit)
+        for row in self.iter_rows(sql):
+            row["evidence"] = _evidence(row["evidence"])
+            yield row
+
+    def run_host_counts(self) -> dict[int, dict[str, int]]:
+        """Per run of the period: how many hosts were ok, failed, unreachable or skipped."""
+        out: dict[int, dict[str, int]] = {}
+        sql = (
+            "SELECT run_id, status, COUNT(*) AS n FROM host_results WHERE run_id IN (SELECT id FROM %s) "
+            "GROUP BY run_id, status" % PERIOD_RUNS
+        )
+        for row in self.rows(sql):
+            out.setdefault(int(row["run_id"]), {})[row["status"]] = int(row["n"])
+        return out
+
+    def count_fixes(self) -> int:
+        return int(self.rows("SELECT COUNT(*) AS n FROM %s" % FIXES)[0]["n"])
+
+    def iter_fixes(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every fix of the period (``FIXES_SQL``): when, by which run, how, and the status at the end."""
+        sql = (
+            "SELECT x.department, x.host, x.control_id, x.how, r.id AS run, r.started AS fixed_at, r.mode, "
+            "COALESCE(l.status, '') AS status_now FROM %s x JOIN runs r ON r.id = x.run_id LEFT JOIN %s l "
+            "ON l.host = x.host AND l.control_id = x.control_id ORDER BY r.started, x.host, x.control_id"
+            % (FIXES, LATEST)
+        )
+        sql = limited(sql, limit)
+        yield from self.iter_rows(sql)
 
     # -- other record kinds ------------------------------------------------------------------
     def count_assets(self) -> int:
@@ -535,8 +616,7 @@ class ReportSource:
     def iter_assets(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The latest asset record per host in the period."""
         sql = "SELECT * FROM %s ORDER BY department, host" % ASSETS
-        if limit is not None:
-            sql += " LIMIT %d" % int(limit)
+        sql = limited(sql, limit)
         yield from self.iter_rows(sql)
 
     def asset_stats(self) -> list[dict[str, Any]]:
@@ -567,13 +647,23 @@ class ReportSource:
         return out
 
     def switch_changes(self) -> list[dict[str, Any]]:
+        """The changes made to switches by the period's enforce runs."""
+        return self.changes("h.kind = 'switch'")
+
+    def host_changes(self) -> list[dict[str, Any]]:
+        """The changes made to workstations and servers by the period's enforce runs."""
+        return self.changes("h.kind <> 'switch'")
+
+    def changes(self, where: str) -> list[dict[str, Any]]:
+        """Changes of the period's enforce runs (a check-mode run's 'changed' is what it would change,
+        not a change) on the hosts ``where`` selects (SQL over host_results ``h``), oldest first."""
         if not self.has_table("changes"):
             return []
         return self.rows(
-            "SELECT ch.id, r.started, r.mode, r.user_name, ch.host, h.department, ch.task, ch.module, ch.changed, "
-            "ch.summary FROM changes ch JOIN runs r ON r.id = ch.run_id JOIN host_results h ON h.run_id = ch.run_id "
-            "AND h.host = ch.host WHERE ch.run_id IN (SELECT id FROM %s) AND h.kind = 'switch' "
-            "ORDER BY r.started, ch.id" % PERIOD_RUNS
+            "SELECT ch.id, r.id AS run, r.started, r.mode, r.user_name, ch.host, h.department, ch.task, ch.module, "
+            "ch.changed, ch.summary FROM changes ch JOIN runs r ON r.id = ch.run_id JOIN host_results h "
+            "ON h.run_id = ch.run_id AND h.host = ch.host WHERE ch.run_id IN (SELECT id FROM %s) "
+            "AND r.mode = 'enforce' AND ch.changed = 1 AND %s ORDER BY r.started, ch.id" % (PERIOD_RUNS, where)
         )
 
     def count_records(self, table: str) -> int:
@@ -588,6 +678,21 @@ class ReportSource:
                 self._conn.commit()
         except Exception:
             pass
+
+
+def limited(sql: str, limit: int | None) -> str:
+    """A query with at most ``limit`` rows (None: all)."""
+    return sql if limit is None else sql + " LIMIT %d" % int(limit)
+
+
+def _evidence(value: Any) -> list[str]:
+    """Evidence as read (JSON text on SQLite, a list on PostgreSQL) as a list of lines."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = [value]
+    return [str(e) for e in (value or [])]
 
 
 __all__ = ["COMPLIANT", "ReportSource", "ReportSourceError", "open_report_store"]

@@ -11,7 +11,7 @@ import pytest
 
 from tests.unit.report.reportdata import make_store
 
-pytestmark = pytest.mark.unit  # runs on localhost only
+pytestmark = pytest.mark.component
 ROOT = Path(__file__).resolve().parents[3]
 
 

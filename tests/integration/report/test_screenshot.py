@@ -13,7 +13,7 @@ from matplotlib import image as mpimg
 from tests.unit.report.conftest import run_cli
 from tests.unit.report.reportdata import make_store
 
-pytestmark = pytest.mark.unit  # no lab needed: a browser and fonts on the controller
+pytestmark = pytest.mark.component
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

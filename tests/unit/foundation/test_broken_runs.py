@@ -19,7 +19,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from tests.unit.report.conftest import run_cli
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 

@@ -11,7 +11,7 @@ from ansible_collections.hisops.him.plugins.filter.hisops_inventory import depar
 
 from lab.cli import read_inventory
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 ROOT = Path(__file__).resolve().parents[3]
 
 GOOD = {
@@ -23,10 +23,12 @@ GOOD = {
 }
 
 
+@pytest.mark.unit
 def test_valid_department_has_no_problem() -> None:
     assert department_problems(GOOD, "ws1", ["dept_outpatient"]) == []
 
 
+@pytest.mark.unit
 def test_missing_custodian_field_names_host_and_field() -> None:
     bad = dict(GOOD, custodian={"name": "张丽", "staff_id": "", "certificate": "C1"})
     assert department_problems(bad, "ws1", ["dept_outpatient"]) == [
@@ -34,16 +36,19 @@ def test_missing_custodian_field_names_host_and_field() -> None:
     ]
 
 
+@pytest.mark.unit
 def test_host_in_two_departments_is_refused() -> None:
     problems = department_problems(GOOD, "ws1", ["dept_outpatient", "dept_inpatient"])
     assert problems and "exactly one department group" in problems[0]
 
 
+@pytest.mark.unit
 def test_code_must_match_group() -> None:
     problems = department_problems(GOOD, "ws1", ["dept_inpatient"])
     assert any("does not match its group dept_inpatient" in p for p in problems)
 
 
+@pytest.mark.unit
 def test_lab_inventory_ports_and_addresses_are_unique() -> None:
     hosts, switches = read_inventory()
     ports = [h.port for h in hosts] + [s.port for s in switches]
@@ -52,6 +57,7 @@ def test_lab_inventory_ports_and_addresses_are_unique() -> None:
     assert len({h.ip for h in hosts}) == len(hosts)
 
 
+@pytest.mark.component
 @pytest.mark.parametrize("inventory", ["inventory/lab", "inventory/example-hospital"])
 def test_inventory_passes_validation(inventory: str) -> None:
     proc = subprocess.run(
@@ -73,6 +79,7 @@ def test_inventory_passes_validation(inventory: str) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 
+@pytest.mark.component
 def test_bad_inventory_stops_before_change(tmp_path: Path) -> None:
     inv = tmp_path / "hosts.yml"
     inv.write_text(

@@ -99,3 +99,23 @@ def test_no_path_manipulation_in_the_repository() -> None:
 def test_no_python_path_files() -> None:
     """A .pth file in the tree would put folders on the import path of whatever venv it lands in."""
     assert not [p for p, _ in tracked() if p.endswith(".pth")]
+
+
+SELF_IMPORT = re.compile(r"^\s*(from|import)\s+ansible_collections\.hisops\.him\b", re.MULTILINE)
+
+
+def test_collection_code_imports_itself_relatively() -> None:
+    """Inside plugins/ the collection imports its own code relatively (``from ..module_utils.x``).
+
+    Ansible resolves both forms, but the full name resolves only through the link under
+    collections/, which static import graphs and IDEs do not follow: an absolute self-import
+    is a dependency nobody sees.
+    """
+    found = []
+    for path, mode in tracked():
+        if mode == "120000" or not (path.startswith("plugins/") and path.endswith(".py")):
+            continue
+        text = (ROOT / path).read_text(encoding="utf-8")
+        for match in SELF_IMPORT.finditer(text):
+            found.append("%s:%d" % (path, text.count("\n", 0, match.start()) + 1))
+    assert not found, "absolute self-imports (make them relative): " + ", ".join(found)

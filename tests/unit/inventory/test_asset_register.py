@@ -15,7 +15,7 @@ from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,6 +50,7 @@ def _hosts(inventory: InventoryData, group: str) -> set[str]:
     return {h.name for h in inventory.groups[group].get_hosts()} if group in inventory.groups else set()
 
 
+@pytest.mark.unit
 def test_verify_file_accepts_only_hisops_assets_names(tmp_path: Path) -> None:
     plugin = _plugin()
     good = tmp_path / "a.hisops_assets.yml"
@@ -60,6 +61,7 @@ def test_verify_file_accepts_only_hisops_assets_names(tmp_path: Path) -> None:
     assert not plugin.verify_file(str(bad))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("register", ["asset-register.csv", "asset-register.xlsx"])
 def test_example_register_csv_and_xlsx(register: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(EXAMPLE, tmp_path / "reg")
@@ -87,6 +89,7 @@ def test_example_register_csv_and_xlsx(register: str, tmp_path: Path, monkeypatc
     assert asset["source"].startswith("asset-register.")
 
 
+@pytest.mark.unit
 def test_malformed_rows_are_skipped_with_line_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(FIXTURES / "malformed.csv", tmp_path / "reg.csv")
     inventory, warnings = _parse(_config(tmp_path, "reg.csv"), monkeypatch)
@@ -106,12 +109,14 @@ def test_malformed_rows_are_skipped_with_line_numbers(tmp_path: Path, monkeypatc
     assert {g.name for g in inventory.get_host("ws-b-05").get_groups()} == {"departments", "dept_inpatient"}
 
 
+@pytest.mark.unit
 def test_strict_makes_malformed_rows_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(FIXTURES / "malformed.csv", tmp_path / "reg.csv")
     with pytest.raises(AnsibleParserError, match=r"6 malformed row\(s\)[\s\S]*reg.csv line 3"):
         _parse(_config(tmp_path, "reg.csv", "strict: true\n"), monkeypatch)
 
 
+@pytest.mark.unit
 def test_malformed_xlsx_row_reported_by_sheet_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     book = openpyxl.Workbook()
     ws = book.active
@@ -126,6 +131,7 @@ def test_malformed_xlsx_row_reported_by_sheet_row(tmp_path: Path, monkeypatch: p
     assert inventory.get_host("ws-a-01").vars["hisops_asset"]["purchase_date"] == "2020-05-06"
 
 
+@pytest.mark.unit
 def test_missing_required_columns_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(FIXTURES / "missing-columns.csv", tmp_path / "reg.csv")
     with pytest.raises(AnsibleParserError) as err:
@@ -136,6 +142,7 @@ def test_missing_required_columns_is_a_clear_error(tmp_path: Path, monkeypatch: 
     assert "设备名称 (hostname)" not in msg
 
 
+@pytest.mark.unit
 def test_missing_register_file_and_bad_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(AnsibleParserError, match="does not exist"):
         _parse(_config(tmp_path, "nowhere.csv"), monkeypatch)
@@ -144,6 +151,7 @@ def test_missing_register_file_and_bad_type(tmp_path: Path, monkeypatch: pytest.
         _parse(_config(tmp_path, "reg.txt"), monkeypatch)
 
 
+@pytest.mark.unit
 def test_gb18030_register_needs_encoding_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "资产编号,设备名称,使用科室\nZC-1,ws-a-01,门诊部\n"
     (tmp_path / "reg.csv").write_bytes(text.encode("gb18030"))
@@ -153,6 +161,7 @@ def test_gb18030_register_needs_encoding_option(tmp_path: Path, monkeypatch: pyt
     assert _hosts(inventory, "dept_outpatient") == {"ws-a-01"}
 
 
+@pytest.mark.unit
 def test_constructed_keyed_groups_and_compose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(FIXTURES / "malformed.csv", tmp_path / "reg.csv")
     extra = (
@@ -166,6 +175,7 @@ def test_constructed_keyed_groups_and_compose(tmp_path: Path, monkeypatch: pytes
     assert inventory.get_host("ws-a-01").vars["asset_year"] == "2021"
 
 
+@pytest.mark.component
 def test_enabled_in_ansible_cfg_and_combined_with_the_hospital_inventory() -> None:
     """ansible-inventory with the project's ansible.cfg: the register adds asset data to the hosts."""
     import json

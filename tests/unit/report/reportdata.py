@@ -53,7 +53,7 @@ RUNS = [
             ("db-01", "HIM-8.2.6-db-backup"): "pass",
         },
         ("ws-zy-02",),
-        [],
+        [("ws-mz-01", "HIM-5.4 | AUDIT | games", "would remove: 2048")],  # check mode: not a change
     ),
     (
         "nov-2",
@@ -65,7 +65,10 @@ RUNS = [
             ("sw-core-01", "HIM-3.4-switch-config"): "fixed",
         },
         (),
-        [("sw-core-01", "HIM-3.4 | ENFORCE | VLANs per department", "vlan 20 name outpatient (门诊部)")],
+        [
+            ("sw-core-01", "HIM-3.4 | ENFORCE | VLANs per department", "vlan 20 name outpatient (门诊部)"),
+            ("ws-mz-01", "HIM-5.4 | ENFORCE | games", "removed: 2048"),
+        ],
     ),
 ]
 

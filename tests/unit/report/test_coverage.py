@@ -176,3 +176,44 @@ def test_a_killed_run_shows_interrupted_and_its_hosts_not_checked(tmp_path: Path
     reasons = {r["control_id"]: r["reason"] for r in _table(doc, "findings")}
     assert reasons["HIM-5.4-games"] == "interrupted"
     assert reasons["HIM-7.7-antivirus"] == "not_implemented"
+
+
+def test_controls_a_host_skips_by_its_variables_are_filtered_out_not_a_fault(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """hisops_workstation_skip_controls/_controls leave workstation controls out on purpose: the run's
+    final check does not fail for them, and they are listed as not checked, reason filtered."""
+    from ansible_collections.hisops.him.plugins.action.hisops_run_coverage import coverage_result
+    from ansible_collections.hisops.him.plugins.plugin_utils.recording import RUN_UUID_ENV
+
+    skip = {"hisops_workstation_skip_controls": ["HIM-6.5-power"]}
+    only = {"hisops_workstation_controls": ["HIM-5.4-games"]}
+    assert "HIM-6.5-power" not in coverage.scope_controls(CATALOG, WORKSTATION, [], [], skip)
+    assert "HIM-7.6-audit-trail" in coverage.scope_controls(CATALOG, WORKSTATION, [], [], only)
+    assert [c for c in coverage.scope_controls(CATALOG, WORKSTATION, [], [], only) if c.startswith("HIM-7.4")] == []
+    checked = [
+        c for c in coverage.scope_controls(CATALOG, WORKSTATION, [], [], skip) if coverage.is_implemented(CATALOG[c])
+    ]
+    path = tmp_path / "s.sqlite"
+    with open_store(path) as store:
+        store.start_run({"uuid": "r2", "started": STARTED, "mode": "check", "playbook": "compliance_audit.yml"})
+        batch = Batch("r2")
+        batch.hosts = [
+            {"host": "ws-1", "department": "outpatient", "kind": "workstation", "status": "ok", "recorded_at": AT}
+        ]
+        batch.controls = [
+            {"host": "ws-1", "department": "outpatient", "control_id": cid, "status": "pass", "severity": "high",
+             "recorded_at": AT}
+            for cid in checked
+        ]  # fmt: skip
+        row = _scope("ws-1", WORKSTATION)
+        row["controls"] = coverage.scope_controls(CATALOG, WORKSTATION, [], [], skip)
+        batch.extra["run_hosts"] = [row]
+        store.write(batch)
+    monkeypatch.setenv("HISOPS_STORE", str(path))
+    monkeypatch.setenv(RUN_UUID_ENV, "r2")
+    result = coverage_result(CATALOG, 20)
+    assert not result["failed"], result["msg"]
+    reasons = {r["control_id"]: r["reason"] for r in result["not_checked"]}
+    assert reasons["HIM-6.5-power"] == coverage.FILTERED
+    # the same run without the variable left HIM-6.5-power unchecked by fault
+    rows = coverage.not_checked(CATALOG, [_scope("ws-1", WORKSTATION)], {("ws-1", c) for c in checked}, {"ws-1": "ok"})
+    assert {r["control_id"]: r["reason"] for r in rows}["HIM-6.5-power"] == coverage.NOT_RUN

@@ -12,7 +12,7 @@ from ..store.conftest import postgres_db, postgres_server  # noqa: F401 - fixtur
 from .conftest import run_cli
 from .reportdata import make_store
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 
 
 def _tables(path: Path) -> dict[str, Any]:
@@ -43,3 +43,24 @@ def test_postgresql_report_equals_sqlite(postgres_db: str, tmp_path: Path, perio
         assert table["total"] == pg_tables[key]["total"], key
         assert _comparable(table["rows"]) == _comparable(pg_tables[key]["rows"]), key
     assert lite_tables["findings"]["total"] > 0 and lite_tables["hosts"]["total"] == 6
+
+
+def test_period_statistics_from_postgresql_equal_sqlite(postgres_db: str, tmp_path: Path) -> None:  # noqa: F811
+    """The trend with not-checked controls from the scope rows (JSONB groups), the fixes and the
+    findings' history: the same on both back-ends (a quarter of the year of daily runs)."""
+    from . import yeardata
+
+    runs = [r for r in yeardata.history() if r.started < "2026-04"]
+    catalog = yeardata.write_catalog(tmp_path)
+    docs = {}
+    for name, location in (("sqlite", str(tmp_path / "q1.sqlite")), ("postgresql", postgres_db)):
+        yeardata.fill(location, runs)
+        code, files, err = run_cli("--store", location, "--catalog", catalog, "--period", "2026-Q1",
+                                   "--format", "json", "--out", str(tmp_path / name))  # fmt: skip
+        assert code == 0, err
+        docs[name] = _tables(files[0])
+    assert set(docs["sqlite"]) == set(docs["postgresql"])
+    for key, table in docs["sqlite"].items():
+        assert _comparable(table["rows"]) == _comparable(docs["postgresql"][key]["rows"]), key
+    assert docs["sqlite"]["trend"]["rows"] and docs["sqlite"]["fixes"]["total"] > 0
+    assert any(r["not_checked"] for r in docs["sqlite"]["trend"]["rows"])

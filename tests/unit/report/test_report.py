@@ -19,7 +19,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, ope
 from .conftest import run_cli
 from .reportdata import expected_latest, make_store
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 COMPLIANT = ("pass", "fixed", "exempt")
 
 
@@ -46,6 +46,7 @@ def _expected_by_department(period: str = "2026-11") -> dict[str, float]:
     return {dept: c / n for dept, (c, n) in totals.items()}
 
 
+@pytest.mark.unit
 def test_html_numbers_match_the_store_and_the_known_data(zh_report: dict[str, Path], known_store: str) -> None:
     doc = _html(zh_report["html"])
     store = open_store(known_store, migrate=False)
@@ -83,10 +84,14 @@ def _dept(host: str) -> str:
     return HOSTS[host][0]
 
 
+@pytest.mark.unit
 def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]) -> None:
     doc = _html(zh_report["html"])
     ids = [s.get("id") for s in doc.iter("section")]
-    assert ids == ["summary", "departments", "hosts", "runs", "assets", "switch_changes", "manual"]
+    assert ids == [
+        "summary", "period", "departments", "hosts", "exemptions", "runs", "assets", "switch_changes", "host_changes",
+        "manual",
+    ]  # fmt: skip
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
         ("ws-zy-01", "HIM-7.4-storage", "不合格"),
@@ -102,11 +107,17 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     manual = _html_table(doc, "manual_controls")
     assert len(manual) == 7 and all(r[5] == "人工" for r in manual)
     changes = _html_table(doc, "switch_changes")
-    assert len(changes) == 1 and changes[0][1] == "sw-core-01" and "vlan 20" in changes[0][6]
+    assert len(changes) == 1 and changes[0][2] == "sw-core-01" and "vlan 20" in changes[0][7]
+    # the enforce run's change on a workstation; the check run's "would remove" is not a change
+    changes = _html_table(doc, "host_changes")
+    assert [(r[1], r[2], r[7]) for r in changes] == [("3", "ws-mz-01", "removed: 2048")]
+    runs = _html_table(doc, "runs")
+    assert [(r[3], r[11], r[12]) for r in runs] == [("完成", "是", "5"), ("完成", "否", "3")]
     assets = _html_table(doc, "assets")
     assert {r[0] for r in assets} == {"ws-mz-01", "ws-mz-02", "ws-zy-01", "sw-core-01", "db-01"}
 
 
+@pytest.mark.unit
 def test_html_is_self_contained(zh_report: dict[str, Path]) -> None:
     text = zh_report["html"].read_text(encoding="utf-8")
     doc = _html(zh_report["html"])
@@ -119,6 +130,7 @@ def test_html_is_self_contained(zh_report: dict[str, Path]) -> None:
     assert len(svg_ids) == len(set(svg_ids))
 
 
+@pytest.mark.unit
 def test_xlsx_has_the_same_tables(zh_report: dict[str, Path], known_store: str) -> None:
     book = openpyxl.load_workbook(zh_report["xlsx"])
     assert book.sheetnames[0] == "领导摘要"
@@ -142,6 +154,7 @@ def test_xlsx_has_the_same_tables(zh_report: dict[str, Path], known_store: str) 
     assert findings[0][-1] == "found: 发现问题 <b>&x</b>\nsecond line"
 
 
+@pytest.mark.unit
 def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
     folder = zh_report["csv"]
     names = sorted(p.name for p in folder.iterdir())
@@ -154,6 +167,7 @@ def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
     assert {r[0]: r[-1] for r in rows[1:]} == {d: "%.1f" % (r * 100) for d, r in _expected_by_department().items()}
 
 
+@pytest.mark.unit
 def test_json_document(zh_report: dict[str, Path]) -> None:
     doc = json.loads(zh_report["json"].read_text(encoding="utf-8"))
     assert doc["schema"] == "hisops-report" and doc["schema_version"] == 1
@@ -165,6 +179,10 @@ def test_json_document(zh_report: dict[str, Path]) -> None:
     latest = expected_latest()
     for row in findings["rows"]:
         assert latest[(row["host"], row["control_id"])] == row["status"]
+    # each finding in one translated line; the check's own (English) output verbatim beside it
+    lines = {(r["control_id"], r["finding"], r["message"]) for r in findings["rows"]}
+    assert lines == {("HIM-7.4-storage", "禁止未经审批的移动存储：不合格", "fail on ws-zy-01"),
+                     ("HIM-7.7-antivirus", "防病毒软件运行且病毒库最新：错误", "error on ws-zy-01")}  # fmt: skip
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department().items()})
     summary = next(s for s in doc["sections"] if s["key"] == "summary")
@@ -172,6 +190,7 @@ def test_json_document(zh_report: dict[str, Path]) -> None:
     assert summary["kpis"]["hosts"] == 6 and summary["kpis"]["failing_hosts"] == 2
 
 
+@pytest.mark.unit
 def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
     code, files, err = run_cli(
         "--store", known_store, "--period", "2026-Q4", "--format", "json", "--out", str(tmp_path)
@@ -179,11 +198,13 @@ def test_quarter_includes_october(known_store: str, tmp_path: Path) -> None:
     assert code == 0, err
     doc = json.loads(files[0].read_text(encoding="utf-8"))
     tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
-    assert doc["meta"]["runs"] == 3 and len(tables["trend"]["rows"]) == 3
+    # a quarter's trend is by month, over the full check runs (nov-2 enforces: not in it)
+    assert doc["meta"]["runs"] == 3 and [r["key"] for r in tables["trend"]["rows"]] == ["2026-10", "2026-11"]
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department("2026-Q4").items()})
 
 
+@pytest.mark.component
 def test_english_labels_and_inventory_names(known_store: str, tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[3]
     code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx", "--lang", "en",
@@ -203,6 +224,7 @@ def test_english_labels_and_inventory_names(known_store: str, tmp_path: Path) ->
     assert "Compliance by department" in book.sheetnames
 
 
+@pytest.mark.unit
 def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
     store = make_store(tmp_path / "bare.sqlite", with_assets=False, with_changes=False)
     code, files, err = run_cli("--store", store, "--period", "2026-11", "--format", "html,json", "--out", str(tmp_path))
@@ -218,6 +240,7 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
     assert "没有合规检查记录" in doc.text_content()
 
 
+@pytest.mark.unit
 def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     backup = Migration(
         len(MIGRATIONS) + 1,
@@ -256,6 +279,7 @@ def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch:
     assert _html_table(doc, "backup_register") == [["db-01", "LTO-8 #12", "王伟"]]
 
 
+@pytest.mark.unit
 def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None:
     first = run_cli("--store", known_store, "--period", "2026-11", "--format", "json,csv", "--out", str(tmp_path))
     second = run_cli("--store", known_store, "--period", "2026-11", "--format", "json,csv", "--out", str(tmp_path))
@@ -265,6 +289,7 @@ def test_reports_are_never_overwritten(known_store: str, tmp_path: Path) -> None
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -280,6 +305,7 @@ def test_bad_input_is_a_clear_error(known_store: str, tmp_path: Path, args: list
     assert err.startswith("hisops report: error: ") and message in err
 
 
+@pytest.mark.unit
 def test_missing_store_and_unwritable_out_dir(known_store: str, tmp_path: Path) -> None:
     code, _, err = run_cli("--store", str(tmp_path / "nope.sqlite"), "--period", "2026-11", "--out", str(tmp_path))
     assert code == 2 and "does not exist" in err and "nope.sqlite" in err
@@ -300,6 +326,7 @@ def test_missing_store_and_unwritable_out_dir(known_store: str, tmp_path: Path) 
     assert code == 2 and "is not a hisops results store" in err, err
 
 
+@pytest.mark.unit
 def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> None:
     code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--format", "html,xlsx",
                                "--html-rows", "1", "--xlsx-rows", "1", "--out", str(tmp_path))  # fmt: skip
@@ -313,23 +340,26 @@ def test_detail_caps_say_where_the_rest_is(known_store: str, tmp_path: Path) -> 
     assert len(values) == 2 and "findings.csv" in values[-1][0]  # one finding, then the note
 
 
-def test_trend_by_day_when_runs_are_many(known_store: str) -> None:
+@pytest.mark.unit
+def test_trend_buckets_of_the_headline_runs(known_store: str) -> None:
     from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
     from ansible_collections.hisops.him.plugins.plugin_utils.report.source import ReportSource, open_report_store
 
     store = open_report_store(known_store)
     try:
         source = ReportSource(store, parse_period("2026-Q4"))
-        per_run = source.trend()
-        per_day = source.trend(max_points=2)
+        per_run = source.trend("run")
+        per_day = source.trend("day")
+        per_month = source.trend()
         source.close()
     finally:
         store.close()
-    assert [p["runs"] for p in per_run] == [1, 1, 1]
-    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03", "2026-11-20"]
-    assert sum(p["total"] for p in per_day) == 9 + 11 + 3
+    assert [(p["key"], p["runs"], p["total"]) for p in per_run] == [("oct-1", 1, 9), ("nov-1", 1, 11)]
+    assert [p["key"] for p in per_day] == ["2026-10-15", "2026-11-03"]
+    assert [(p["key"], p["total"], p["rate"]) for p in per_month] == [("2026-10", 9, 0.0), ("2026-11", 11, 0.7273)]
 
 
+@pytest.mark.unit
 def test_same_report_without_the_index_on_run_and_status(known_store: str, tmp_path: Path) -> None:
     """The per-run statistics of a store without the index on (run_id, status) (schema version 2,
     which a report does not migrate: two passes) give the same report as those from the index
@@ -374,6 +404,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.unit
 def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from . import reportdata
 
@@ -393,6 +424,7 @@ def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path, monkeypat
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and "cmd" in c)]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "cell"),
     [("=1+1", "'=1+1"), ("-3", "-3"), ("-2.5%", "-2.5%"), ("-x", "'-x"), ("@a", "'@a"), ("王伟", "王伟"), ("", "")],
@@ -403,6 +435,7 @@ def test_csv_cell(text: str, cell: str) -> None:
     assert csv_cell(text) == cell
 
 
+@pytest.mark.unit
 def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str, zh_report: dict[str, Path]) -> None:
     import stat
 
@@ -411,3 +444,25 @@ def test_reports_and_the_store_are_readable_by_their_owner_only(known_store: str
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
         for child in path.iterdir() if path.is_dir() else []:
             assert stat.S_IMODE(child.stat().st_mode) == 0o600, child
+
+
+@pytest.mark.unit
+def test_xlsx_times_print_setup_and_empty_tables(zh_report: dict[str, Path]) -> None:
+    import datetime as dt
+
+    book = openpyxl.load_workbook(zh_report["xlsx"])
+    hosts = book["主机合规汇总"]
+    header = [c.value for c in hosts[1]]
+    seen = [r[header.index("最后采集")] for r in hosts.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert seen and all(isinstance(v, dt.datetime) for v in seen)  # real date-times, not text
+    assert hosts.page_setup.orientation == "landscape" and str(hosts.page_setup.paperSize) == "9"
+    assert hosts.print_title_rows == "$1:$1"
+    empty = book["未检查的控制项及原因"]  # nothing went unchecked in this store
+    assert empty["A2"].value == "无"
+    assert all(name == name.strip() for name in book.sheetnames)
+
+
+@pytest.mark.unit
+def test_html_empty_table_says_none(zh_report: dict[str, Path]) -> None:
+    doc = _html(zh_report["html"])
+    assert _html_table(doc, "not_checked") == [["无"]]

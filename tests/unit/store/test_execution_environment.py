@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -24,6 +24,7 @@ def _pins() -> dict[str, str]:
     return pins
 
 
+@pytest.mark.unit
 def test_ee_definition_matches_the_pins() -> None:
     ee = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
     assert ee["version"] == 3
@@ -35,6 +36,7 @@ def test_ee_definition_matches_the_pins() -> None:
     assert deps["python_interpreter"]["python_path"].endswith("python3.12")
 
 
+@pytest.mark.component
 def test_ansible_builder_creates_the_build_context(tmp_path: Path) -> None:
     builder = Path(sys.executable).parent / "ansible-builder"
     proc = subprocess.run(

@@ -10,7 +10,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import Store, Sto
 from . import dataset
 from .conftest import run_playbook
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 
 QUERIES = [
     ("runs", ()),

@@ -11,7 +11,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import run_playbook, slow_recorded_run
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 
 SECRET = "S3cr3t-Pa55-xyz"  # recorder_secret in playbooks/hosts.yml
 

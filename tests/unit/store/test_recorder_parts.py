@@ -11,9 +11,10 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import HERE, recorder_env
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -38,6 +39,7 @@ def test_redact(text: str, expected: str) -> None:
     assert hisops_recorder.redact(out) == out  # idempotent: a second pass changes nothing
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -58,6 +60,7 @@ def test_redact_record_masks_secret_fields_not_words(text: str, expected: str | 
     assert hisops_recorder.redact_record(out) == out
 
 
+@pytest.mark.unit
 def test_asset_columns_from_facts() -> None:
     facts = {
         "ansible_system_vendor": "LENOVO",
@@ -82,6 +85,7 @@ def test_asset_columns_from_facts() -> None:
     assert hisops_recorder.asset_columns({"ansible_product_serial": "NA"}) == {}
 
 
+@pytest.mark.unit
 def test_asset_columns_of_a_switch_from_network_facts() -> None:
     facts = {
         "ansible_net_vendor": "Huawei",
@@ -121,6 +125,7 @@ def _audit_trail(store: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.component
 def test_audit_trail_passes_when_the_run_is_recorded(tmp_path: Path) -> None:
     path = tmp_path / "results.sqlite"
     proc = _audit_trail(path)
@@ -132,12 +137,14 @@ def test_audit_trail_passes_when_the_run_is_recorded(tmp_path: Path) -> None:
     assert "this run is recorded as %s" % run["uuid"] in records[0]["evidence"][0]
 
 
+@pytest.mark.component
 def test_audit_trail_fails_when_the_recorder_is_off(tmp_path: Path) -> None:
     proc = _audit_trail(tmp_path / "results.sqlite", HISOPS_RECORDER_ENABLED="false")
     assert proc.returncode == 0
     assert proc.stdout.count("fail: runs are not recorded: enable the hisops.him.hisops_recorder callback") == 2
 
 
+@pytest.mark.component
 def test_each_playbook_of_a_command_is_one_run(tmp_path: Path) -> None:
     path = tmp_path / "results.sqlite"
     book = str(HERE / "playbooks" / "audit_trail.yml")

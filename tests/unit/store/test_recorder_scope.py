@@ -13,7 +13,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .conftest import HERE, recorder_env, run_playbook
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.component
 
 
 def _scope(path: Path) -> dict[str, dict]:
@@ -57,3 +57,14 @@ def test_a_failure_on_the_controller_fails_the_run(tmp_path: Path) -> None:
     with open_store(path) as store:
         (run,) = store.runs()
     assert run["status"] == "failed"
+
+
+def test_a_hosts_skip_variable_narrows_its_scope(tmp_path: Path) -> None:
+    """hisops_workstation_skip_controls (here -e; group_vars alike) leaves the control out of the scope:
+    the reports show it not checked, reason filtered out, and the run's final check does not fail."""
+    path = tmp_path / "s.sqlite"
+    proc = run_playbook(str(path), "-e", '{"hisops_workstation_skip_controls": ["HIM-6.5-power"]}')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    scope = _scope(path)
+    assert "HIM-6.5-power" not in scope["ws-a"]["controls"]
+    assert "HIM-5.4-games" in scope["ws-a"]["controls"] and "HIM-7.6-audit-trail" in scope["ws-a"]["controls"]

@@ -21,7 +21,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import Store, Sto
 
 from .conftest import run_playbook, slow_recorded_run
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOST = socket.gethostname()
@@ -49,6 +49,7 @@ def _report_runs(path: Path, out: Path) -> tuple[list[dict[str, Any]], str]:
     return tables["runs"]["rows"], stderr.getvalue()
 
 
+@pytest.mark.component
 def test_a_killed_run_stays_running_until_a_report_closes_it(tmp_path: Path) -> None:
     path = tmp_path / "results.sqlite"
     pid = _kill_while_recording(path)
@@ -65,6 +66,7 @@ def test_a_killed_run_stays_running_until_a_report_closes_it(tmp_path: Path) -> 
     assert _report_runs(path, tmp_path / "again")[1] == ""  # nothing left to close
 
 
+@pytest.mark.component
 def test_the_next_recorded_run_closes_a_killed_one(tmp_path: Path) -> None:
     path = tmp_path / "results.sqlite"
     _kill_while_recording(path)
@@ -91,6 +93,7 @@ def _start(store: Store, uuid: str, started: str, **owner: Any) -> None:
     store.start_run({"uuid": uuid, "started": started, "mode": "check"} | owner)
 
 
+@pytest.mark.unit
 def test_which_runs_are_abandoned(tmp_path: Path) -> None:
     me = stale_runs.run_owner()
     dead_pid, dead_identity = _dead_pid()
@@ -121,6 +124,7 @@ def test_which_runs_are_abandoned(tmp_path: Path) -> None:
     assert all(r["ended"] is None for r in runs.values() if r["status"] != "ok")
 
 
+@pytest.mark.unit
 def test_process_identity_and_liveness() -> None:
     me = os.getpid()
     assert stale_runs.process_identity(me) == stale_runs.process_identity(me) != ""
@@ -130,6 +134,7 @@ def test_process_identity_and_liveness() -> None:
     assert not stale_runs.process_alive(dead_pid, dead_identity) and not stale_runs.process_alive(dead_pid)
 
 
+@pytest.mark.unit
 def test_max_age_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(stale_runs.MAX_AGE_ENV, raising=False)
     assert stale_runs.max_age_hours() == 24.0 and stale_runs.max_age_hours(0) == 0.0
@@ -140,6 +145,7 @@ def test_max_age_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         stale_runs.max_age_hours()
 
 
+@pytest.mark.unit
 def test_a_report_that_cannot_write_says_so_and_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "s.sqlite"
     with open_store(path) as store:
@@ -156,6 +162,7 @@ def test_a_report_that_cannot_write_says_so_and_goes_on(tmp_path: Path, monkeypa
     )
 
 
+@pytest.mark.unit
 def test_a_v3_store_gains_the_owner_columns(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     with open_store(path, migrations=mig.MIGRATIONS[:3]) as store:

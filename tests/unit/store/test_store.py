@@ -130,17 +130,18 @@ def test_compliance_by_department_and_control(filled) -> None:
 
 
 def test_trend_per_run_and_per_day(filled) -> None:
+    """The trend follows the headline runs (plugin_utils.store.trend): run-2 enforces, so it is left out."""
     per_run = filled.trend(by="run")
-    assert [(t["key"], t["total"], t["compliant"]) for t in per_run] == [
-        ("run-1", 5, 1),
-        ("run-2", 4, 3),
-        ("run-3", 3, 2),
+    assert [(t["key"], t["runs"], t["total"], t["compliant"]) for t in per_run] == [
+        ("run-1", 1, 5, 1),
+        ("run-3", 1, 3, 2),
     ]
     per_day = filled.trend("2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z", by="day")
-    # runs 2 and 3 on the same local day: latest per host/control over both
-    assert sum(d["total"] for d in per_day) == 5
+    assert [(d["runs"], d["total"], d["fail"], d["exempt"]) for d in per_day] == [(1, 3, 1, 1)]
+    per_month = filled.trend(by="month")
+    assert sum(p["runs"] for p in per_month) == 2 and sum(p["total"] for p in per_month) == 8
     with pytest.raises(StoreError, match="by must be"):
-        filled.trend(by="week")
+        filled.trend(by="fortnight")
 
 
 def test_assets_hosts_and_changes(filled) -> None:
@@ -163,8 +164,9 @@ def test_control_statuses_come_from_the_modules_record() -> None:
 
     from ansible_collections.hisops.him.plugins.module_utils import results
     from ansible_collections.hisops.him.plugins.plugin_utils import store
+    from ansible_collections.hisops.him.plugins.plugin_utils.store import base
 
-    assert store.results is results
+    assert base.results is results
     assert store.CONTROL_STATUSES is results.STATUSES
     assert set(store.COMPLIANT) == {results.PASS, results.FIXED, results.EXEMPT}
     # The store's CHECK constraint (migration 1, never edited) names the same statuses: a new

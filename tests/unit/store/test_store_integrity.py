@@ -12,7 +12,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, Sto
 from ..report.conftest import run_cli
 from .conftest import run_playbook
 
-pytestmark = pytest.mark.unit
+# each test carries its layer: unit, or component where it runs an Ansible command
 
 
 def _store_with_rows(path: Path) -> Path:
@@ -46,6 +46,7 @@ def _files(path: Path) -> dict[str, bytes]:
     return {"db": path.read_bytes(), "wal": wal.read_bytes() if wal.exists() else b""}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("damage", ["middle", "garbage", "truncated"])
 def test_a_damaged_store_is_refused_in_one_line_and_left_as_it_is(tmp_path: Path, damage: str) -> None:
     path = _store_with_rows(tmp_path / "results.sqlite")
@@ -68,6 +69,7 @@ def test_a_damaged_store_is_refused_in_one_line_and_left_as_it_is(tmp_path: Path
     assert said.count("\n") == 1 and "Traceback" not in said and "is damaged" in said
 
 
+@pytest.mark.component
 def test_the_recorder_never_writes_into_a_damaged_store(tmp_path: Path) -> None:
     path = _store_with_rows(tmp_path / "results.sqlite")
     _damage_middle(path)

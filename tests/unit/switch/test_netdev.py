@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ansible_collections.hisops.him.plugins.module_utils import netdev
 
@@ -71,11 +73,17 @@ def test_fast_drivers_read_until_the_prompt(vendor: str, reply: str, inside: boo
     assert chan.patterns and all(chan.patterns)
 
 
-def test_comware_driver_verifies_commands() -> None:
-    import inspect
-
+def test_comware_driver_reads_each_command_until_its_echo() -> None:
+    """netmiko's own Comware driver waits for 2 s of silence after each command; hisops' reads the echo."""
     cls = netdev.driver_class("h3c_comware")
-    assert "global_cmd_verify" in inspect.getsource(cls.__init__)
+    chan = FakeChannel("vlan 10\n[sw1-vlan10]")
+    driver = cls(device_type="hp_comware", host="127.0.0.1", username="u", password="p", auto_connect=False)
+    driver.base_prompt = "sw1"
+    driver.write_channel = chan.write_channel
+    driver.read_until_pattern = chan.read_until_pattern
+    driver.read_channel_timing = chan.read_channel_timing  # raises: the 2-second wait
+    driver.send_config_set(["vlan 10"], enter_config_mode=False, exit_config_mode=False)
+    assert chan.patterns[0] == re.escape("vlan 10")  # read until the command's echo
     assert netdev.PROFILES["h3c_comware"].save_command == "save force"
     assert netdev.PROFILES["huawei_vrp"].save_confirm is True
 

@@ -12,7 +12,14 @@ BASE_PACKAGES = {
     "python3": {"Priority": "optional", "Section": "python", "files": ["/usr/bin/python3"]},
     "libfoo1": {"Priority": "optional", "Section": "libs", "files": ["/usr/lib/x86_64-linux-gnu/libfoo.so.1"]},
 }
+# the approved apt mirrors of the tests' policy; the base tree's sources name them
+MIRRORS = ["http://mirror.hospital.example/debian", "http://mirror.hospital.example/debian-security"]
 BASE_FILES = {
+    "/etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n',
+    "/etc/apt/sources.list": (
+        "deb http://mirror.hospital.example/debian bookworm main\n"
+        "deb http://mirror.hospital.example/debian-security bookworm-security main\n"
+    ),
     "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
     "/etc/group": "root:x:0:\nsudo:x:27:\nmz_staff:x:1500:\n",
     "/etc/pam.d/sshd": "@include common-auth\n@include common-account\n",

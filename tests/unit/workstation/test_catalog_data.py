@@ -1,4 +1,5 @@
-"""The workstation mechanism data in the control catalog, for both platforms, and the module interfaces."""
+"""The workstation mechanism data (the role's vars) for both platforms, the catalog's report
+metadata, and the module interfaces."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from ansible_collections.hisops.him.plugins.module_utils.workstation_linux impor
 from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import workstation_controls
 from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
+from .data import CATALOG, MECHANISM
+
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[3]
-CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
 IDS = workstation_controls(CATALOG)
 REG_PATH = re.compile(r"^HK(LM|CU):\\[^\\/]+(\\[^\\/]+)*$")
 REG_TYPES = {"dword": int, "qword": int, "string": str, "expandstring": str}
@@ -28,9 +30,21 @@ def test_report_keys_kept(cid: str) -> None:
     assert entry["title"]["zh"] and entry["title"]["en"]
 
 
+def test_the_catalog_holds_report_metadata_only() -> None:
+    allowed = {*REPORT_KEYS, "applies_to", "implemented", "tags"}
+    for cid, entry in CATALOG.items():
+        assert set(entry) <= allowed, (cid, set(entry) - allowed)
+        assert entry.get("implemented", True) in (True, False), cid
+
+
+@pytest.mark.parametrize("platform", ["linux", "windows"])
+def test_the_role_has_mechanism_for_every_workstation_control_and_no_other(platform: str) -> None:
+    assert list(MECHANISM[platform]) == IDS
+
+
 @pytest.mark.parametrize("cid", IDS)
 def test_linux_mechanism_names_a_check(cid: str) -> None:
-    linux = CATALOG[cid]["platforms"]["linux"]
+    linux = MECHANISM["linux"][cid]
     assert linux["check"] in CHECKS
     for key, value in linux.items():
         if key.endswith(("_file", "_dir", "profile")):
@@ -38,7 +52,7 @@ def test_linux_mechanism_names_a_check(cid: str) -> None:
 
 
 def _registry_entries() -> list[tuple[str, dict]]:
-    return [(cid, e) for cid in IDS for e in CATALOG[cid]["platforms"]["windows"].get("registry") or []]
+    return [(cid, e) for cid in IDS for e in MECHANISM["windows"][cid].get("registry") or []]
 
 
 @pytest.mark.parametrize(("cid", "entry"), _registry_entries(), ids=lambda v: v if isinstance(v, str) else v["name"])
@@ -51,9 +65,18 @@ def test_windows_registry_entries_are_well_formed(cid: str, entry: dict) -> None
 
 
 def test_every_control_has_windows_data() -> None:
-    assert all(CATALOG[cid]["platforms"]["windows"] for cid in IDS)
-    assert CATALOG["HIM-7.4-storage"]["platforms"]["windows"]["registry"][0]["data"] == 4  # USBSTOR disabled
-    assert CATALOG["HIM-5.5-admins"]["platforms"]["windows"]["group_sid"] == "S-1-5-32-544"
+    assert all(MECHANISM["windows"][cid] for cid in IDS)
+    assert MECHANISM["windows"]["HIM-7.4-storage"]["registry"][0]["data"] == 4  # USBSTOR disabled
+    assert MECHANISM["windows"]["HIM-5.5-admins"]["group_sid"] == "S-1-5-32-544"
+
+
+def test_the_role_has_one_selection_task_per_control_tagged_with_its_id() -> None:
+    tasks = yaml.safe_load((ROOT / "roles/workstation_policy/tasks/select.yml").read_text(encoding="utf-8"))
+    assert [t["tags"] for t in tasks] == [[cid.lower()] for cid in IDS]
+    for task, cid in zip(tasks, IDS, strict=True):
+        assert task["name"].startswith("HIM-%s | SELECT | " % cid.split("-")[1])
+        assert "'%s'" % cid in task["ansible.builtin.set_fact"]["hisops_workstation_tagged"]
+        assert task["run_once"] is True and task["delegate_to"] == "localhost" and task["delegate_facts"] is True
 
 
 def _documentation(path: Path) -> dict:
@@ -94,12 +117,6 @@ def test_role_readme_and_argument_specs_list_the_same_variables() -> None:
     assert readme == options
     defaults = set(yaml.safe_load((role / "defaults/main.yml").read_text(encoding="utf-8")))
     assert defaults <= options
-
-
-def test_role_tags_are_the_catalog_ids_in_lower_case() -> None:
-    text = (ROOT / "roles/workstation_policy/README.md").read_text(encoding="utf-8")
-    for cid in IDS:
-        assert "| %s |" % cid in text
 
 
 def test_role_policy_defaults_are_the_module_utils_defaults() -> None:

@@ -2,16 +2,14 @@
 
 ansible-core runs modules on targets with Python 3.8 and later (hospital workstations on
 UOS/Kylin ship old ones). oldest_python.py runs every case of cases_linux.yml with the
-standard library only; here it runs under Python 3.8 (pyenv or PATH) and under the
+standard library only; here it runs under Python 3.8 (found by `./hisops oldest-python`) and under the
 controller's Python, and the records, diffs and commands must be identical.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,30 +17,31 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .test_workstation_linux import CASES, CATALOG, TODAY
+from .data import controls_for
+from .test_workstation_linux import CASES, TODAY
 
 pytestmark = pytest.mark.unit
 
 OLDEST = (3, 8)
 MODULE = "ansible_collections.hisops.him.tests.unit.workstation.oldest_python"
-COLLECTIONS = Path(__file__).resolve().parents[3] / "collections"
+ROOT = Path(__file__).resolve().parents[3]
+COLLECTIONS = ROOT / "collections"
 
 
-def oldest_python() -> str | None:
-    """python3.8 from PATH or pyenv's versions directory (the pyenv shim alone does not work)."""
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    found = sorted(glob.glob(os.path.join(root, "versions", "%d.%d.*" % OLDEST, "bin", "python%d.%d" % OLDEST)))
+def oldest_python() -> str:
+    """The oldest target Python: ./hisops test finds it once and exports it; else ask ./hisops."""
+    found = os.environ.get("HISOPS_OLDEST_PYTHON")
     if found:
-        return found[-1]
-    path = shutil.which("python%d.%d" % OLDEST)
-    if path and subprocess.run([path, "-c", "pass"], capture_output=True, check=False).returncode == 0:
-        return path
-    return None
+        return found
+    proc = subprocess.run([str(ROOT / "hisops"), "oldest-python"], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        pytest.fail(proc.stderr.strip() or "./hisops oldest-python failed")
+    return proc.stdout.strip()
 
 
 def run(python: str) -> dict:
     cases = {n: c for n, c in CASES.items() if "@pin@" not in json.dumps(c, ensure_ascii=False)}
-    payload = json.dumps({"catalog": CATALOG, "cases": cases, "today": TODAY.isoformat()}, default=str)
+    payload = json.dumps({"controls": controls_for(), "cases": cases, "today": TODAY.isoformat()}, default=str)
     # -E -s: none of the controller's PYTHON* variables or user site; the module is found by its
     # collection name from the project's collections folder, as Ansible ships it to a target.
     proc = subprocess.run(
@@ -60,11 +59,6 @@ def run(python: str) -> dict:
 
 def test_same_results_under_the_oldest_target_python() -> None:
     python = oldest_python()
-    if python is None:
-        pytest.fail(
-            "Python %d.%d (the oldest target Python of ansible-core) is missing: install it, e.g. "
-            "`pyenv install 3.8`" % OLDEST
-        )
     old, new = run(python), run(sys.executable)
     assert old["python"] == "%d.%d" % OLDEST
     assert len(old["cases"]) >= len(CASES) - 2 > 10

@@ -5,17 +5,16 @@ checks in the PowerShell module's stead. Wrong data fails the task either way, n
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hisops.him.plugins.modules import hisops_workstation_linux
 
-from tests.localhost_play import write_audit_play
+from tests.localhost_play import ansible_playbook, write_audit_play
+
+from .data import controls_for
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,16 +32,7 @@ def _run_with_bad_department(tmp_path: Path, module: str) -> dict:
             "check_mode": False,
         },
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), HISOPS_RECORDER_ENABLED="false")
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(book), "-e", "out=%s" % out],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = ansible_playbook("-i", "localhost,", str(book), "-e", "out=%s" % out)
     assert proc.returncode == 0 and out.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -56,10 +46,7 @@ def test_linux_task_with_wrong_data_fails_and_names_the_field(tmp_path: Path) ->
 @pytest.mark.unit
 def test_linux_module_checks_the_policy_data_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Linux module refuses wrong data on its own (its action plugin no longer checks it)."""
-    catalog = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))[
-        "hisops_control_catalog"
-    ]
-    args = {"catalog": catalog, "controls": ["HIM-5.4-games"], "policy": {}, "department": {"code": "it"}}
+    args = {"controls": controls_for(["HIM-5.4-games"]), "policy": {}, "department": {"code": "it"}}
     args.update(host="ws-1", groups=[], connection_user="root", today="2026-11-27", _ansible_check_mode=True)
     with patch_module_args(args):
         module = hisops_workstation_linux.build_module()

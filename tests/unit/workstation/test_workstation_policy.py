@@ -17,10 +17,11 @@ from ansible_collections.hisops.him.plugins.module_utils.workstation_policy impo
     workstation_controls,
 )
 
+from .data import CATALOG, MECHANISM
+
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[3]
-CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
 SITE = yaml.safe_load((ROOT / "group_vars/all/workstation_policy.yml").read_text(encoding="utf-8"))
 CASES = yaml.safe_load(Path(__file__).with_name("cases_policy.yml").read_text(encoding="utf-8"))
 DEPARTMENT = {"code": "outpatient", "name_zh": "门诊部", "login_group": "mz_staff"}
@@ -44,22 +45,24 @@ def site_policy() -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_validation_case(name: str) -> None:
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import host_problems  # plugins/filter
+
     case = CASES[name]
-    catalog = copy.deepcopy(CATALOG)
-    if "catalog_drop_platform" in case:
-        cid, platform = case["catalog_drop_platform"]
-        del catalog[cid]["platforms"][platform]
+    mechanism = copy.deepcopy(MECHANISM)
+    if "mechanism_drop" in case:
+        cid, platform = case["mechanism_drop"]
+        del mechanism[platform][cid]
     policy = {**site_policy(), **(case.get("policy") or {})}
-    problems = policy_problems(
-        "ws-mz-01",
-        catalog,
-        policy,
-        case.get("department", DEPARTMENT),
-        case.get("controls"),
-        case.get("skip_controls"),
-        case.get("platform", "linux"),
-        case.get("connection_user", "root"),
-    )
+    hostvars = {
+        "hisops_control_catalog": CATALOG,
+        "hisops_department": case.get("department", DEPARTMENT),
+        "hisops_workstation_controls": case.get("controls"),
+        "hisops_workstation_skip_controls": case.get("skip_controls"),
+        "hisops_workstation_platform": case.get("platform", "linux"),
+        "ansible_user": case.get("connection_user", "root"),
+        **{"hisops_workstation_" + k: v for k, v in policy.items()},
+    }
+    problems = host_problems(hostvars, "ws-mz-01", mechanism)
     expected = case.get("problems") or []
     assert bool(problems) == bool(expected), problems
     for needle in expected:
@@ -68,8 +71,14 @@ def test_validation_case(name: str) -> None:
 
 
 def test_the_site_policy_is_valid_on_both_platforms() -> None:
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import controls_problems
+
+    assert policy_problems("ws-mz-01", site_policy(), DEPARTMENT, "root", WORKSTATION_IDS) == []
     for platform in ("linux", "windows"):
-        assert policy_problems("ws-mz-01", CATALOG, site_policy(), DEPARTMENT, None, None, platform) == []
+        sent = [
+            {"id": c, "severity": CATALOG[c]["severity"], "mechanism": MECHANISM[platform][c]} for c in WORKSTATION_IDS
+        ]
+        assert controls_problems("ws-mz-01", sent) == []
 
 
 def test_workstation_controls_are_the_issue_ids_in_catalog_order() -> None:
@@ -121,26 +130,36 @@ def test_parse_date(value: Any, expected: datetime.date | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("controls", "skip", "run_tags", "skip_tags", "expected"),
+    ("tagged", "controls", "skip", "expected"),
     [
-        ([], [], ["all"], [], {"run": True, "controls": [], "skip_controls": []}),
-        ([], [], ["him-5.4-games"], [], {"run": True, "controls": ["HIM-5.4-games"], "skip_controls": []}),
-        (
-            [],
-            ["HIM-6.5-power"],
-            ["all"],
-            ["him-7.4-storage"],
-            {"run": True, "controls": [], "skip_controls": ["HIM-6.5-power", "HIM-7.4-storage"]},
-        ),
-        ([], [], ["some_other_role"], [], {"run": False, "controls": [], "skip_controls": []}),
-        (["HIM-5.4-games"], [], ["him-6.5-power"], [], {"run": False, "controls": [], "skip_controls": []}),
-        ([], [], ["workstation_policy"], [], {"run": True, "controls": [], "skip_controls": []}),
+        (WORKSTATION_IDS, [], [], WORKSTATION_IDS),
+        (["HIM-5.4-games"], [], [], ["HIM-5.4-games"]),
+        (WORKSTATION_IDS, [], ["HIM-6.5-power"], [c for c in WORKSTATION_IDS if c != "HIM-6.5-power"]),
+        ([], [], [], []),
+        (["HIM-6.5-power"], ["HIM-5.4-games"], [], []),
+        (["HIM-7.7-updates", "HIM-5.4-games"], [], [], ["HIM-5.4-games", "HIM-7.7-updates"]),
     ],
 )
-def test_tag_selection(controls, skip, run_tags, skip_tags, expected) -> None:  # type: ignore[no-untyped-def]
-    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import tag_selection  # plugins/filter
+def test_selected_controls(tagged, controls, skip, expected) -> None:  # type: ignore[no-untyped-def]
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import selected_controls  # plugins/filter
 
-    assert tag_selection(CATALOG, controls, skip, run_tags, skip_tags) == expected
+    sent = selected_controls(CATALOG, MECHANISM["linux"], tagged, controls, skip)
+    assert [c["id"] for c in sent] == expected
+    for control in sent:
+        assert control == {
+            "id": control["id"],
+            "severity": CATALOG[control["id"]]["severity"],
+            "mechanism": MECHANISM["linux"][control["id"]],
+        }
+
+
+def test_a_planned_control_is_never_sent() -> None:
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import selected_controls  # plugins/filter
+
+    catalog = copy.deepcopy(CATALOG)
+    catalog["HIM-6.5-power"]["implemented"] = False
+    sent = selected_controls(catalog, MECHANISM["linux"], WORKSTATION_IDS)
+    assert "HIM-6.5-power" not in [c["id"] for c in sent]
 
 
 def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> None:
@@ -160,7 +179,7 @@ def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> No
         "ws-bad": {**base, "hisops_department": {"code": "x"}, "group_names": ["workstations_windows"]},
     }
     assert [host_platform(hostvars[h]) for h in hostvars] == ["linux", "windows", "windows"]
-    problems = all_hosts_problems(hostvars, list(hostvars))
+    problems = all_hosts_problems(hostvars, list(hostvars), MECHANISM)
     assert [p.split(":")[0] for p in problems] == ["host ws-win", "host ws-bad"]
     assert "hisops_workstation_windows_software_allowlist[0]" in problems[0]
     assert "hisops_department.login_group is missing" in problems[1]

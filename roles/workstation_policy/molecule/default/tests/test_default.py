@@ -140,3 +140,13 @@ def test_security_updates_automatic_and_recent(host) -> None:
     assert host.file("/var/lib/apt/periodic/unattended-upgrades-stamp").exists
     origins = host.run("apt-config dump Unattended-Upgrade::Origins-Pattern").stdout
     assert "Debian-Security" in origins
+
+
+def test_apt_sources_name_only_approved_mirrors(host) -> None:
+    """prepare.yml planted a source through the approved mirror with its port written out (not an
+    approved URL): enforcement rewrote it to the approved mirror, and apt works from it."""
+    planted = host.file("/etc/apt/sources.list.d/hisops-test-unapproved.list").content_string
+    main = host.file("/etc/apt/sources.list").content_string
+    assert ":80/" not in planted and ":443/" not in planted
+    assert planted.split()[1].rstrip("/") == main.split()[1].rstrip("/")
+    assert host.run("apt-get update -q").rc == 0
