@@ -355,15 +355,21 @@ def test_parallel_mode_ctrl_c_mid_push_leaves_no_switch_half_pushed(lab: Lab) ->
 
     from switchlab import ROOT
 
-    cisco = ["sw-mz-01", "sw-rj-01"]  # the same port names: one long push (20 ports) for both
-    ports = [
-        {"port": "FastEthernet0/%d" % i, "department": "outpatient", "room": "MZ-%d" % i, "host": "ws-%d" % i}
-        for i in range(1, 21)
-    ]
-    long_push = json.dumps({"hisops_switch_ports": ports})
+    cisco = ["sw-mz-01", "sw-rj-01"]
+    # a long push: 40 more VLANs (three commands each, and the uplinks' trunk lists), valid for every
+    # switch of the inventory (the whole-inventory check reads every switch, not only --limit)
+    vlans = json.loads(MOVED_VLANS)["hisops_vlans"] | {
+        "extra%02d" % i: {"id": 2000 + i, "name": "STOP-TEST-%02d" % i} for i in range(1, 41)
+    }
+    long_push = json.dumps({"hisops_vlans": vlans})
     lab.baseline()
     before = {name: lab.running(name) for name in cisco}
-    backups = {name: len(cfgbackup.list_backups(str(lab.backup_dir), name)) for name in cisco}
+    # without an earlier backup, each switch's backup file is written right before its push (a
+    # configuration equal to the last backup writes none): the moment to press Ctrl-C
+    for name in cisco:
+        for old in cfgbackup.list_backups(str(lab.backup_dir), name):
+            (lab.backup_dir / name / old).unlink()
+    backups = dict.fromkeys(cisco, 0)
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0")
     cmd = [
         str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(ROOT / "inventory" / "lab"),
