@@ -361,3 +361,36 @@ def test_report_state_per_department() -> None:
     (state,) = department_states(rows, dt.datetime(2026, 11, 30, tzinfo=dt.UTC))
     assert state["version"] == 1 and state["age_days"] == 121
     assert state["event"] == "pending" and state["hosts_pending"] == "ws-mz-02"
+
+
+# ---------------------------------------------------------------------------- retrieval
+def test_show_is_recorded_before_the_password_is_printed(tmp_path: Path) -> None:
+    import io
+
+    from ansible_collections.hisops.him.plugins.plugin_utils import password_show
+
+    (tmp_path / "vault-pass").write_text("unit-test-vault\n")
+    store = make_store(tmp_path / "store")
+    record = store.load("outpatient")
+    pw.begin_rotation(record, "Shown-Password-0001", pw.TRIGGER_INITIAL, ALICE, "t", NOW)
+    pw.complete_rotation(record, ["ws-1"], ["ws-1"])
+    store.save(record)
+    argv = ["show", "outpatient", "--store-dir", str(tmp_path / "store"), "--vault-id",
+            "unit@%s" % (tmp_path / "vault-pass"), "--encrypt-vault-id", "unit"]  # fmt: skip
+
+    (tmp_path / "not-a-store").mkdir()
+    out = io.StringIO()
+    assert password_show.main([*argv, "--results", str(tmp_path / "not-a-store")], out=out) == 1
+    assert "Shown-Password" not in out.getvalue()  # no audit row, no password
+
+    out = io.StringIO()
+    assert password_show.main([*argv, "--results", str(tmp_path / "results.sqlite")], out=out) == 0
+    assert "Shown-Password-0001" in out.getvalue() and "version 1" in out.getvalue()
+    reads = store.load("outpatient").reads
+    assert reads[-1]["version"] == 1 and reads[-1]["by"]
+    with open_store(tmp_path / "results.sqlite") as results:
+        rows = results.records(register.TABLE)
+    assert [(r["department"], r["event"], r["version"]) for r in rows] == [("outpatient", "read", 1)]
+    assert "Shown-Password" not in repr(rows)
+    later = pw.parse_iso(reads[-1]["at"]) + dt.timedelta(hours=25)
+    assert pw.rotation_trigger(store.load("outpatient"), ALICE, later, pw.PasswordPolicy()) == pw.TRIGGER_READ_OUT
