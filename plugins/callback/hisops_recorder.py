@@ -12,7 +12,8 @@ description:
   - Writes one row per run (who, when, playbook, inventory, check or enforce, limit, tags, duration,
     final status), one per host (ok, failed, unreachable or skipped, with task counts), every
     per-control result record a task returns under C(hisops_controls), every change (a summary,
-    secrets redacted) and the asset facts gathered during the run.
+    secrets redacted), the asset facts gathered during the run and the backup register rows a task
+    returns under C(hisops_backup_register) (M(hisops.him.hisops_db_backup_audit)).
   - A task that handles many hosts at once (M(hisops.him.hisops_switch_config_fleet), run once) is recorded
     per host - each host's outcome, control results and change under that host - when its result
     names under C(hisops_results_per_host) the key that holds one result per host.
@@ -88,7 +89,8 @@ from ansible.release import __version__ as ansible_version
 from ansible_collections.hisops.him.plugins.module_utils import (
     results as _RESULTS,
 )  # the record schema the modules return
-from ansible_collections.hisops.him.plugins.plugin_utils import coverage
+from ansible_collections.hisops.him.plugins.module_utils.dbbackup import REGISTER_KEY
+from ansible_collections.hisops.him.plugins.plugin_utils import backup_register, coverage
 from ansible_collections.hisops.him.plugins.plugin_utils.recording import RUN_UUID_ENV
 from ansible_collections.hisops.him.plugins.plugin_utils.report.catalog import CatalogError, load_catalog
 from ansible_collections.hisops.him.plugins.plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
@@ -412,6 +414,10 @@ class CallbackModule(CallbackBase):
         self._dirty_hosts.add(host_name)
         for item in [data, *[r for r in data.get("results") or [] if isinstance(r, dict)]]:
             self._record_controls(host, task_name, item.get(_RESULTS.RESULT_KEY))
+            if item.get(REGISTER_KEY):  # the backup register (hisops_db_backup_audit)
+                self._batch.extra.setdefault(backup_register.TABLE, []).extend(
+                    backup_register.store_rows(host_name, host["department"], item[REGISTER_KEY], now_text())
+                )
             if isinstance(item.get("ansible_facts"), dict):
                 self._record_facts(host_obj, item["ansible_facts"])
         if changed and outcome != "skipped":
