@@ -239,7 +239,8 @@ def parse_restic_snapshots(text: str, database: str, local: list[Backup]) -> lis
 
 def parse_time(text: str) -> int:
     """restic's RFC 3339 time (nanoseconds, offset) -> epoch seconds."""
-    head, _, rest = text.partition(".")
+    parts = text.partition(".")
+    head, rest = parts[0], parts[2]
     offset = ""
     for sign in ("+", "-", "Z"):
         if sign in rest:

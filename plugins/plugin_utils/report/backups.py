@@ -16,11 +16,15 @@ from ..backup_register import TABLE, freshness, latest_register
 from .model import Column, Kpi, SectionResult, static_table
 from .sections import Context, Section, register
 
-FRESHNESS_COLUMNS = [
+# which backup: the first columns of both tables
+WHICH = [
     Column("host", "col.host", "text", 14),
     Column("engine", "col.db_engine", "text", 12),
     Column("database_name", "col.database", "text", 12),
     Column("level", "col.backup_level", "text", 8),
+]
+FRESHNESS_COLUMNS = [
+    *WHICH,
     Column("location", "col.backup_location", "text", 12),
     Column("backups", "col.backup_count", "int", 8),
     Column("newest", "col.backup_newest", "time", 17),
@@ -29,10 +33,7 @@ FRESHNESS_COLUMNS = [
     Column("custodian", "col.custodian", "text", 10),
 ]
 REGISTER_COLUMNS = [
-    Column("host", "col.host", "text", 14),
-    Column("engine", "col.db_engine", "text", 12),
-    Column("database_name", "col.database", "text", 12),
-    Column("level", "col.backup_level", "text", 8),
+    *WHICH,
     Column("label", "col.backup_label", "text", 30),
     Column("kind", "col.backup_kind", "text", 8),
     Column("started", "col.started", "time", 17),

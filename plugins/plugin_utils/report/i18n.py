@@ -164,7 +164,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "backup.intro": (
         "备份由备份工具（pgBackRest、mariadb-backup、restic）自身的记录登记，取本期间最后一次合规检查的结果；"
         "每份备份在数据库服务器（副本 1）和网络中心（副本 2）各登记一行。"
-        "“已验证”指最近一次恢复测试成功恢复了该级别最新的备份。",
+        "「已恢复验证」指最近一次恢复测试成功恢复了该级别最新的备份。",
         "Backups as the backup tools themselves (pgBackRest, mariadb-backup, restic) account for them, from the last "
         "compliance run of the period; one row per copy, on the database server (copy 1) and at the network centre "
         "(copy 2). Verified: the last restore test restored the newest backup of that level.",
