@@ -8,7 +8,9 @@ pgBackRest 2.45; not the shared lab), one after the other in this order:
 2. pgBackRest full backup (zstd level 3, ``process-max`` 2; on 2.46+ with ``repo-bundle`` and
    ``repo-block``, as the pg_backup role configures it). Target: at most 1.2x the baseline's time;
 3. a day's worth of change: new rows equal to 1 % of the database and updates of 1 % of the
-   existing rows, then a pgBackRest incremental backup. Target on 2.46+ (block incremental): at
+   existing rows (a contiguous range, as a day's work updates recent records; ``--scattered``
+   spreads them over every page instead, which makes any page-level incremental nearly a full),
+   then a pgBackRest incremental backup. Target on 2.46+ (block incremental): at
    most 10 % of the full backup's time and of its size in the repository; on 2.45 (file level)
    the figure is reported: every changed 1 GB segment is copied whole;
 4. the restore of the newest backup into a scratch directory and the cluster started on it
@@ -16,7 +18,7 @@ pgBackRest 2.45; not the shared lab), one after the other in this order:
 
 Prints one JSON document (and a table to stderr). Never asserts on time.
 
-    python -m bench.db_backup [--releases db13,db12] [--gb 1.0]
+    python -m bench.db_backup [--releases db13,db12] [--gb 1.0] [--scattered]
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def newest_label(container: str) -> str:
     return str(json.loads(out)[0]["backup"][-1]["label"])
 
 
-def bench_release(kind: str, gb: float) -> dict[str, Any]:
+def bench_release(kind: str, gb: float, scattered: bool) -> dict[str, Any]:
     tag = cli.image_tag(kind)
     name = "hisops-bench-dbbackup-" + kind
     cli.podman("rm", "-f", "-t", "0", name, check=False)
@@ -128,7 +130,12 @@ def bench_release(kind: str, gb: float) -> dict[str, Any]:
             name,
             psql(
                 "INSERT INTO t SELECT i, md5(i::text), md5((i * 7)::text), 0 FROM generate_series(%d, %d) i; "
-                "UPDATE t SET n = n + 1 WHERE id %% 100 = 0; CHECKPOINT" % (rows + 1, rows + change)
+                "UPDATE t SET n = n + 1 WHERE %s; CHECKPOINT"
+                % (
+                    rows + 1,
+                    rows + change,
+                    "id %% 100 = 0" if scattered else "id BETWEEN %d AND %d" % (rows // 2, rows // 2 + change),
+                )
             ),
         )
         incr, _ = sh(name, "runuser -u postgres -- pgbackrest --stanza=main --type=incr backup")
@@ -172,11 +179,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--releases", default="db13,db12")
     ap.add_argument("--gb", type=float, default=1.0)
+    ap.add_argument("--scattered", action="store_true", help="spread the updates over every page")
     args = ap.parse_args()
     results = []
     for kind in args.releases.split(","):
         cli.build_db_images(kind)
-        results.append(bench_release(kind, args.gb))
+        results.append(bench_release(kind, args.gb, args.scattered))
         r = results[-1]
         print(
             "%(release)s pgBackRest %(pgbackrest)s, %(database_bytes)d bytes: full %(full_s)ss = "
@@ -184,7 +192,7 @@ def main() -> int:
             "the full's time, %(incr_size_vs_full)s of its size; restore %(restore_s)ss" % r,
             file=sys.stderr,
         )
-    print(json.dumps({"bench": "db_backup", "gb": args.gb, "results": results}, indent=1))
+    print(json.dumps({"bench": "db_backup", "gb": args.gb, "scattered": args.scattered, "results": results}, indent=1))
     return 0
 
 
