@@ -90,7 +90,8 @@ def policy_problems(policy: Any, grace_hours: Any) -> list[str]:
 def parse_pgbackrest_info(text: str, stanza: str, locations: dict[int, str]) -> tuple[list[Repository], list[Backup]]:
     """``pgbackrest --stanza=S --output=json info`` -> repositories and backups (levels from annotations)."""
     try:
-        data = json.loads(text)
+        # strict=False: a repository's error message may quote raw bytes of an unreadable file
+        data = json.loads(text, strict=False)
     except ValueError as exc:
         raise ValueError("pgbackrest info did not return JSON: %s" % exc) from None
     entry = next((s for s in data if isinstance(s, dict) and s.get("name") == stanza), None)
