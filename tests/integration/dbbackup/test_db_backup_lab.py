@@ -62,6 +62,13 @@ def backup(host: str, level: str, check: bool = True) -> subprocess.CompletedPro
 
 @pytest.fixture(scope="module")
 def converged() -> Iterator[None]:
+    # `lab up` recreates a database server whose image changed, but nc-01 keeps that server's
+    # repository 2: a new cluster (the same system identifier, from the same image) would find
+    # WAL of the old one there, which pgBackRest rightly refuses to overwrite. A server without
+    # backups in repository 1 is new: its old second copy goes.
+    for host in SERVERS:
+        if not on(host, "sh", "-c", "ls /var/lib/pgbackrest/backup/main 2>/dev/null | head -1").stdout.strip():
+            on("nc-01", "rm", "-rf", "/srv/hisops-backup/pgbackrest/" + host)
     proc = playbook("playbooks/db_backup.yml", "-l", "db_servers")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     for host in SERVERS:
