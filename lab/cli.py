@@ -1,4 +1,4 @@
-"""The hisops lab: real Debian 12 hosts under podman and emulated switches.
+"""The hisops lab: real Debian 12 and 13 hosts under podman and emulated switches.
 
 The lab is described by the lab inventory (``inventory/lab/hosts.yml``): every host with a
 ``hisops_lab`` mapping is a container, every switch with ``hisops_lab_switch`` is an
@@ -404,6 +404,8 @@ def cmd_up(_: argparse.Namespace) -> None:
     check_podman_usable()
     hosts, switches = read_inventory()
     build_images()
+    for kind in sorted({h.image for h in hosts} & set(DB_IMAGE_KINDS)):
+        build_db_images(kind)
     ensure_network()
     pubkey = ensure_key()
     existing = lab_containers()

@@ -12,7 +12,8 @@ description:
   - Writes one row per run (who, when, playbook, inventory, check or enforce, limit, tags, duration,
     final status), one per host (ok, failed, unreachable or skipped, with task counts), every
     per-control result record a task returns under C(hisops_controls), every change (a summary,
-    secrets redacted) and the asset facts gathered during the run.
+    secrets redacted), the asset facts gathered during the run and the backup register rows a task
+    returns under C(hisops_backup_register) (M(hisops.him.hisops_db_backup_audit)).
   - A task that handles many hosts at once (M(hisops.him.hisops_switch_config_fleet), run once) is recorded
     per host - each host's outcome, control results and change under that host - when its result
     names under C(hisops_results_per_host) the key that holds one result per host.

@@ -6,8 +6,9 @@ The engine boundary: each engine's driver turns its tool's own account of its ba
 ``Backup`` entries and its repositories into ``Repository`` entries; everything after that
 (the register rows, freshness per level, the second copy, the restore test, the control
 record) is engine-neutral. PostgreSQL/pgBackRest is the one driver now
-(``parse_pgbackrest_info``); MariaDB (mariadb-backup + restic), SQL Server and Oracle add a
-parser each and reuse the rest.
+(``parse_pgbackrest_info``); MariaDB reads the account mariadb-backup's checkpoints come with
+(``parse_mariadb_accounts``) and restic's snapshots of the second copy
+(``parse_restic_snapshots``). SQL Server and Oracle add a parser each and reuse the rest.
 
 Nothing here imports Ansible: the module and the unit tests use the same functions.
 """
@@ -48,6 +49,7 @@ class Backup:
     size: int
     size_stored: int
     error: bool = False
+    engine: str = "postgresql"
 
 
 @dataclass
@@ -88,7 +90,8 @@ def policy_problems(policy: Any, grace_hours: Any) -> list[str]:
 def parse_pgbackrest_info(text: str, stanza: str, locations: dict[int, str]) -> tuple[list[Repository], list[Backup]]:
     """``pgbackrest --stanza=S --output=json info`` -> repositories and backups (levels from annotations)."""
     try:
-        data = json.loads(text)
+        # strict=False: a repository's error message may quote raw bytes of an unreadable file
+        data = json.loads(text, strict=False)
     except ValueError as exc:
         raise ValueError("pgbackrest info did not return JSON: %s" % exc) from None
     entry = next((s for s in data if isinstance(s, dict) and s.get("name") == stanza), None)
@@ -136,8 +139,11 @@ def register_rows(
     media: dict[int, str],
     custodian: str,
     verifications: list[dict[str, Any]],
+    policy: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The backup register (备份登记): one row per backup copy, newest first."""
+    """The backup register (备份登记): one row per backup copy, newest first. With the policy,
+    each row says how many of its level are kept and when, on schedule, it is expected to expire
+    (the tool removes it when KEEP newer backups of its level exist: about KEEP x period later)."""
     where = {r.key: r.location for r in repos}
     verified = {(int(v["repo"]), str(v["label"])): v for v in verifications}
     rows = []
@@ -154,9 +160,98 @@ def register_rows(
                 "custodian": custodian,
                 "verified_at": v["verified_at"] if v else "",
                 "verified_ok": bool(v["ok"]) if v else None,
+                **retention(b, policy),
             }
         )
     return rows
+
+
+def retention(b: Backup, policy: dict[str, Any] | None) -> dict[str, str]:
+    """The retention of a backup's level and its expected expiry (empty when unknown)."""
+    entry = (policy or {}).get(b.level)
+    if not isinstance(entry, dict):
+        return {"retention": "", "expires": ""}
+    keep, period = int(entry["keep"]), int(entry["period"])
+    return {
+        "retention": "%d %s" % (keep, b.level),
+        "expires": iso(b.stop + keep * period * 86400),
+    }
+
+
+def parse_mariadb_accounts(accounts: list[dict[str, Any]], database: str) -> list[Backup]:
+    """The backups of repository 1 (the server's backup directory): each backup's own account
+    (hisops.json, written only once mariadb-backup and its checkpoints file are complete); an
+    account whose ``checkpoints`` key is false (the file is missing) is flagged as an error."""
+    found = []
+    for a in accounts:
+        level = str(a.get("level", ""))
+        found.append(
+            Backup(
+                database=database,
+                repo=1,
+                level=level if level in LEVELS else "",
+                tool="mariadb-backup",
+                label=str(a["label"]),
+                kind=str(a.get("kind", "")),
+                start=int(a["start"]),
+                stop=int(a["stop"]),
+                size=int(a.get("size", 0)),
+                size_stored=int(a.get("size_stored", 0)),
+                error=not a.get("checkpoints", True),
+                engine="mariadb",
+            )
+        )
+    return found
+
+
+def parse_restic_snapshots(text: str, database: str, local: list[Backup]) -> list[Backup]:
+    """``restic snapshots --json --tag hisops`` -> the second copies (repository 2), matched to the
+    local backups by their ``label=`` tag; a snapshot without a known label is kept, unsized."""
+    try:
+        snapshots = json.loads(text or "[]")
+    except ValueError as exc:
+        raise ValueError("restic snapshots did not return JSON: %s" % exc) from None
+    by_label = {b.label: b for b in local}
+    found = []
+    for snap in snapshots or []:
+        tags = dict(t.split("=", 1) for t in snap.get("tags") or [] if "=" in t)
+        label = tags.get("label", str(snap.get("short_id", "")))
+        level = tags.get("level", "")
+        twin = by_label.get(label)
+        stop = parse_time(str(snap.get("time", "")))
+        found.append(
+            Backup(
+                database=database,
+                repo=2,
+                level=level if level in LEVELS else "",
+                tool="restic",
+                label=label,
+                kind=twin.kind if twin else "",
+                start=twin.start if twin else stop,
+                stop=stop,
+                size=twin.size if twin else 0,
+                size_stored=int((snap.get("summary") or {}).get("data_added_packed", 0))
+                or (twin.size_stored if twin else 0),
+                engine="mariadb",
+            )
+        )
+    return found
+
+
+def parse_time(text: str) -> int:
+    """restic's RFC 3339 time (nanoseconds, offset) -> epoch seconds."""
+    parts = text.partition(".")
+    head, rest = parts[0], parts[2]
+    offset = ""
+    for sign in ("+", "-", "Z"):
+        if sign in rest:
+            offset = rest[rest.index(sign) :]
+            break
+    stamp = head + (offset if offset != "Z" else "+00:00") if offset else head
+    try:
+        return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        raise ValueError("restic snapshot time %r is not RFC 3339" % text) from None
 
 
 def evaluate(
@@ -167,10 +262,20 @@ def evaluate(
     grace_hours: float,
     now: float,
     database_up: bool,
+    checks: list[dict[str, Any]] | None = None,
+    copies: int = 2,
 ) -> Evaluation:
-    """Control HIM-8.2.6 from the evidence: service up, fresh backups per level in every
-    repository, second copy not older than the first, last restore test of each level passed."""
+    """Control HIM-8.2.6 from the evidence: service up, ``copies`` repositories (the second copy
+    of the media), fresh backups per level in every repository, second copy not older than the
+    first, last restore test of each level passed, and the tools' own repository checks
+    (``checks``: pgbackrest verify, restic check) without errors."""
     ev = Evaluation()
+    if len(repos) < copies:
+        ev.problems.append("%d of %d copies of the media: no second repository is configured" % (len(repos), copies))
+    for check in checks or []:
+        ev.evidence.append("repo%s check: %s" % (check.get("repo"), check.get("message", "")))
+        if not check.get("verify_ok"):
+            ev.problems.append("repo%s check found a problem: %s" % (check.get("repo"), check.get("message", "")))
     ev.evidence.append(
         "database service %s" % ("accepting connections" if database_up else "NOT accepting connections")
     )
@@ -182,6 +287,11 @@ def evaluate(
         )
         if not repo.reachable:
             ev.problems.append("repository %d (%s) not usable: %s" % (repo.key, repo.location, repo.message))
+    for b in backups:
+        if b.error:
+            ev.problems.append(
+                "%s backup %s in repo%d is flagged with errors by %s" % (b.database, b.label, b.repo, b.tool)
+            )
     good = [b for b in backups if not b.error and b.level]
     for level in LEVELS:
         limit = float(policy[level]["period"]) * 86400 + grace_hours * 3600

@@ -15,18 +15,37 @@ description:
   - Evidence, from each tool's own account, C(pgbackrest --output=json info) (the backups of every
     repository, each annotated with its level by the C(pg_backup) role, and whether each
     repository is reachable), C(pg_isready) (the service accepts connections) and the last
-    restore test the C(pg_backup) role's C(hisops-pg-restore-test) wrote.
-  - The control fails when the service is down, a repository is not usable, the newest backup of
-    a level in any repository is older than its period plus the grace, the second copy is older
-    than the first, or the last restore test of a level is missing or failed.
+    restore test the C(pg_backup) role's C(hisops-pg-restore-test) wrote (with C(pgbackrest verify)
+    of each repository); for MariaDB each backup's account and checkpoints file, C(restic snapshots),
+    C(mariadb-admin ping) and the last C(hisops-mariadb-backup restore-test) (with C(restic check)).
+  - The control fails when the service is down, a repository is not usable or missing (fewer than
+    O(copies)), a backup is flagged with errors, the newest backup of a level in any repository is
+    older than its period plus the grace, the second copy is older than the first, the last restore
+    test of a level is missing or failed, or the tool's own repository check found a problem.
   - Reads only; the same in check mode.
 version_added: "0.2.0"
 options:
-  engine:
-    description: Database engine; C(postgresql) (pgBackRest) is the one driver so far.
-    type: str
-    choices: [postgresql]
-    default: postgresql
+  engines:
+    description:
+      - Database engines on the server, each audited and registered; one record for the control covers them all.
+        C(postgresql) reads pgBackRest (role C(hisops.him.pg_backup)); C(mariadb) reads the backups of role
+        C(hisops.him.mariadb_backup) (each backup's account next to mariadb-backup's checkpoints file in
+        O(backup_dir), and C(restic snapshots --json) of the second copy).
+      - SQL Server and Oracle would be further drivers (a parser in C(module_utils/dbbackup.py)); none yet.
+    type: list
+    elements: str
+    choices: [postgresql, mariadb]
+    default: [postgresql]
+    aliases: [engine]
+  backup_dir:
+    description: Directory of the MariaDB backups on the server (C(engine=mariadb)).
+    type: path
+    default: /var/backups/hisops-mariadb
+  copies:
+    description:
+      - How many copies of the media the policy asks for (repository 1 on the server, 2 on the network-center server).
+    type: int
+    default: 2
   stanza:
     description: pgBackRest stanza of the cluster.
     type: str
@@ -50,7 +69,9 @@ options:
     type: dict
     default: {}
   media:
-    description: Medium label of each repository, by repository number (for the register).
+    description:
+      - Medium label of each repository, by repository number (for the register), e.g. C({1 = ..., 2 = ...});
+        or per engine, C({postgresql = {1 = ..., 2 = ...}, mariadb = {...}}).
     type: dict
     default: {}
   custodian:
@@ -178,6 +199,21 @@ hisops_backup_register:
       type: str
       returned: always
       sample: 王伟
+    engine:
+      description: Database engine.
+      type: str
+      returned: always
+      sample: postgresql
+    retention:
+      description: How many backups of this level the policy keeps.
+      type: str
+      returned: always
+      sample: 7 daily
+    expires:
+      description: When, on schedule, the tool is expected to remove this backup (UTC, ISO 8601; empty if unknown).
+      type: str
+      returned: always
+      sample: "2026-12-04T02:05:00+00:00"
     verified_at:
       description: When a restore test last proved this backup (empty if never).
       type: str
@@ -195,6 +231,7 @@ msg:
   sample: backups of every level fresh in 2 repositories, restore tests passed
 """
 
+import glob
 import json
 import os
 import time
@@ -203,20 +240,32 @@ from ansible.module_utils.basic import AnsibleModule
 from ..module_utils.dbbackup import (
     CONTROL_ID,
     REGISTER_KEY,
+    Backup,
+    Repository,
     evaluate,
+    parse_mariadb_accounts,
     parse_pgbackrest_info,
+    parse_restic_snapshots,
     policy_problems,
     register_rows,
 )
-from ..module_utils.results import ERROR, FAIL, RESULT_KEY, control_result
+from ..module_utils.results import ERROR, FAIL, PASS, RESULT_KEY, control_result
 
 
 def build_module() -> AnsibleModule:
     return AnsibleModule(
         argument_spec={
-            "engine": {"type": "str", "choices": ["postgresql"], "default": "postgresql"},
+            "engines": {
+                "type": "list",
+                "elements": "str",
+                "choices": ["postgresql", "mariadb"],
+                "default": ["postgresql"],
+                "aliases": ["engine"],
+            },
             "stanza": {"type": "str", "default": "main"},
             "run_as": {"type": "str", "default": "postgres"},
+            "backup_dir": {"type": "path", "default": "/var/backups/hisops-mariadb"},
+            "copies": {"type": "int", "default": 2},
             "policy": {"type": "dict", "required": True},
             "host": {"type": "str", "required": True},
             "grace_hours": {"type": "float", "default": 6},
@@ -234,11 +283,88 @@ def by_repo(mapping: dict) -> dict[int, str]:
     return {int(k): str(v) for k, v in mapping.items()}
 
 
-def read_verifications(path: str) -> list[dict]:
+def read_restore_test(path: str) -> tuple[list[dict], list[dict]]:
+    """The last restore test: its restores and the repository checks (verify / restic check)."""
     if not os.path.exists(path):
-        return []
+        return [], []
     with open(path, encoding="utf-8") as handle:
-        return list(json.load(handle).get("restores") or [])
+        data = json.load(handle)
+    return list(data.get("restores") or []), list(data.get("repositories") or [])
+
+
+def stop_with(module: AnsibleModule, status: str, evidence: str, message: str) -> None:
+    record = control_result(CONTROL_ID, status, module.params["severity"], [evidence], message=message)
+    module.exit_json(changed=False, msg=message, **{RESULT_KEY: [record], REGISTER_KEY: []})
+
+
+def read_postgresql(module: AnsibleModule) -> tuple[list[Repository], list[Backup], str, bool]:
+    """pgBackRest's account of the stanza's backups; the restore-test file; pg_isready."""
+    p = module.params
+    as_user = [module.get_bin_path("runuser", required=True), "-u", p["run_as"], "--"]
+    if module.get_bin_path("pgbackrest") is None:
+        stop_with(
+            module,
+            FAIL,
+            "pgbackrest: not installed",
+            "no PostgreSQL backups on this server: pgBackRest is not installed (apply the pg_backup role)",
+        )
+    rc, out, err = module.run_command([*as_user, "pgbackrest", "--stanza=" + p["stanza"], "--output=json", "info"])
+    if rc != 0:
+        stop_with(
+            module,
+            ERROR,
+            "pgbackrest info failed (exit %d): %s" % (rc, (err or out).strip()[-300:]),
+            "the backup repositories could not be read",
+        )
+    repos, backups = parse_pgbackrest_info(out, p["stanza"], per_engine(p["locations"], "postgresql"))
+    up = module.run_command([*as_user, "pg_isready", "-q"])[0] == 0
+    return repos, backups, "pg-%s-restore-test.json" % p["stanza"], up
+
+
+def read_mariadb(module: AnsibleModule) -> tuple[list[Repository], list[Backup], str, bool]:
+    """Each backup's account and checkpoints file (repository 1), restic's snapshots (repository 2)."""
+    p = module.params
+    settings_path = "/etc/hisops/mariadb-backup.json"
+    if not os.path.exists(settings_path):
+        stop_with(
+            module,
+            FAIL,
+            "%s: missing" % settings_path,
+            "no MariaDB backups on this server: the mariadb_backup role is not applied",
+        )
+    with open(settings_path, encoding="utf-8") as handle:
+        settings = json.load(handle)
+    locations = per_engine(p["locations"], "mariadb")
+    accounts = []
+    for meta in sorted(glob.glob(os.path.join(p["backup_dir"], "[!.]*", "hisops.json"))):
+        with open(meta, encoding="utf-8") as handle:
+            account = json.load(handle)
+        folder = os.path.dirname(meta)
+        account["checkpoints"] = any(
+            os.path.exists(os.path.join(folder, "meta", name))
+            for name in ("mariadb_backup_checkpoints", "xtrabackup_checkpoints")
+        )
+        accounts.append(account)
+    backups = parse_mariadb_accounts(accounts, "mariadb")
+    repos = [Repository(1, locations.get(1, p["host"]), os.path.isdir(p["backup_dir"]), p["backup_dir"])]
+    if settings.get("restic_repo"):
+        env = {"RESTIC_PASSWORD_FILE": "/etc/hisops/restic-password", "RESTIC_REPOSITORY": settings["restic_repo"]}
+        rc, out, err = module.run_command(
+            ["restic", "snapshots", "--json", "--tag", "hisops", "--no-lock"], environ_update=env
+        )
+        message = "" if rc == 0 else "restic snapshots failed (exit %d): %s" % (rc, (err or out).strip()[-300:])
+        repos.append(Repository(2, locations.get(2, "restic"), rc == 0, message))
+        if rc == 0:
+            backups += parse_restic_snapshots(out, "mariadb", backups)
+    ping = module.get_bin_path("mariadb-admin") or module.get_bin_path("mysqladmin")
+    up = bool(ping) and module.run_command([ping, "--no-defaults", "-u", "root", "ping"])[0] == 0
+    return repos, backups, "mariadb-restore-test.json", up
+
+
+def per_engine(mapping: dict, engine: str) -> dict[int, str]:
+    """A by-repository mapping, given flat or per engine."""
+    inner = mapping.get(engine)
+    return by_repo(inner if isinstance(inner, dict) else {k: v for k, v in mapping.items() if str(k).isdigit()})
 
 
 def main() -> None:
@@ -247,41 +373,26 @@ def main() -> None:
     problems = policy_problems(p["policy"], p["grace_hours"])
     if problems:
         module.fail_json(msg="hisops_db_backup_audit: " + "; ".join(problems))
-    stanza = p["stanza"]
-    as_user = [module.get_bin_path("runuser", required=True), "-u", p["run_as"], "--"]
-    if module.get_bin_path("pgbackrest") is None:
-        record = control_result(
-            CONTROL_ID,
-            FAIL,
-            p["severity"],
-            ["pgbackrest: not installed"],
-            message="no PostgreSQL backups on this server: pgBackRest is not installed (apply the pg_backup role)",
+    evidence, problems, fine, rows = [], [], [], []
+    for engine in dict.fromkeys(p["engines"]):
+        try:
+            reader = read_mariadb if engine == "mariadb" else read_postgresql
+            repos, backups, restore_file, up = reader(module)
+            restores, checks = read_restore_test(os.path.join(p["state_dir"], restore_file))
+        except (ValueError, KeyError, OSError) as exc:
+            module.fail_json(msg="hisops_db_backup_audit (%s): %s" % (engine, exc))
+        ev = evaluate(backups, repos, restores, p["policy"], p["grace_hours"], time.time(), up, checks, p["copies"])
+        evidence += ["%s: %s" % (engine, line) for line in ev.evidence]
+        problems += ["%s: %s" % (engine, problem) for problem in ev.problems]
+        if not ev.problems:
+            fine.append(
+                "%s backups of every level fresh in %d repositories, restore tests passed" % (engine, len(repos))
+            )
+        rows += register_rows(
+            p["host"], backups, repos, per_engine(p["media"], engine), p["custodian"], restores, p["policy"]
         )
-        module.exit_json(changed=False, msg=record["message"], **{RESULT_KEY: [record], REGISTER_KEY: []})
-    rc, out, err = module.run_command([*as_user, "pgbackrest", "--stanza=" + stanza, "--output=json", "info"])
-    if rc != 0:
-        record = control_result(
-            CONTROL_ID,
-            ERROR,
-            p["severity"],
-            ["pgbackrest info failed (exit %d): %s" % (rc, (err or out).strip()[-300:])],
-            message="the backup repositories could not be read",
-        )
-        module.exit_json(changed=False, msg=record["message"], **{RESULT_KEY: [record], REGISTER_KEY: []})
-    try:
-        repos, backups = parse_pgbackrest_info(out, stanza, by_repo(p["locations"]))
-        verifications = read_verifications(os.path.join(p["state_dir"], "pg-%s-restore-test.json" % stanza))
-    except (ValueError, KeyError, OSError) as exc:
-        module.fail_json(msg="hisops_db_backup_audit: %s" % exc)
-    up = module.run_command([*as_user, "pg_isready", "-q"])[0] == 0
-    ev = evaluate(backups, repos, verifications, p["policy"], p["grace_hours"], time.time(), up)
-    message = (
-        "; ".join(ev.problems)
-        if ev.problems
-        else "backups of every level fresh in %d repositories, restore tests passed" % len(repos)
-    )
-    record = control_result(CONTROL_ID, ev.status, p["severity"], ev.evidence, message=message)
-    rows = register_rows(p["host"], backups, repos, by_repo(p["media"]), p["custodian"], verifications)
+    message = "; ".join(problems or fine)
+    record = control_result(CONTROL_ID, FAIL if problems else PASS, p["severity"], evidence, message=message)
     module.exit_json(changed=False, msg=message, **{RESULT_KEY: [record], REGISTER_KEY: rows})
 
 

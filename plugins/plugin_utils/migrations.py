@@ -254,6 +254,45 @@ V9_RUN_PROBLEMS = Migration(
     ),
 )
 
+
+V10_BACKUP_REGISTER = Migration(
+    10,
+    "backup_register: the database backups each compliance run found (备份登记, rulebook 八.2(6))",
+    # One row per backup copy (a backup in one repository) as the backup tool itself accounts
+    # for it, written by every run that audits HIM-8.2.6 (plugin_utils.backup_register). Times
+    # of the backup (started/stopped/verified_at/expires) are UTC ISO text from the server;
+    # verified_ok is NULL when no restore test has proved the backup yet.
+    (
+        """CREATE TABLE backup_register (
+            id {ID},
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            engine TEXT NOT NULL DEFAULT '',
+            database_name TEXT NOT NULL DEFAULT '',
+            level TEXT NOT NULL DEFAULT '',
+            tool TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT '',
+            started TEXT NOT NULL DEFAULT '',
+            stopped TEXT NOT NULL DEFAULT '',
+            size_bytes BIGINT,
+            stored_bytes BIGINT,
+            repo INTEGER,
+            location TEXT NOT NULL DEFAULT '',
+            medium TEXT NOT NULL DEFAULT '',
+            custodian TEXT NOT NULL DEFAULT '',
+            retention TEXT NOT NULL DEFAULT '',
+            expires TEXT NOT NULL DEFAULT '',
+            tool_error INTEGER NOT NULL DEFAULT 0,
+            verified_at TEXT NOT NULL DEFAULT '',
+            verified_ok INTEGER,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX backup_register_run ON backup_register (run_id, host)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     V1_CORE,
     V2_ASSETS,
@@ -264,4 +303,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     V7_PERIOD_STATISTICS_INDEX,
     V8_PASSWORD_ROTATIONS,
     V9_RUN_PROBLEMS,
+    V10_BACKUP_REGISTER,
 )

@@ -14,6 +14,7 @@ Its contract with modules and actions (stable: every control of every role relie
 - a task with the variable ``hisops_controller_task`` is the run's own task on the control
   node (validation, coverage): its failure fails the run, and its message is the run's problem;
 - ``ansible_facts`` of any task fill the asset register (``plugin_utils.assets``);
+- a backup audit's register rows (``module_utils.dbbackup.REGISTER_KEY``) fill ``backup_register``;
 - a switch push's secret versions (``plugin_utils.switch_secrets``) fill ``switch_secret_versions``.
 
 The callback exports the uuid of the run it records (``HISOPS_RUN_UUID``) when it starts
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from ..module_utils import results
-from . import switch_secrets
+from ..module_utils.dbbackup import REGISTER_KEY
+from . import backup_register, switch_secrets
 from .assets import asset_columns
 from .inventory_model import department_code, host_kind
 from .project import COLLECTION_ROOT, project_relative
@@ -206,6 +208,10 @@ class RunRecording:
         self.dirty_hosts.add(name)
         for item in [data, *[r for r in data.get("results") or [] if isinstance(r, dict)]]:
             self.record_controls(host, task_name, item.get(results.RESULT_KEY))
+            if item.get(REGISTER_KEY):  # the backup register (hisops_db_backup_audit)
+                self.batch.extra.setdefault(backup_register.TABLE, []).extend(
+                    backup_register.store_rows(name, host["department"], item[REGISTER_KEY], now_text())
+                )
             secret_rows = switch_secrets.rows(name, item, now_text())
             if secret_rows:  # which secret version a switch got (never the secret)
                 self.batch.extra.setdefault(switch_secrets.TABLE, []).extend(secret_rows)

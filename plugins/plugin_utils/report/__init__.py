@@ -5,6 +5,7 @@ Entry points: ``bin/hisops-report`` (``cli.main``), ``./hisops report``,
 ``sections`` (the registry of sections, each shown only when it has data), ``render_*``.
 """
 
+from . import backups  # noqa: F401  (registers the backup register section)
 from .build import Options, open_report
 from .period import Period, PeriodError, parse_period
 from .sections import RecordSection, register

@@ -255,6 +255,42 @@ CATALOG: dict[str, tuple[str, str]] = {
         "check (analysis/<period>.manual.yml); hisops does not check it.",
     ),
     "host.unknown_department": ("（未登记科室）", "(no department)"),
+    # the backup register (report/backups.py)
+    "section.backup_register": ("数据库备份登记", "Database backup register"),
+    "backup.intro": (
+        "备份由备份工具（pgBackRest、mariadb-backup、restic）自身的记录登记，取本期间最后一次合规检查的结果；"
+        "每份备份在数据库服务器（副本 1）和网络中心（副本 2）各登记一行。"
+        "「已恢复验证」指最近一次恢复测试成功恢复了该级别最新的备份。",
+        "Backups as the backup tools themselves (pgBackRest, mariadb-backup, restic) account for them, from the last "
+        "compliance run of the period; one row per copy, on the database server (copy 1) and at the network centre "
+        "(copy 2). Verified: the last restore test restored the newest backup of that level.",
+    ),
+    "kpi.backup_servers": ("数据库服务器", "Database servers"),
+    "kpi.backup_copies": ("登记的备份份数", "Backup copies registered"),
+    "kpi.backup_unproved": ("最新备份未经恢复验证", "Newest backups not proved by a restore"),
+    "kpi.backup_errors": ("工具标记错误的备份", "Backups the tool flags with errors"),
+    "table.backup_freshness": ("各数据库各级别最新备份", "Newest backup per database, level and copy"),
+    "table.backup_register": ("备份登记表", "Backup register"),
+    "col.db_engine": ("数据库类型", "Engine"),
+    "col.database": ("数据库", "Database"),
+    "col.backup_level": ("备份级别", "Level"),
+    "col.backup_location": ("存放位置", "Location"),
+    "col.backup_count": ("份数", "Backups"),
+    "col.backup_newest": ("最新备份时间", "Newest backup"),
+    "col.backup_age_hours": ("距今 (小时)", "Age (hours)"),
+    "col.backup_verified": ("已恢复验证", "Verified by restore"),
+    "col.backup_verified_at": ("恢复验证时间", "Restore test at"),
+    "col.backup_label": ("备份编号", "Backup label"),
+    "col.backup_kind": ("备份方式", "Type"),
+    "col.backup_size_mb": ("数据量 (MB)", "Size (MB)"),
+    "col.backup_stored_mb": ("占用空间 (MB)", "Stored (MB)"),
+    "col.backup_medium": ("备份介质", "Medium"),
+    "col.backup_retention": ("保留份数", "Retention"),
+    "col.backup_expires": ("预计到期", "Expected expiry"),
+    "col.backup_tool_error": ("工具报错", "Tool error"),
+    "level.monthly": ("月备份", "monthly"),
+    "level.weekly": ("周备份", "weekly"),
+    "level.daily": ("日备份", "daily"),
 }
 
 

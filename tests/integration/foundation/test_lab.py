@@ -68,11 +68,25 @@ def test_status_lists_every_host_running() -> None:
     assert all(("running" in line) for line in lines), proc.stdout
 
 
-def test_database_server_has_postgresql_and_mariadb() -> None:
+@pytest.mark.parametrize(("host", "pgbackrest"), [("db-01", "2.55"), ("db-02", "2.45")])
+def test_database_servers_have_their_release_backup_tools(host: str, pgbackrest: str) -> None:
+    """db-01 is Debian 13, db-02 Debian 12 (issue 15): each with its release's backup tools."""
     out = cli.podman(
-        "exec", "hisops-lab-db-01", "dpkg-query", "-W", "-f", "${Package}\\n", "postgresql", "mariadb-server"
+        "exec",
+        "hisops-lab-" + host,
+        "dpkg-query",
+        "-W",
+        "-f",
+        "${Package} ${Version}\\n",
+        "postgresql",
+        "mariadb-server",
+        "pgbackrest",
+        "mariadb-backup",
+        "restic",
     )
-    assert sorted(out.split()) == ["mariadb-server", "postgresql"]
+    versions = dict(line.split(" ", 1) for line in out.splitlines())
+    assert sorted(versions) == ["mariadb-backup", "mariadb-server", "pgbackrest", "postgresql", "restic"]
+    assert versions["pgbackrest"].startswith(pgbackrest), versions
 
 
 def test_lab_network_is_private_to_the_lab() -> None:

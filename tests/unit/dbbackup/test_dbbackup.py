@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 from ansible_collections.hisops.him.plugins.module_utils.dbbackup import (
+    Repository,
     evaluate,
+    iso,
+    parse_mariadb_accounts,
     parse_pgbackrest_info,
+    parse_restic_snapshots,
     policy_problems,
     register_rows,
 )
@@ -152,3 +156,66 @@ def test_unknown_stanza_and_garbage_are_reported() -> None:
         parse_pgbackrest_info(info([]), "other", {})
     with pytest.raises(ValueError, match="did not return JSON"):
         parse_pgbackrest_info("ERROR: [041]", "main", {})
+
+
+# ---- second copy, repository checks, retention ----------------------------------------------
+def test_a_single_repository_is_a_missing_second_copy() -> None:
+    one_repo = json.loads(info(fresh(1)))
+    one_repo[0]["repo"] = one_repo[0]["repo"][:1]
+    ev = run(json.dumps(one_repo), [v for v in restore_tests() if v["repo"] == 1])
+    assert ev.status == "fail" and any("no second repository" in p for p in ev.problems)
+
+
+def test_a_corrupted_repository_found_by_verify_is_a_finding() -> None:
+    repos, backups = parse_pgbackrest_info(info(fresh(1) + fresh(2)), "main", {1: "db-01", 2: "nc-01"})
+    checks = [{"repo": 1, "verify_ok": False, "message": "pgbackrest verify failed (exit 1): checksum mismatch"}]
+    ev = evaluate(backups, repos, restore_tests(), POLICY, 6, NOW, True, checks)
+    assert ev.status == "fail" and any("repo1 check found a problem" in p for p in ev.problems)
+
+
+def test_register_rows_carry_engine_retention_and_expected_expiry() -> None:
+    repos, backups = parse_pgbackrest_info(info(fresh(1)), "main", {1: "db-01", 2: "nc-01"})
+    rows = register_rows("db-01", backups, repos, {}, "王伟", [], POLICY)
+    monthly = next(r for r in rows if r["level"] == "monthly")
+    assert monthly["engine"] == "postgresql" and monthly["retention"] == "12 monthly"
+    assert monthly["expires"] == iso(NOW - 20 * DAY + 12 * 31 * DAY)
+
+
+# ---- MariaDB: mariadb-backup's accounts and restic's snapshots ---------------------------------
+def account(label: str, level: str, kind: str, age_days: float, checkpoints: bool = True) -> dict[str, Any]:
+    stop = int(NOW - age_days * DAY)
+    return {"engine": "mariadb", "label": label, "level": level, "kind": kind, "base": "", "start": stop - 30,
+            "stop": stop, "size": 8_000_000, "size_stored": 900_000, "checkpoints": checkpoints}  # fmt: skip
+
+
+def snapshot(label: str, level: str, age_days: float) -> dict[str, Any]:
+    when = iso(NOW - age_days * DAY).replace("+00:00", ".123456789+00:00")
+    return {"time": when, "short_id": "ab12cd34", "tags": ["hisops", "level=" + level, "label=" + label],
+            "summary": {"data_added_packed": 850_000}}  # fmt: skip
+
+
+def test_mariadb_backups_and_their_restic_copies_pass_when_fresh_and_tested() -> None:
+    local = parse_mariadb_accounts(
+        [account("M", "monthly", "full", 20), account("W", "weekly", "full", 3), account("D", "daily", "incr", 0.5)],
+        "mariadb",
+    )
+    snaps = json.dumps([snapshot("M", "monthly", 20), snapshot("W", "weekly", 3), snapshot("D", "daily", 0.4)])
+    copies = parse_restic_snapshots(snaps, "mariadb", local)
+    assert [(b.repo, b.label, b.tool, b.size) for b in copies[:1]] == [(2, "M", "restic", 8_000_000)]
+    repos = [Repository(1, "db-01", True, ""), Repository(2, "nc-01", True, "")]
+    tests = [{"repo": 1, "level": lv, "label": "x", "verified_at": "t", "ok": True} for lv in POLICY]
+    ev = evaluate(local + copies, repos, tests, POLICY, 6, NOW, True)
+    assert ev.status == "pass", ev.problems
+
+
+def test_mariadb_backup_without_checkpoints_is_flagged_and_not_counted() -> None:
+    local = parse_mariadb_accounts([account("D", "daily", "incr", 0.5, checkpoints=False)], "mariadb")
+    repos = [Repository(1, "db-01", True, ""), Repository(2, "nc-01", True, "")]
+    ev = evaluate(local, repos, [], POLICY, 6, NOW, True)
+    assert any("flagged with errors by mariadb-backup" in p for p in ev.problems)
+    assert any("no daily backup in repo1" in p for p in ev.problems)
+
+
+def test_restic_garbage_is_reported() -> None:
+    with pytest.raises(ValueError, match="restic snapshots did not return JSON"):
+        parse_restic_snapshots("not json", "mariadb", [])

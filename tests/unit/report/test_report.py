@@ -245,8 +245,8 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
 def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     backup = Migration(
         len(MIGRATIONS) + 1,
-        "test: backup register",
-        ("CREATE TABLE backup_register (run_id INTEGER NOT NULL, host TEXT NOT NULL, medium TEXT NOT NULL, "
+        "test: media handover",
+        ("CREATE TABLE media_handover (run_id INTEGER NOT NULL, host TEXT NOT NULL, medium TEXT NOT NULL, "
          "custodian TEXT NOT NULL, recorded_at TEXT NOT NULL)",),
     )  # fmt: skip
     path = tmp_path / "ext.sqlite"
@@ -256,28 +256,28 @@ def test_a_new_record_kind_is_a_table_and_a_section(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(report_sections, "SECTIONS", list(report_sections.SECTIONS))
     from ansible_collections.hisops.him.plugins.plugin_utils.report import i18n
 
-    monkeypatch.setitem(i18n.CATALOG, "section.backups", ("备份登记", "Backup register"))
+    monkeypatch.setitem(i18n.CATALOG, "section.media_handover", ("介质交接", "Media handover"))
     monkeypatch.setitem(i18n.CATALOG, "col.medium", ("介质", "Medium"))
     report_sections.register(
         report_sections.RecordSection(
-            "backup_register",
-            "section.backups",
+            "media_handover",
+            "section.media_handover",
             [Column("host", "col.host"), Column("medium", "col.medium"), Column("custodian", "col.custodian")],
         )
     )
     code, files, err = run_cli("--store", str(path), "--period", "2026-11", "--format", "html", "--out", str(tmp_path))
     assert code == 0, err
-    assert "backup_register" not in [s.get("id") for s in _html(files[0]).iter("section")]  # no rows: no section
+    assert "media_handover" not in [s.get("id") for s in _html(files[0]).iter("section")]  # no rows: no section
     store = open_store(str(path), migrations=(*MIGRATIONS, backup))
-    batch = Batch("b-1", extra={"backup_register": [{"host": "db-01", "medium": "LTO-8 #12", "custodian": "王伟",
+    batch = Batch("b-1", extra={"media_handover": [{"host": "db-01", "medium": "LTO-8 #12", "custodian": "王伟",
                                                     "recorded_at": "2026-11-05T01:30:00.000000Z"}]})  # fmt: skip
     store.write(batch)
     store.close()
     code, files, err = run_cli("--store", str(path), "--period", "2026-11", "--format", "html", "--out", str(tmp_path))
     assert code == 0, err
     doc = _html(files[0])
-    assert "backup_register" in [s.get("id") for s in doc.iter("section")]
-    assert _html_table(doc, "backup_register") == [["db-01", "LTO-8 #12", "王伟"]]
+    assert "media_handover" in [s.get("id") for s in doc.iter("section")]
+    assert _html_table(doc, "media_handover") == [["db-01", "LTO-8 #12", "王伟"]]
 
 
 @pytest.mark.unit

@@ -19,11 +19,11 @@ from . import dataset
 
 pytestmark = pytest.mark.unit
 
-BACKUP_REGISTER = mig.Migration(
+LATER_RECORDS = mig.Migration(
     len(mig.MIGRATIONS) + 1,
-    "backup register (a new kind of record, as a later issue would add it)",
+    "media handover (a new kind of record, as a later issue would add it)",
     (
-        """CREATE TABLE backup_register (
+        """CREATE TABLE media_handover (
             id {ID},
             run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
             host TEXT NOT NULL,
@@ -66,14 +66,14 @@ def test_new_record_kind_is_a_migration(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     with open_store(path) as store:
         dataset.fill(store)
-        assert store.count("backup_register") == 0  # absent table: no section, no error
-    with open_store(path, migrations=(*mig.MIGRATIONS, BACKUP_REGISTER)) as store:
-        assert store.schema_version() == BACKUP_REGISTER.version
+        assert store.count("media_handover") == 0  # absent table: no section, no error
+    with open_store(path, migrations=(*mig.MIGRATIONS, LATER_RECORDS)) as store:
+        assert store.schema_version() == LATER_RECORDS.version
         row = {"host": "db-01", "medium": "NAS", "location": "机房A", "custodian": "王伟", "checksum": "ab12"}
-        store.write(Batch("run-3", extra={"backup_register": [row | {"recorded_at": "2026-11-02T08:00:00.000000Z"}]}))
-        assert store.count("backup_register", "2026-11-01", "2026-12-01") == 1
-        assert store.count("backup_register", "2026-10-01", "2026-11-01") == 0
-        (rec,) = store.records("backup_register")
+        store.write(Batch("run-3", extra={"media_handover": [row | {"recorded_at": "2026-11-02T08:00:00.000000Z"}]}))
+        assert store.count("media_handover", "2026-11-01", "2026-12-01") == 1
+        assert store.count("media_handover", "2026-10-01", "2026-11-01") == 0
+        (rec,) = store.records("media_handover")
         assert rec["run_uuid"] == "run-3" and rec["location"] == "机房A"
         assert len(store.control_results()) == 6  # older data untouched
     with pytest.raises(StoreError, match="newer than this hisops"):
@@ -82,7 +82,7 @@ def test_new_record_kind_is_a_migration(tmp_path: Path) -> None:
 
 def test_migrations_must_be_numbered_in_order(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="numbered 1, 2"):
-        open_store(tmp_path / "s.sqlite", migrations=(mig.V1_CORE, BACKUP_REGISTER))
+        open_store(tmp_path / "s.sqlite", migrations=(mig.V1_CORE, LATER_RECORDS))
 
 
 @pytest.fixture
