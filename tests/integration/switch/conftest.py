@@ -3,34 +3,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
-from switchlab import ROOT, SWITCHES, UNREACHABLE, Lab, free_port, wait_port
+from switchlab import Lab, emulated_switches
 
 
 @pytest.fixture(scope="package")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    tmp = tmp_path_factory.mktemp("switch-lab")
-    ports = {name: free_port() for name in SWITCHES}
-    spec = [{"name": n, "port": p, "model": SWITCHES[n]} for n, p in ports.items()]
-    (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    log = open(tmp / "switches.log", "wb")  # noqa: SIM115 - closed after the process ends
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lab.switches", "--spec", str(tmp / "spec.json")],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for port in ports.values():
-            wait_port(port, proc=proc, log=tmp / "switches.log")
-        ports[UNREACHABLE] = free_port()  # nothing listens there
-        yield Lab(tmp, ports)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with emulated_switches(tmp_path_factory.mktemp("switch-lab")) as started:
+        yield started

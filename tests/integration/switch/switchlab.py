@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,27 @@ def holds_password(vendor: str, running: str, secret: str) -> bool:
         if base64.b64encode(raw).rstrip(b"=").translate(CISCO_B64).decode() == key:
             return True
     return False
+
+
+@contextlib.contextmanager
+def emulated_switches(tmp: Path) -> Iterator[Lab]:
+    """The test's own emulated switches on free 127.0.0.1 ports (``python -m lab.switches --spec``)."""
+    ports = {name: free_port() for name in SWITCHES}
+    spec = [{"name": n, "port": p, "model": SWITCHES[n]} for n, p in ports.items()]
+    (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    log = open(tmp / "switches.log", "wb")  # noqa: SIM115 - closed after the process ends
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab.switches", "--spec", str(tmp / "spec.json")],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for port in ports.values():
+            wait_port(port, proc=proc, log=tmp / "switches.log")
+        ports[UNREACHABLE] = free_port()  # nothing listens there
+        yield Lab(tmp, ports)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

@@ -7,17 +7,29 @@ stand-in hash of the password (what a real switch would verify at login).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.hisops.him.plugins.plugin_utils import passwords as pw
-from switchlab import ROOT, VENDORS, Lab, holds_password, results
+from switchlab import ROOT, VENDORS, Lab, emulated_switches, holds_password, results
 
 pytestmark = pytest.mark.lab
 
 SWITCHES = ("sw-mz-01", "sw-hw-01")  # both in the lab's outpatient department
 PUSH = "HIM-3.4 | ENFORCE"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """Emulated switches and a results store of this module's own: the department user it pushes
+    must not reach the switches and the secret versions the other switch tests share (they start
+    from an empty configuration and compare the store with their own records)."""
+    tmp = tmp_path_factory.mktemp("switch-lab-passwords")
+    with pytest.MonkeyPatch.context() as env, emulated_switches(tmp) as started:
+        env.setenv("HISOPS_STORE", str(tmp / "store.sqlite"))
+        yield started
 
 
 def load(store_dir: Path) -> pw.DepartmentPasswords:
