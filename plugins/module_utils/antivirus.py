@@ -267,26 +267,35 @@ def _log_time(line: str) -> float | None:
         return None
 
 
+RUN_END = "-" * 38  # the separator freshclam writes after each update run
+
+
 def parse_freshclam_log(text: str) -> FreshclamState:
-    """The last update run of freshclam.log (LogTime true) and the last one without an error."""
+    """The last finished update run of freshclam.log (LogTime true) and the last one without an error.
+
+    A run is finished at the separator line freshclam writes after it; a run still in progress (the
+    daemon retrying a mirror it cannot reach), or one stopped before it finished, says nothing and
+    is not taken for a success.
+    """
     state = FreshclamState()
     run_start: float | None = None
     errors: list[str] = []
 
     def close() -> None:
-        if run_start is None:
-            return
         state.last_run, state.last_errors = run_start, errors[-3:]
         if not errors:
             state.last_ok = run_start
 
     for line in text.splitlines():
         if "ClamAV update process started at" in line:
-            close()
             run_start, errors = _log_time(line), []
         elif run_start is not None and " -> ERROR: " in line:
             errors.append(line.split(" -> ERROR: ", 1)[1].strip())
-    close()
+        elif "Update process terminated" in line:
+            run_start = None  # stopped before it finished: neither a success nor a failure
+        elif run_start is not None and line.rstrip().endswith(RUN_END):
+            close()
+            run_start = None
     return state
 
 

@@ -128,6 +128,18 @@ def test_freshclam_log_last_run_and_last_success() -> None:
     assert av.parse_freshclam_log("").last_ok is None
 
 
+def test_a_run_still_in_progress_is_not_a_success() -> None:
+    """The daemon retrying an unreachable mirror logs only warnings until the run ends: the last
+    finished run (failed) stands (seen on the lab: the run was taken for a success)."""
+    t = log_time(NOW - 30)
+    retrying = "%s -> ClamAV update process started at %s\n%s -> WARNING: Can't download hospital.hdb\n" % (t, t, t)
+    stopped = retrying + "%s -> Update process terminated\n%s -> --------------------------------------\n" % (t, t)
+    for tail in (retrying, stopped):
+        state = av.parse_freshclam_log(freshclam_run(NOW - 7200) + freshclam_run(NOW - 60, "Update failed.") + tail)
+        assert state.last_run == NOW - 60 and state.last_ok == NOW - 7200
+        assert state.last_errors == ["Update failed."]
+
+
 def test_scan_log_detections_moved_and_unhandled() -> None:
     text = scan_block(NOW - 90000, ["/home/a/old"], [], 1)
     text += scan_block(NOW - 60, ["/home/a/x.com", "/home/b/y.exe"], ["/home/a/x.com"], 1)
