@@ -323,25 +323,49 @@ def install_key(host: LabHost, pubkey: str) -> None:
     )
 
 
+def ssh_banner(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.settimeout(3)
+            return sock.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def container_diagnosis(host: LabHost) -> str:
+    """What a technician needs when a lab host does not answer: its state and its last console lines."""
+    state = podman("inspect", "--format", "{{.State.Status}} (exit {{.State.ExitCode}})", cname(host), check=False)
+    logs = subprocess.run(
+        ["podman", "logs", "--tail", "8", cname(host)], env=podman_env(), capture_output=True, text=True
+    )
+    lines = (logs.stdout + logs.stderr).strip().splitlines()[-8:]
+    return "%s: container %s; last console lines:\n    %s" % (
+        host.name,
+        state.strip() or "absent",
+        "\n    ".join(lines) or "(none)",
+    )
+
+
 def wait_ssh(hosts: list[LabHost], timeout: float = 90.0) -> None:
+    """Wait until every host's sshd sends its banner; on timeout name every host that did not."""
     deadline = time.monotonic() + timeout
     pending = list(hosts)
-    while pending:
-        host = pending[0]
-        try:
-            with socket.create_connection(("127.0.0.1", host.port), timeout=2) as sock:
-                sock.settimeout(3)
-                if sock.recv(64).startswith(b"SSH-"):
-                    pending.pop(0)
-                    continue
-        except OSError:
-            pass
+    while True:
+        pending = [host for host in pending if not ssh_banner(host.port)]
+        if not pending:
+            return
         if time.monotonic() > deadline:
             raise LabError(
-                "%s did not answer SSH on 127.0.0.1:%d within %.0f s: see 'podman logs %s'"
-                % (host.name, host.port, timeout, cname(host))
+                "%d of %d lab hosts did not answer SSH within %.0f s (%s):\n%s"
+                % (
+                    len(pending),
+                    len(hosts),
+                    timeout,
+                    ", ".join("%s on 127.0.0.1:%d" % (h.name, h.port) for h in pending),
+                    "\n".join(container_diagnosis(h) for h in pending),
+                )
             )
-        time.sleep(0.3)
+        time.sleep(0.5)
 
 
 # ---------------------------------------------------------------- switches -------------
