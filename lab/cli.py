@@ -378,15 +378,43 @@ def switches_running() -> bool:
     return True
 
 
+def emulator_pids() -> list[int]:
+    """Every lab switch emulator on this machine, whichever checkout started it: the lab is one
+    per machine (its container names and ports are global), so 'lab down' stops them all."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"-m" in argv and b"lab.switches" in argv and b"--spec" in argv:
+            pids.append(int(proc.name))
+    return pids
+
+
 def stop_switches() -> None:
+    pids = set(emulator_pids())
     if switches_running():
-        pid = int(SWITCH_PID.read_text())
-        os.kill(pid, 15)
-        for _ in range(50):
-            if not switches_running():
-                break
-            time.sleep(0.1)
+        pids.add(int(SWITCH_PID.read_text()))
+    for pid in pids:
+        try:
+            os.kill(pid, 15)
+        except OSError:
+            continue
+    for _ in range(50):
+        if not any(Path("/proc/%d" % pid).exists() and not zombie(pid) for pid in pids):
+            break
+        time.sleep(0.1)
     SWITCH_PID.unlink(missing_ok=True)
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path("/proc/%d/stat" % pid).read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
 
 
 def start_switches(switches: list[LabSwitch]) -> None:
