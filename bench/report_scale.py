@@ -86,6 +86,7 @@ def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) ->
         conn.execute("DROP INDEX %s" % sql.split()[2])
     conn.execute("BEGIN")
     total = 0
+    last: dict[tuple[str, str], tuple[str, int | None]] = {}  # what the writer looks up (store.history)
     for r in range(runs):
         started = run_start(r, runs)
         cur = conn.execute(
@@ -110,7 +111,9 @@ def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) ->
                 evidence = (
                     json.dumps(["%s: finding %d on %s" % (c, r, h)], ensure_ascii=False) if status != "pass" else "[]"
                 )
-                control_rows.append((run_id, h, code, c, status, "high", evidence, "[]", "", started))
+                previous = last.get((h, c), ("", None))
+                last[(h, c)] = (status, run_id)
+                control_rows.append((run_id, h, code, c, status, "high", evidence, "[]", "", started, *previous))
         conn.executemany(
             "INSERT INTO host_results (run_id, host, department, kind, status, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
             host_rows,
@@ -122,7 +125,7 @@ def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) ->
         )
         conn.executemany(
             "INSERT INTO control_results (run_id, host, department, control_id, status, severity, evidence, changes, "
-            "message, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "message, recorded_at, previous_status, previous_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             control_rows,
         )
         total += len(control_rows)
