@@ -49,6 +49,7 @@ class Context:
     target: float = 0.95
     analysis_dir: str | None = None  # the written analyses (report.period_stats); None: the default
     exceptions: list[dict[str, Any]] = field(default_factory=list)  # the inventory's (report.exemptions)
+    rulebook: list[dict[str, Any]] = field(default_factory=list)  # its sections (report.rulebook)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def cached(self, key: str, fn: Any) -> Any:

@@ -90,7 +90,7 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     ids = [s.get("id") for s in doc.iter("section")]
     assert ids == [
         "summary", "period", "departments", "hosts", "exemptions", "runs", "assets", "switch_changes", "host_changes",
-        "manual",
+        "manual", "rulebook",
     ]  # fmt: skip
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
@@ -233,11 +233,12 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
     doc = _html(next(p for p in files if p.suffix == ".html"))
     ids = [s.get("id") for s in doc.iter("section")]
     assert "assets" not in ids and "switch_changes" not in ids and "hosts" in ids
-    # A period without runs: the summary says so, and nothing else but the manual controls.
+    # A period without runs: the summary says so, and nothing else but the manual controls and the
+    # rulebook coverage matrix (both from the catalog and the rulebook, not from the store).
     code, files, err = run_cli("--store", store, "--period", "2025", "--format", "html", "--out", str(tmp_path))
     assert code == 0, err
     doc = _html(files[0])
-    assert [s.get("id") for s in doc.iter("section")] == ["summary", "manual"]
+    assert [s.get("id") for s in doc.iter("section")] == ["summary", "manual", "rulebook"]
     assert "没有合规检查记录" in doc.text_content()
 
 
