@@ -5,7 +5,9 @@
    (default 10,000 x 40 x 12 = 4.8 million control results; one run a month in 2026; more than
    12 runs are a daily schedule from 1 January: ``--hosts 1000 --runs 365`` is the yearly report
    of a daily schedule, 14.6 million results),
-   through the store's own schema (``open_store`` creates it), filled by bulk insert.
+   through the store's own schema (``open_store`` creates it), filled by bulk insert with what the
+   writer adds to each record (its predecessor: ``store.history``) and the per-run counts it keeps
+   (``store.counts``).
 2. Times, each in a fresh process with its peak RSS:
    - baseline: a naive full dump of ``control_results`` to CSV with the sqlite3 CLI
      (the cheapest possible "report": no aggregation, no formatting);
@@ -36,7 +38,7 @@ from ansible.plugins.loader import init_plugin_loader
 
 init_plugin_loader()  # Ansible's collection loader finds hisops.him (ansible.cfg's collections_path)
 
-from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store  # noqa: E402
+from ansible_collections.hisops.him.plugins.plugin_utils.store import counts, open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,6 +134,7 @@ def generate(path: Path, hosts: int, controls: int, runs: int, seed: int = 5) ->
     conn.execute("COMMIT")
     for (sql,) in indexes:
         conn.execute(sql)
+    conn.execute(counts.FILL_SQL)  # the per-run counts the writer keeps (store.counts)
     conn.execute("ANALYZE")
     conn.close()
     return total

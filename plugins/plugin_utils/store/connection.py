@@ -43,6 +43,7 @@ class StoreConnection:
         self._lock = threading.RLock()
         self._run_ids: dict[str, int] = {}
         self._history: bool | None = None  # control_results has the predecessor columns (writer)
+        self._counts: bool | None = None  # the store keeps the per-run counts (writer)
 
     # -- plumbing ----------------------------------------------------------------------
     def close(self) -> None:
@@ -101,6 +102,21 @@ class StoreConnection:
                 cur.execute(self._sql(sql), tuple(params))
                 names = [d[0] for d in cur.description]
                 rows = [decode_row(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+            finally:
+                cur.close()
+            if self.kind == "postgresql":
+                self._conn.rollback()  # end the read transaction
+            return rows
+
+    def _tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query as tuples, undecoded (large reads of plain columns)."""
+        with self._lock:
+            if self._conn is None:
+                raise StoreError("the results store %s is closed" % self.location.display)
+            cur = self._conn.cursor()
+            try:
+                cur.execute(self._sql(sql), tuple(params))
+                rows = list(cur.fetchall())
             finally:
                 cur.close()
             if self.kind == "postgresql":
@@ -166,7 +182,7 @@ class StoreConnection:
                     (mig.version, mig.name, now_text()),
                 )
                 applied.append(mig.version)
-        self._history = None
+        self._history = self._counts = None
         return applied
 
     def _lock_schema(self, cur: Any) -> None:

@@ -1,6 +1,8 @@
 """Each control record carries its predecessor's status and run (migration V11_PREVIOUS_STATUS,
-``plugin_utils.store.history``): written by the writer, filled once for older records by the
-migration, and the report's fixes are the same from either (issue 17: the yearly report's speed)."""
+``plugin_utils.store.history``) and each run's counts are kept (V12_CONTROL_COUNTS,
+``plugin_utils.store.counts``): written by the writer, filled once for older records by the
+migrations (issue 17: the yearly report's speed; the report's figures from either are the oracle's:
+tests/unit/report/test_period_report.py)."""
 
 from __future__ import annotations
 
@@ -74,3 +76,45 @@ def test_the_migration_fills_the_records_written_before_it(tmp_path: Path) -> No
     with open_store(path) as store:
         assert store.schema_version() == mig.MIGRATIONS[-1].version
     assert _history(path) == EXPECTED
+
+
+def _counts(path: Path) -> list[tuple[int, str, str, int]]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT run_id, control_id, status, n FROM control_counts ORDER BY run_id, control_id, status"
+        )
+        return [tuple(r) for r in rows]
+    finally:
+        conn.close()
+
+
+# (run, control, status, n) of RECORDS (every host in department '')
+COUNTS = [
+    (1, "C-1", "error", 1), (1, "C-1", "fail", 1), (1, "C-2", "pass", 1),
+    (2, "C-1", "fail", 1), (2, "C-1", "pass", 1),
+    (3, "C-1", "fail", 1), (3, "C-1", "fixed", 1), (3, "C-2", "exempt", 1), (3, "C-2", "pass", 1),
+]  # fmt: skip
+
+
+def test_the_writer_keeps_each_runs_counts(tmp_path: Path) -> None:
+    _fill(tmp_path / "s.sqlite")
+    assert _counts(tmp_path / "s.sqlite") == COUNTS
+    with open_store(tmp_path / "s.sqlite") as store:
+        store.write(Batch("r3", controls=[{"host": "h3", "control_id": "C-2", "status": "pass"}]))  # a later batch adds
+    assert (3, "C-2", "pass", 2) in _counts(tmp_path / "s.sqlite")
+
+
+def test_the_counts_migration_counts_the_records_written_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    _fill(path, mig.MIGRATIONS[: mig.MIGRATIONS.index(mig.V12_CONTROL_COUNTS)])
+    with open_store(path, migrations=mig.MIGRATIONS[: mig.MIGRATIONS.index(mig.V12_CONTROL_COUNTS)]) as store:
+        assert "control_counts" not in store.tables()
+    with open_store(path) as store:
+        assert store.schema_version() == mig.MIGRATIONS[-1].version
+        assert store.cube([1, 2, 3]) == {
+            (1, "", "C-1"): {"error": 1, "fail": 1}, (1, "", "C-2"): {"pass": 1},
+            (2, "", "C-1"): {"fail": 1, "pass": 1},
+            (3, "", "C-1"): {"fail": 1, "fixed": 1}, (3, "", "C-2"): {"exempt": 1, "pass": 1},
+        }  # fmt: skip
+    assert _counts(path) == COUNTS
