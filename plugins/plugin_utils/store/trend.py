@@ -40,9 +40,7 @@ CUBE_SQL = (
     "WHERE run_id IN (%s) GROUP BY run_id, department, control_id, status"
 )
 # The same counts as the writer keeps them (``plugin_utils.store.counts``, table control_counts).
-COUNTS_SQL = (
-    "SELECT run_id, department, control_id, status, n FROM control_counts WHERE run_id IN (%s)"
-)
+COUNTS_SQL = "SELECT run_id, department, control_id, status, n FROM control_counts WHERE run_id IN (%s)"
 # The run's hosts by department and inventory groups (hosts in the same groups share a row).
 SCOPE_SQL = (
     "SELECT run_id, department, groups, COUNT(*) AS n FROM run_hosts WHERE run_id IN (%s) "
