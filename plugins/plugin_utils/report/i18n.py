@@ -129,6 +129,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.title": ("名称", "Title"),
     "col.rule": ("制度条款", "Rule"),
     "col.rule_text": ("制度原文", "Rule text"),
+    "col.remediation": ("整改措施", "Remediation"),
     "col.severity": ("严重程度", "Severity"),
     "col.kind": ("检查方式", "Kind"),
     "col.checked": ("应检查数", "Controls due"),  # results + not checked
