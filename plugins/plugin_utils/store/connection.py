@@ -94,6 +94,15 @@ class StoreConnection:
                 cur.close()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        names, rows = self._fetch(sql, params)
+        return [decode_row(dict(zip(names, r, strict=True))) for r in rows]
+
+    def _tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query as tuples, undecoded (large reads of plain columns)."""
+        return self._fetch(sql, params)[1]
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows of a query, in a read transaction of its own."""
         with self._lock:
             if self._conn is None:
                 raise StoreError("the results store %s is closed" % self.location.display)
@@ -101,27 +110,12 @@ class StoreConnection:
             try:
                 cur.execute(self._sql(sql), tuple(params))
                 names = [d[0] for d in cur.description]
-                rows = [decode_row(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
-            finally:
-                cur.close()
-            if self.kind == "postgresql":
-                self._conn.rollback()  # end the read transaction
-            return rows
-
-    def _tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of a query as tuples, undecoded (large reads of plain columns)."""
-        with self._lock:
-            if self._conn is None:
-                raise StoreError("the results store %s is closed" % self.location.display)
-            cur = self._conn.cursor()
-            try:
-                cur.execute(self._sql(sql), tuple(params))
                 rows = list(cur.fetchall())
             finally:
                 cur.close()
             if self.kind == "postgresql":
                 self._conn.rollback()  # end the read transaction
-            return rows
+            return names, rows
 
     def _many(self, cur: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
