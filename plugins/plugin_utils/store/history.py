@@ -18,7 +18,6 @@ from typing import Any
 COLUMNS = ("previous_status", "previous_run_id")
 HISTORY_LOCK = 4855302  # pg_advisory_xact_lock key of the writers of control records
 LAST_SQL = "SELECT status, run_id FROM control_results WHERE host = ? AND control_id = ? ORDER BY id DESC LIMIT 1"
-FAILING = ("fail", "error")
 
 
 def with_previous(
