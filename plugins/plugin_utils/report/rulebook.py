@@ -156,7 +156,7 @@ class RulebookSection(Section):
         counts = {c: sum(1 for r in rows if r["coverage"] == c) for c in COVERAGE}
         result = SectionResult(self.key, self.title)
         result.intro = t("rulebook.intro", items=len(rows), **counts)
-        result.tables = [static_table("rulebook_matrix", "table.rulebook", MATRIX_COLUMNS, rows)]
+        result.tables = [static_table("rulebook_matrix", "table.rulebook", MATRIX_COLUMNS, rows, group_by="section")]
         return result
 
 
