@@ -12,8 +12,9 @@ from typing import Any
 from ..stale_runs import close_stale_runs, closed_message
 from ..store import Store
 
-from . import exemptions, period_stats
-from .catalog import inventory_departments, inventory_hostvars, inventory_list, load_catalog
+from ..project import project_path
+from . import exemptions, period_stats, rulebook
+from .catalog import DEFAULT_CATALOG, inventory_departments, inventory_hostvars, inventory_list, load_catalog
 from .i18n import Translator
 from .model import Report
 from .period import Period
@@ -22,7 +23,7 @@ from .sections import Context, active_sections
 from .source import ReportSource, open_report_store
 
 # Section modules beside report/sections.py: importing them registers their sections.
-SECTION_MODULES = (exemptions, period_stats)
+SECTION_MODULES = (exemptions, period_stats, rulebook)
 
 
 @dataclass
@@ -62,6 +63,7 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
     """Build the report; the store stays open while the caller renders (tables stream from it)."""
     t = Translator(opts.lang)
     catalog = load_catalog(opts.catalog)
+    rules = rulebook.load_rulebook(rulebook.rulebook_path(opts.catalog or project_path(DEFAULT_CATALOG)))
     listed = inventory_list(opts.inventory) if opts.inventory else {}
     inventory = inventory_departments(listed) if listed else {}
     exceptions = (
@@ -78,6 +80,7 @@ def open_report(opts: Options) -> Iterator[tuple[Report, Translator]]:
                 source=source,
                 t=t,
                 catalog=catalog,
+                rulebook=rules,
                 departments=merge_departments(source.departments(), inventory),
                 html_rows=opts.html_rows,
                 xlsx_rows=opts.xlsx_rows,

@@ -24,7 +24,7 @@ from .render_csv import render_csv
 from .render_html import render_html
 from .render_json import render_json
 from .render_xlsx import render_xlsx
-from .source import ReportSourceError
+from .source import ReportSourceError, damaged_message
 
 FORMATS = ("html", "xlsx", "csv", "json")
 DEBUG_ENV = "HISOPS_DEBUG"  # set: an unexpected error shows its traceback
@@ -192,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a damaged store found while reading, a bug: one line, never a traceback
         if os.environ.get(DEBUG_ENV):
             raise
+        damaged = damaged_message(exc, args.store)
+        if damaged:
+            print("hisops report: error: %s" % damaged, file=sys.stderr)
+            return 2
         first = (str(exc).strip().splitlines() or [""])[0]
         print(
             "hisops report: error: the report could not be written: %s: %s (results store %s; set %s=1 for the "

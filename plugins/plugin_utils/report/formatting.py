@@ -50,7 +50,7 @@ def text_value(kind: str, value: Any, t: Translator) -> str:
         return ""
     if kind == "rate":
         return percent(value)
-    if kind in ("status", "severity", "kind", "mode", "reason", "since", "how", "run_status", "exemption"):
+    if kind in ("status", "severity", "kind", "mode", "reason", "since", "how", "run_status", "exemption", "coverage"):
         return t.value(kind, value)
     if kind == "bool":
         return t("bool.yes") if value else t("bool.no")

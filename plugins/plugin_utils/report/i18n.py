@@ -129,6 +129,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col.title": ("名称", "Title"),
     "col.rule": ("制度条款", "Rule"),
     "col.rule_text": ("制度原文", "Rule text"),
+    "col.remediation": ("整改措施", "Remediation"),
     "col.severity": ("严重程度", "Severity"),
     "col.kind": ("检查方式", "Kind"),
     "col.checked": ("应检查数", "Controls due"),  # results + not checked
@@ -291,6 +292,23 @@ CATALOG: dict[str, tuple[str, str]] = {
     "level.monthly": ("月备份", "monthly"),
     "level.weekly": ("周备份", "weekly"),
     "level.daily": ("日备份", "daily"),
+    # the rulebook coverage matrix (report.rulebook)
+    "section.rulebook": ("制度条款覆盖矩阵", "Rulebook coverage matrix"),
+    "table.rulebook": ("制度条款与控制项", "Rulebook items and their controls"),
+    "rulebook.intro": (
+        "《医院信息管理工作制度》全部 {items} 条：自动检查 {automated} 条，人工检查 {manual} 条，"
+        "由报告提供 {covered} 条，无法自动检查 {not_automatable} 条（每条注明原因）。",
+        "All {items} items of the rulebook: {automated} checked automatically, {manual} checked by people, "
+        "{covered} served by the reports, {not_automatable} not automatable (each with its reason).",
+    ),
+    "col.rulebook_section": ("章节", "Section"),
+    "col.rulebook_controls": ("控制项", "Controls"),
+    "col.rulebook_coverage": ("覆盖方式", "Coverage"),
+    "col.rulebook_note": ("说明 / 无法自动检查的原因", "How / why not automatable"),
+    "coverage.automated": ("自动检查", "automated"),
+    "coverage.manual": ("人工检查", "manual"),
+    "coverage.covered": ("由报告提供", "by the reports"),
+    "coverage.not_automatable": ("无法自动检查", "not automatable"),
 }
 
 

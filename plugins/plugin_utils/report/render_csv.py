@@ -1,4 +1,15 @@
-"""CSV: one file per table, UTF-8 with BOM (so Excel shows Chinese), labels in the report language.
+"""CSV for machines: one file per table, UTF-8 with BOM (so Excel shows Chinese), versioned.
+
+Every file (format ``CSV_SCHEMA``, version ``CSV_SCHEMA_VERSION``; docs/reports.md, "Machine
+formats"):
+
+- line 1, the version line: ``#hisops-report-csv,<version>,<table>,<lang>``;
+- line 2, the column ids: stable English keys (the JSON's keys), whatever the report's language;
+- then one line per row, with the JSON's values: rates on the same 0..1 scale, status and other
+  codes untranslated, times as stored (UTC), lists one item a line, empty for none.
+
+``columns.csv`` beside them (same version line) gives each table's column ids with their kind
+and their label in the report's language.
 
 CSV injection (OWASP): a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return as a formula (a custodian named ``=HYPERLINK(...)``). Such cells
@@ -11,8 +22,8 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import Any
 
-from .formatting import text_value
 from .i18n import Translator
 from .model import Report
 
@@ -28,19 +39,47 @@ def csv_cell(text: str) -> str:
     return text
 
 
+CSV_SCHEMA = "#hisops-report-csv"
+CSV_SCHEMA_VERSION = 2  # 1: the unversioned files before, headers in the report's language
+COLUMNS_FILE = "columns.csv"
+
+
+def csv_value(value: Any) -> str:
+    """A value as the JSON carries it, as CSV text (lists one item a line, None empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "\n".join(str(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
 def render_csv(report: Report, directory: Path, t: Translator) -> list[Path]:
     """Write every table into ``directory`` (created, must not exist); return the files written."""
     directory.mkdir(parents=True, exist_ok=False)
     written = []
+    labels: list[list[str]] = []
     for table in report.tables():
         if "csv" not in table.formats:
             continue
         path = directory / (table.key + ".csv")
         with open(path, "x", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow([csv_cell(t(c.label)) for c in table.columns])
-            kinds = [(c.key, c.kind) for c in table.columns]
+            writer.writerow([CSV_SCHEMA, str(CSV_SCHEMA_VERSION), table.key, t.lang])
+            writer.writerow([c.key for c in table.columns])
+            keys = [c.key for c in table.columns]
             for row in table.rows(None):
-                writer.writerow([csv_cell(text_value(kind, row.get(key), t)) for key, kind in kinds])
+                writer.writerow([csv_cell(csv_value(row.get(key))) for key in keys])
+        labels.extend([table.key, c.key, c.kind, csv_cell(t(c.label))] for c in table.columns)
         written.append(path)
+    path = directory / COLUMNS_FILE
+    with open(path, "x", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([CSV_SCHEMA, str(CSV_SCHEMA_VERSION), "columns", t.lang])
+        writer.writerow(["table", "column", "kind", "label"])
+        writer.writerows(labels)
+    written.append(path)
     return written

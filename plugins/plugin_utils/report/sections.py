@@ -49,6 +49,7 @@ class Context:
     target: float = 0.95
     analysis_dir: str | None = None  # the written analyses (report.period_stats); None: the default
     exceptions: list[dict[str, Any]] = field(default_factory=list)  # the inventory's (report.exemptions)
+    rulebook: list[dict[str, Any]] = field(default_factory=list)  # its sections (report.rulebook)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def cached(self, key: str, fn: Any) -> Any:
@@ -70,6 +71,10 @@ class Context:
 
     def control_rule(self, control_id: str) -> str:
         return rules_text(self.catalog.get(control_id))
+
+    def control_remediation(self, control_id: str) -> str:
+        """What to do about a finding of the control, in the report's language (the catalog's remediation)."""
+        return self.t.pick((self.catalog.get(control_id) or {}).get("remediation"))
 
 
 class Section:
@@ -105,7 +110,15 @@ def _charts() -> Any:
 
 
 def with_control(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r | {"title": ctx.control_title(r["control_id"]), "rule": ctx.control_rule(r["control_id"])} for r in rows]
+    return [
+        r
+        | {
+            "title": ctx.control_title(r["control_id"]),
+            "rule": ctx.control_rule(r["control_id"]),
+            "remediation": ctx.control_remediation(r["control_id"]),
+        }
+        for r in rows
+    ]
 
 
 def with_department(ctx: Context, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -246,6 +259,7 @@ class SummarySection(Section):
                     Column("failing", "col.failing_hosts", "int", 12),
                     Column("total", "col.checked", "int", 9),
                     Column("rate", "col.rate", "rate", 11),
+                    Column("remediation", "col.remediation", "text", 50),
                 ],
                 top,
             ),
@@ -639,6 +653,7 @@ class ManualSection(Section):
                 "checked_on": (checks.get(cid) or {}).get("checked_on", ""),
                 "checker": (checks.get(cid) or {}).get("checker", ""),
                 "note": (checks.get(cid) or {}).get("note") or ctx.t("manual.note"),
+                "remediation": ctx.control_remediation(cid),
             }
             for cid, c in ctx.catalog.items()
             if c.get("kind") == "manual"
@@ -657,6 +672,7 @@ class ManualSection(Section):
                 Column("checked_on", "col.checked_on", "text", 12),
                 Column("checker", "col.checker", "text", 12),
                 Column("note", "col.manual_note", "text", 50),
+                Column("remediation", "col.remediation", "text", 50),
             ],
             rows,
         )

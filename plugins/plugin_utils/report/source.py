@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -31,11 +32,13 @@ from .. import coverage
 from ..store import (
     COMPLIANT,
     CONTROL_STATUSES,
+    SQLITE_RECOVERY,
     Store,
     StoreError,
     open_store,
     resolve_location,
     to_store_time,
+    history,
     trend,
 )
 
@@ -50,6 +53,8 @@ ASSETS = "hisops_assets"
 NOT_CHECKED = "hisops_not_checked"
 FIXES = "hisops_fixes"
 HISTORY = "hisops_history"
+# The tables a report writes to (``build.close_abandoned_runs``): checked for damage on open.
+REPORT_WRITES = ("runs",)
 TEMP_TABLES = (HOSTS, LATEST, HOST_STATUS, HOST_COUNTS, PERIOD_RUNS, ASSETS, NOT_CHECKED, FIXES, HISTORY)
 # The statuses a report counts: the records' statuses and the controls nobody checked.
 REPORT_STATUSES: tuple[str, ...] = (*CONTROL_STATUSES, coverage.NOT_CHECKED)
@@ -61,11 +66,21 @@ FAILING_HOST = "(fail + error > 0 OR host_status IN ('unreachable', 'failed'))"
 # Fixes in the period: a record 'fixed' (by enforcement) in a run of the period, or a 'pass' in a
 # run of the period right after a fail or error of the same host and control (by hand) recorded in
 # the period or in the last run before it. {runs}: the period's run ids; {candidates}: those and the
-# last run before the period.
-FIXES_SQL = (
+# last run before the period. Each record carries its predecessor's status and run
+# (``plugin_utils.store.history``), read through the partial index control_results_fixed_by_hand.
+FIXES_ENFORCED_SQL = (
     "SELECT c.host, c.department, c.control_id, c.id, c.run_id, 'enforced' AS how FROM control_results c "
-    "WHERE c.run_id IN ({runs}) AND c.status = 'fixed' "
-    "UNION ALL SELECT n.host, n.department, n.control_id, n.id, n.run_id, 'by_hand' AS how FROM ("
+    "WHERE c.run_id IN ({runs}) AND c.status = 'fixed' UNION ALL "
+)
+FIXES_SQL = FIXES_ENFORCED_SQL + (
+    "SELECT c.host, c.department, c.control_id, c.id, c.run_id, 'by_hand' AS how FROM control_results c "
+    "WHERE c.run_id IN ({runs}) AND c.status = 'pass' AND c.previous_status IN ('fail', 'error') "
+    "AND c.previous_run_id IN ({candidates})"
+)
+# The same fixes in a store written before the predecessor columns (schema older than
+# ``V11_PREVIOUS_STATUS``): each failing record's next record searched (slow on a long history).
+FIXES_SEARCH_SQL = FIXES_ENFORCED_SQL + (
+    "SELECT n.host, n.department, n.control_id, n.id, n.run_id, 'by_hand' AS how FROM ("
     "SELECT (SELECT MIN(x.id) FROM control_results x WHERE x.host = f.host AND x.control_id = f.control_id "
     "AND x.id > f.id) AS next_id FROM control_results f WHERE f.run_id IN ({candidates}) "
     "AND f.status IN ('fail', 'error')) p JOIN control_results n ON n.id = p.next_id "
@@ -92,6 +107,20 @@ class ReportSourceError(Exception):
     """The store cannot be read for a report (missing, unreadable, wrong schema)."""
 
 
+def damaged_message(exc: BaseException, location: str | None) -> str | None:
+    """The one line for a damaged SQLite store found while reading (None for any other error)."""
+    if exc.__class__ is not sqlite3.DatabaseError:  # a subclass (locked, read-only) is no damage
+        return None
+    try:
+        loc = resolve_location(location)
+    except StoreError:
+        return None
+    if loc.kind != "sqlite":
+        return None
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return "the results store %s is damaged (%s): %s" % (loc.target, first, SQLITE_RECOVERY % {"path": loc.target})
+
+
 def open_report_store(location: str | None) -> Store:
     """Open an EXISTING store read-mostly: a report never creates or migrates a store."""
     loc = resolve_location(location)
@@ -101,7 +130,9 @@ def open_report_store(location: str | None) -> Store:
             "or give the right --store (a SQLite file or a postgresql:// DSN)" % loc.display
         )
     try:
-        store = open_store(location, migrate=False)
+        # The report writes to the runs table only (closing abandoned runs): that table is checked on
+        # open; a damaged page of the results is found as it is read (``damaged_message``).
+        store = open_store(location, migrate=False, check_tables=REPORT_WRITES)
     except StoreError as exc:
         raise ReportSourceError(str(exc)) from None
     try:
@@ -272,11 +303,22 @@ class ReportSource:
             "SELECT id FROM runs WHERE started < ? ORDER BY started DESC, id DESC LIMIT 1", (self.start or "",)
         )
         candidates = runs + (" UNION SELECT %d" % int(before[0]["id"]) if before and self.start else "")
-        self._temp_table(FIXES, FIXES_SQL.format(runs=runs, candidates=candidates), index="host, control_id")
+        sql = FIXES_SQL if self._has_previous_status() else FIXES_SEARCH_SQL
+        self._temp_table(FIXES, sql.format(runs=runs, candidates=candidates), index="host, control_id")
         self._execute(
             "UPDATE %s SET status = 'fixed' WHERE status = 'pass' AND EXISTS (SELECT 1 FROM %s x "
             "WHERE x.host = %s.host AND x.control_id = %s.control_id)" % (LATEST, FIXES, LATEST, LATEST)
         )
+
+    def _has_previous_status(self) -> bool:
+        """Do the control records carry their predecessor's status (``plugin_utils.store.history``)?"""
+        cur = self._conn.cursor()
+        try:
+            cur.execute("SELECT * FROM control_results WHERE 1 = 0")
+            names = {d[0] for d in cur.description}
+        finally:
+            cur.close()
+        return set(history.COLUMNS) <= names
 
     @staticmethod
     def _host_status_sql() -> str:

@@ -134,10 +134,14 @@ def open_store(
     *,
     migrations: Sequence[Migration] = MIGRATIONS,
     migrate: bool = True,
+    check_tables: Sequence[str] | None = None,
 ) -> Store:
-    """Open (and by default create/migrate) the results store named by ``location``/$HISOPS_STORE."""
+    """Open (and by default create/migrate) the results store named by ``location``/$HISOPS_STORE.
+
+    An existing SQLite file is checked for damage first: the whole file, or only ``check_tables``
+    (a reader that writes to these tables only: ``connect_sqlite``)."""
     loc = resolve_location(location)
-    conn = connect_sqlite(loc.target) if loc.kind == "sqlite" else connect_postgresql(loc)
+    conn = connect_sqlite(loc.target, check_tables) if loc.kind == "sqlite" else connect_postgresql(loc)
     store = Store(loc, conn)
     if migrate:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import trend
+from . import counts, trend
 from .base import StoreError, counts_with_rate, to_store_time
 from .connection import StoreConnection
 from .writer import checked_table
@@ -141,8 +141,10 @@ class StoreQueries(StoreConnection):
         if not run_ids:
             return {}
         marks = ", ".join(["?"] * len(run_ids))
-        rows = self._query(trend.CUBE_SQL % marks, run_ids)
-        scope = self._query(trend.SCOPE_SQL % marks, run_ids) if catalog and "run_hosts" in self.tables() else []
+        tables = self.tables()
+        sql = trend.COUNTS_SQL if counts.TABLE in tables else trend.CUBE_SQL
+        rows = self._tuples(sql % marks, run_ids)
+        scope = self._query(trend.SCOPE_SQL % marks, run_ids) if catalog and "run_hosts" in tables else []
         return trend.cube(rows, scope, catalog)
 
     def top_failing_controls(self, start: Any = None, end: Any = None, limit: int = 10) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@
   interrupted or running runs are kept out of it; the reports list them with the runs.
 - **A run's counts.** The status of every control record the run wrote (a check run writes one
   per host and control), grouped by department and control (``CUBE_SQL``: one index-only pass
-  with the index ``control_results_run_cube``). When the control catalog is known, the controls due
+  with the index ``control_results_run_cube``), or as the writer keeps them (``COUNTS_SQL``, table
+  ``control_counts``: ``plugin_utils.store.counts``). When the control catalog is known, the controls due
   on the run's hosts (table ``run_hosts``: the automated controls that apply to each host's groups)
   that the run did not record are ``not_checked``: per department and control, ``due - recorded``
   (never below 0). They count in the total and against the rate, as in the headline (``plugin_utils.coverage``).
@@ -38,6 +39,8 @@ CUBE_SQL = (
     "SELECT run_id, department, control_id, status, COUNT(*) AS n FROM control_results "
     "WHERE run_id IN (%s) GROUP BY run_id, department, control_id, status"
 )
+# The same counts as the writer keeps them (``plugin_utils.store.counts``, table control_counts).
+COUNTS_SQL = "SELECT run_id, department, control_id, status, n FROM control_counts WHERE run_id IN (%s)"
 # The run's hosts by department and inventory groups (hosts in the same groups share a row).
 SCOPE_SQL = (
     "SELECT run_id, department, groups, COUNT(*) AS n FROM run_hosts WHERE run_id IN (%s) "
@@ -94,17 +97,17 @@ def granularity(kind: str, days: int) -> str:
 
 
 def cube(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Sequence[Any]],
     scope: Iterable[Mapping[str, Any]] = (),
     catalog: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Cube:
-    """Counts per (run, department, control) from ``CUBE_SQL`` rows, with the controls due and not
-    recorded as ``not_checked`` (from ``SCOPE_SQL`` rows, when a catalog is given)."""
+    """Counts per (run, department, control) from ``CUBE_SQL`` or ``COUNTS_SQL`` rows (tuples: run id,
+    department, control, status, n), with the controls due and not recorded as ``not_checked`` (from
+    ``SCOPE_SQL`` rows, when a catalog is given)."""
     out: Cube = {}
-    for row in rows:
-        key = (int(row["run_id"]), str(row["department"] or ""), str(row["control_id"]))
-        counts = out.setdefault(key, {})
-        counts[row["status"]] = counts.get(row["status"], 0) + int(row["n"])
+    for run_id, department, control, status, n in rows:
+        counts = out.setdefault((int(run_id), str(department or ""), str(control)), {})
+        counts[status] = counts.get(status, 0) + int(n)
     if not catalog:
         return out
     due: dict[tuple[int, str, str], int] = {}

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .base import JSON_COLUMNS, RUN_STATUSES, StoreError, encode_value, now_text, to_store_time
+from . import counts, history
 from .connection import StoreConnection
 
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -153,12 +154,47 @@ class StoreWriter(StoreConnection):
         with self._tx() as cur:
             run_id = self._run_id(cur, batch.run_uuid)
             self._upsert(cur, "host_results", HOST_COLUMNS, run_id, batch.hosts)
-            self._insert(cur, "control_results", CONTROL_COLUMNS, run_id, batch.controls)
+            self._insert_controls(cur, run_id, batch.controls)
             self._insert(cur, "changes", CHANGE_COLUMNS, run_id, batch.changes)
             self._upsert(cur, "assets", ASSET_COLUMNS, run_id, batch.assets)
             for table, rows in batch.extra.items():
                 if rows:
                     self._insert(cur, checked_table(table), tuple(rows[0]), run_id, rows)
+
+    def _insert_controls(self, cur: Any, run_id: int, rows: list[dict[str, Any]]) -> None:
+        """Control records, each with its predecessor's status and run (``plugin_utils.store.history``),
+        and the run's counts (``plugin_utils.store.counts``), when the schema has them (a store at an
+        older version is written without)."""
+        if not rows:
+            return
+        if self._has_history(cur):
+            if self.kind == "postgresql":
+                cur.execute("SELECT pg_advisory_xact_lock(%d)" % history.HISTORY_LOCK)
+
+            def last(host: str, control: str) -> tuple[str, int | None]:
+                cur.execute(self._sql(history.LAST_SQL), (host, control))
+                found = cur.fetchone()
+                return (str(found[0]), int(found[1])) if found else ("", None)
+
+            rows = history.with_previous(rows, run_id, last)
+            self._insert(cur, "control_results", CONTROL_COLUMNS + history.COLUMNS, run_id, rows)
+        else:
+            self._insert(cur, "control_results", CONTROL_COLUMNS, run_id, rows)
+        if self._has_counts(cur):
+            self._many(cur, counts.ADD_SQL, counts.batch_counts(run_id, rows))
+
+    def _has_history(self, cur: Any) -> bool:
+        if self._history is None:
+            cur.execute("SELECT * FROM control_results WHERE 1 = 0")
+            self._history = set(history.COLUMNS) <= {d[0] for d in cur.description}
+        return self._history
+
+    def _has_counts(self, cur: Any) -> bool:
+        """Does the store keep the per-run counts (``plugin_utils.store.counts``)?"""
+        if self._counts is None:
+            cur.execute(counts.TABLE_SQL[self.kind])
+            self._counts = cur.fetchone() is not None
+        return self._counts
 
     def _insert(self, cur: Any, table: str, columns: Sequence[str], run_id: int, rows: list[dict[str, Any]]) -> None:
         sql = "INSERT INTO %s (run_id, %s) VALUES (?, %s)" % (

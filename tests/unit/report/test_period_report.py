@@ -10,6 +10,7 @@ from typing import Any
 
 import lxml.html
 import pytest
+from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, V11_PREVIOUS_STATUS
 from ansible_collections.hisops.him.plugins.plugin_utils.report.period import parse_period
 from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store, trend
 
@@ -180,6 +181,25 @@ def test_findings_over_time_and_fixes_match_the_oracle(year, tmp_path: Path) -> 
         for host in yd.HOSTS:
             since = [v["first_seen"] for (h, _c), v in expected.items() if h == host]
             assert hosts[host]["failing_since"] == (min(since) if since else None), (period, host)
+
+
+def test_a_store_written_before_the_predecessor_columns_gives_the_same_fixes(year, tmp_path: Path) -> None:
+    """A store not recorded into since V11_PREVIOUS_STATUS (a report never migrates): the fixes are
+    searched in the history instead (report.source.FIXES_SEARCH_SQL), with the same result."""
+    runs, _store, catalog = year
+    before = MIGRATIONS[: MIGRATIONS.index(V11_PREVIOUS_STATUS)]
+    old = yd.fill(str(tmp_path / "old.sqlite"), runs, before)
+    for period in ("2026", "2026-01", "2026-07"):
+        start, end = _bounds(period)
+        code, files, err = run_cli("--store", old, "--catalog", catalog, "--period", period, "--format", "json",
+                                   "--out", str(tmp_path / period))  # fmt: skip
+        assert code == 0, err
+        rows = _tables(json.loads(files[0].read_text(encoding="utf-8")))["fixes"]["rows"]
+        fixes = sorted((f["host"], f["control_id"], f["run"], f["how"]) for f in rows)
+        assert fixes == sorted((f["host"], f["control_id"], f["run"], f["how"]) for f in yd.fixes(runs, start, end))
+        assert {f[3] for f in fixes} == {"enforced", "by_hand"}, period
+    with open_store(old, migrate=False) as store:
+        assert store.schema_version() == before[-1].version
 
 
 def test_the_written_analysis_is_included(year, tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_html_detail_evidence_runs_manual_and_changes(zh_report: dict[str, Path]
     ids = [s.get("id") for s in doc.iter("section")]
     assert ids == [
         "summary", "period", "departments", "hosts", "exemptions", "runs", "assets", "switch_changes", "host_changes",
-        "manual",
+        "manual", "rulebook",
     ]  # fmt: skip
     findings = _html_table(doc, "findings")
     assert [(r[0], r[1], r[3]) for r in findings] == [
@@ -156,7 +156,8 @@ def test_xlsx_has_the_same_tables(zh_report: dict[str, Path], known_store: str) 
 
 
 @pytest.mark.unit
-def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
+def test_csv_files_are_versioned_with_english_column_ids(zh_report: dict[str, Path], known_store: str,
+                                                         tmp_path: Path) -> None:  # fmt: skip
     folder = zh_report["csv"]
     names = sorted(p.name for p in folder.iterdir())
     assert "findings.csv" in names and "by_department.csv" in names and "hosts.csv" in names
@@ -164,8 +165,33 @@ def test_csv_files_have_bom_and_labels(zh_report: dict[str, Path]) -> None:
     raw = (folder / "by_department.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert rows[0][:3] == ["科室代码", "科室", "负责人"]
-    assert {r[0]: r[-1] for r in rows[1:]} == {d: "%.1f" % (r * 100) for d, r in _expected_by_department().items()}
+    assert rows[0] == ["#hisops-report-csv", "2", "by_department", "zh"]
+    assert rows[1][:3] == ["department", "department_name", "custodian"] and rows[1][-1] == "rate"
+    # rates on the JSON's scale (0..1), the same values as the JSON's table
+    assert {r[0]: float(r[-1]) for r in rows[2:]} == {d: round(r, 4) for d, r in _expected_by_department().items()}
+    doc = json.loads(zh_report["json"].read_text(encoding="utf-8"))
+    table = next(t for s in doc["sections"] for t in s["tables"] if t["key"] == "by_department")
+    assert [c["key"] for c in table["columns"]] == rows[1]
+    assert {r["department"]: r["rate"] for r in table["rows"]} == {r[0]: float(r[-1]) for r in rows[2:]}
+    findings = list(csv.reader((folder / "findings.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    assert {r[findings[1].index("status")] for r in findings[2:]} == {"fail", "error"}  # codes, not 不合格
+    labels = list(csv.reader((folder / "columns.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert labels[0] == ["#hisops-report-csv", "2", "columns", "zh"] and labels[1] == [
+        "table",
+        "column",
+        "kind",
+        "label",
+    ]
+    assert ["by_department", "department", "text", "科室代码"] in labels
+    assert {(r[0], r[1]) for r in labels[2:]} >= {("by_department", c) for c in rows[1]}
+    # the ids do not depend on the report's language
+    code, files, err = run_cli("--store", known_store, "--period", "2026-11", "--lang", "en", "--format", "csv",
+                               "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    for path in files[0].iterdir():
+        en = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+        zh = list(csv.reader((folder / path.name).read_text(encoding="utf-8-sig").splitlines()))
+        assert en[0][:3] == zh[0][:3] and en[0][3] == "en" and en[1] == zh[1], path.name
 
 
 @pytest.mark.unit
@@ -233,11 +259,12 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
     doc = _html(next(p for p in files if p.suffix == ".html"))
     ids = [s.get("id") for s in doc.iter("section")]
     assert "assets" not in ids and "switch_changes" not in ids and "hosts" in ids
-    # A period without runs: the summary says so, and nothing else but the manual controls.
+    # A period without runs: the summary says so, and nothing else but the manual controls and the
+    # rulebook coverage matrix (both from the catalog and the rulebook, not from the store).
     code, files, err = run_cli("--store", store, "--period", "2025", "--format", "html", "--out", str(tmp_path))
     assert code == 0, err
     doc = _html(files[0])
-    assert [s.get("id") for s in doc.iter("section")] == ["summary", "manual"]
+    assert [s.get("id") for s in doc.iter("section")] == ["summary", "manual", "rulebook"]
     assert "没有合规检查记录" in doc.text_content()
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 from ansible_collections.hisops.him.plugins.plugin_utils import coverage
+from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS, Migration
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, open_store, trend
 
 HOSTS = {"pc-a-%d" % i: "dept_a" for i in range(1, 5)} | {"pc-b-%d" % i: "dept_b" for i in range(1, 5)}
@@ -121,9 +122,10 @@ def write_catalog(folder: Path) -> str:
     return str(catalog)
 
 
-def fill(location: str, runs: list[Run]) -> str:
-    """Write the runs into the store at ``location`` (a file or a postgresql:// DSN)."""
-    with open_store(location) as store:
+def fill(location: str, runs: list[Run], migrations: tuple[Migration, ...] = MIGRATIONS) -> str:
+    """Write the runs into the store at ``location`` (a file or a postgresql:// DSN), at the schema
+    ``migrations`` give (an older store: without the later migrations)."""
+    with open_store(location, migrations=migrations) as store:
         for run in runs:
             store.start_run({"uuid": run.uuid, "started": run.started, "mode": run.mode, "limit_expr": run.limit_expr})
             batch = Batch(run.uuid)
