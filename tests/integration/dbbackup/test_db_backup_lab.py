@@ -10,45 +10,17 @@ faults (second copy unreachable, corrupted repository) reported and recovered fr
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
-from lab import cli
+from .dblab import SERVERS, compliance, on, playbook
 
 pytestmark = pytest.mark.lab
 
-ROOT = Path(__file__).resolve().parents[3]
-SERVERS = ("db-01", "db-02")
 SEED_ROWS = 20000
-
-
-def env(store: Path | None = None) -> dict[str, str]:
-    out = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    out["PATH"] = str(Path(sys.executable).parent) + os.pathsep + out.get("PATH", "")
-    if store is not None:
-        out["HISOPS_STORE"] = str(store)
-    return out
-
-
-def playbook(*args: str, store: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ansible-playbook", *args], cwd=ROOT, env=env(store), capture_output=True, text=True, timeout=timeout
-    )
-
-
-def on(host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        ["podman", "exec", "hisops-lab-" + host, *argv], env=cli.podman_env(), capture_output=True, text=True
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError("%s: %s failed (%d): %s" % (host, " ".join(argv), proc.returncode, proc.stderr[-2000:]))
-    return proc
 
 
 def psql(host: str, sql: str, database: str = "his", port: int = 5432, socket: str = "/var/run/postgresql") -> str:
@@ -61,16 +33,7 @@ def backup(host: str, level: str, check: bool = True) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def converged() -> Iterator[None]:
-    # `lab up` recreates a database server whose image changed, but nc-01 keeps that server's
-    # repository 2: a new cluster (the same system identifier, from the same image) would find
-    # WAL of the old one there, which pgBackRest rightly refuses to overwrite. A server without
-    # backups in repository 1 is new: its old second copy goes.
-    for host in SERVERS:
-        if not on(host, "sh", "-c", "ls /var/lib/pgbackrest/backup/main 2>/dev/null | head -1").stdout.strip():
-            on("nc-01", "rm", "-rf", "/srv/hisops-backup/pgbackrest/" + host)
-    proc = playbook("playbooks/db_backup.yml", "-l", "db_servers")
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+def converged(db_backup_converged: None) -> Iterator[None]:
     for host in SERVERS:
         if psql(host, "SELECT 1 FROM pg_database WHERE datname = 'his'", database="postgres") != "1":
             psql(host, "CREATE DATABASE his", database="postgres")
@@ -88,15 +51,6 @@ def converged() -> Iterator[None]:
         )
         assert test.returncode == 0, test.stdout + test.stderr
     yield
-
-
-def compliance(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[dict], list[dict]]:
-    store = tmp_path / "results.sqlite"
-    proc = playbook("playbooks/compliance_audit.yml", "-l", "db_servers", "--tags", "him-8.2.6-db-backup", store=store)
-    with open_store(store) as st:
-        controls = [c for c in st.control_results() if c["control_id"] == "HIM-8.2.6-db-backup"]
-        register = st.records("backup_register")
-    return proc, controls, register
 
 
 def test_timers_run_each_level_on_its_policy_calendar(converged: None) -> None:
