@@ -144,3 +144,33 @@ def test_a_corrupted_backup_is_found_by_verify_and_never_green(converged: None, 
         on(host, "cp", "-p", "/root/victim.bak", victim)
     test = on(host, "runuser", "-u", "postgres", "--", "/usr/local/sbin/hisops-pg-restore-test", "main", check=False)
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+def test_a_backup_killed_midway_is_never_registered_and_the_next_run_succeeds(converged: None, tmp_path: Path) -> None:
+    host = "db-01"
+
+    def labels() -> set[str]:
+        info = on(host, "runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=main", "--output=json", "info")
+        return {b["label"] for b in json.loads(info.stdout)[0]["backup"]}
+
+    before = labels()
+    # kill the whole process group (the command, pgBackRest and its workers) once pgBackRest has
+    # started writing the new full backup into repository 1
+    script = (
+        "ls /var/lib/pgbackrest/backup/main > /tmp/hisops-kill-before\n"
+        "setsid runuser -u postgres -- sh -c 'echo $$ > /tmp/hisops-kill-test.pid; "
+        "exec /usr/local/sbin/hisops-pg-backup monthly' >/dev/null 2>&1 &\n"
+        "until ls /var/lib/pgbackrest/backup/main | grep -qvxFf /tmp/hisops-kill-before; do sleep 0.02; done\n"
+        "kill -KILL -- -$(cat /tmp/hisops-kill-test.pid)\n"
+        "while kill -0 -- -$(cat /tmp/hisops-kill-test.pid) 2>/dev/null; do sleep 0.05; done\n"
+    )
+    on(host, "timeout", "300", "bash", "-c", script)
+    assert labels() == before  # pgBackRest lists only complete backups: nothing new, nothing removed
+    _, controls, register = compliance(tmp_path)
+    mine = next(c for c in controls if c["host"] == host)
+    assert not [p for p in mine["message"].split("; ") if p.startswith("postgresql:")], mine
+    registered = {r["label"] for r in register if r["host"] == host and r["engine"] == "postgresql" and r["repo"] == 1}
+    assert registered == before
+    out = backup(host, "monthly").stdout
+    assert out.count(": OK") == 2, out
+    assert len(labels() - before) == 1
