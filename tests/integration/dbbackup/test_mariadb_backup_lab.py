@@ -54,6 +54,7 @@ def test_each_level_in_the_register_with_both_copies(db_backup_converged: dict, 
             assert on(host, "systemctl", "is-enabled", timer).stdout.strip() == "enabled"
     proc, controls, register = compliance(tmp_path)
     assert proc.returncode == 0, proc.stdout[-4000:]
+    assert {c["host"]: c["status"] for c in controls} == {"db-01": "pass", "db-02": "pass"}, controls
     for control in controls:
         assert_mariadb_part_passes(control)
     for host in SERVERS:
