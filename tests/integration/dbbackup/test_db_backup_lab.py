@@ -157,12 +157,12 @@ def test_a_backup_killed_midway_is_never_registered_and_the_next_run_succeeds(co
     # kill the whole process group (the command, pgBackRest and its workers) once pgBackRest has
     # started writing the new full backup into repository 1
     script = (
-        "ls /var/lib/pgbackrest/backup/main > /tmp/hisops-kill-before\n"
-        "setsid runuser -u postgres -- sh -c 'echo $$ > /tmp/hisops-kill-test.pid; "
+        "set -e\nls /var/lib/pgbackrest/backup/main > /tmp/hisops-pg-kill-before\nrm -f /tmp/hisops-pg-kill.pid\n"
+        "runuser -u postgres -- setsid sh -c 'echo $$ > /tmp/hisops-pg-kill.pid; "
         "exec /usr/local/sbin/hisops-pg-backup monthly' >/dev/null 2>&1 &\n"
-        "until ls /var/lib/pgbackrest/backup/main | grep -qvxFf /tmp/hisops-kill-before; do sleep 0.02; done\n"
-        "kill -KILL -- -$(cat /tmp/hisops-kill-test.pid)\n"
-        "while kill -0 -- -$(cat /tmp/hisops-kill-test.pid) 2>/dev/null; do sleep 0.05; done\n"
+        "until ls /var/lib/pgbackrest/backup/main | grep -qvxFf /tmp/hisops-pg-kill-before; do sleep 0.02; done\n"
+        "kill -KILL -- -$(cat /tmp/hisops-pg-kill.pid)\n"
+        "while kill -0 -- -$(cat /tmp/hisops-pg-kill.pid) 2>/dev/null; do sleep 0.05; done\n"
     )
     on(host, "timeout", "300", "bash", "-c", script)
     assert labels() == before  # pgBackRest lists only complete backups: nothing new, nothing removed

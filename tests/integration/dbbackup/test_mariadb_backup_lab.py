@@ -122,6 +122,7 @@ def test_a_backup_killed_midway_leaves_nothing_registered_and_the_next_run_succe
     before = kept(host)
     # kill the whole process group (the command and its mariadb-backup) while mariadb-backup copies
     script = (
+        "set -e\nrm -f /tmp/hisops-kill-test.pid\n"
         "setsid sh -c 'echo $$ > /tmp/hisops-kill-test.pid; exec /usr/local/sbin/hisops-mariadb-backup backup weekly' "
         ">/dev/null 2>&1 &\n"
         "until ls %s/.partial-*/raw/ibdata1 >/dev/null 2>&1; do sleep 0.02; done\n"
