@@ -150,7 +150,8 @@ def test_a_backup_killed_midway_is_never_registered_and_the_next_run_succeeds(co
     host = "db-01"
 
     def labels() -> set[str]:
-        info = on(host, "runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=main", "--output=json", "info")
+        argv = ["runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=main", "--repo=1", "--output=json", "info"]
+        info = on(host, *argv)
         return {b["label"] for b in json.loads(info.stdout)[0]["backup"]}
 
     before = labels()
