@@ -67,8 +67,10 @@ def compliance(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[d
 
 
 def sql(host: str, query: str, database: str = "his", socket: str = "/run/mysqld/mysqld.sock") -> str:
-    """A MariaDB query on the server (as root over the socket), its rows tab-separated."""
-    argv = ["mariadb", "--no-defaults", "-S", socket, "-u", "root", "-N", "-B", "-D", database, "-e", query]
+    """A MariaDB query on the server (as root over the socket), its rows tab-separated. The character
+    set is given: without it the client takes the locale's (latin1 in a bare podman exec)."""
+    argv = ["mariadb", "--no-defaults", "--default-character-set=utf8mb4", "-S", socket, "-u", "root", "-N", "-B"]
+    argv += ["-D", database, "-e", query]
     return on(host, *argv).stdout.strip()
 
 
