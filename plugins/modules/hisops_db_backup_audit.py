@@ -29,18 +29,15 @@ options:
     description:
       - Database engines on the server, each audited and registered; one record for the control covers them all.
         C(postgresql) reads pgBackRest (role C(hisops.him.pg_backup)); C(mariadb) reads the backups of role
-        C(hisops.him.mariadb_backup) (each backup's account next to mariadb-backup's checkpoints file in
-        O(backup_dir), and C(restic snapshots --json) of the second copy).
+        C(hisops.him.mariadb_backup) (each backup's account next to mariadb-backup's checkpoints file in the
+        backup directory of the role's settings C(/etc/hisops/mariadb-backup.json), C(restic snapshots --json)
+        of the second copy, and the restore test's result in the state directory of those settings).
       - SQL Server and Oracle would be further drivers (a parser in C(module_utils/dbbackup.py)); none yet.
     type: list
     elements: str
     choices: [postgresql, mariadb]
     default: [postgresql]
     aliases: [engine]
-  backup_dir:
-    description: Directory of the MariaDB backups on the server (C(engine=mariadb)).
-    type: path
-    default: /var/backups/hisops-mariadb
   copies:
     description:
       - How many copies of the media the policy asks for (repository 1 on the server, 2 on the network-center server).
@@ -72,6 +69,7 @@ options:
     description:
       - Medium label of each repository, by repository number (for the register), e.g. C({1 = ..., 2 = ...});
         or per engine, C({postgresql = {1 = ..., 2 = ...}, mariadb = {...}}).
+      - Without labels for C(mariadb), the register names the backup directory and the restic repository.
     type: dict
     default: {}
   custodian:
@@ -79,7 +77,7 @@ options:
     type: str
     default: ""
   state_dir:
-    description: Directory where the restore test writes its result.
+    description: Directory where the PostgreSQL restore test writes its result (MariaDB's is in the role's settings).
     type: path
     default: /var/lib/hisops/db-backup
   host:
@@ -264,7 +262,6 @@ def build_module() -> AnsibleModule:
             },
             "stanza": {"type": "str", "default": "main"},
             "run_as": {"type": "str", "default": "postgres"},
-            "backup_dir": {"type": "path", "default": "/var/backups/hisops-mariadb"},
             "copies": {"type": "int", "default": 2},
             "policy": {"type": "dict", "required": True},
             "host": {"type": "str", "required": True},
@@ -297,8 +294,8 @@ def stop_with(module: AnsibleModule, status: str, evidence: str, message: str) -
     module.exit_json(changed=False, msg=message, **{RESULT_KEY: [record], REGISTER_KEY: []})
 
 
-def read_postgresql(module: AnsibleModule) -> tuple[list[Repository], list[Backup], str, bool]:
-    """pgBackRest's account of the stanza's backups; the restore-test file; pg_isready."""
+def read_postgresql(module: AnsibleModule) -> tuple[list[Repository], list[Backup], str, bool, dict[int, str]]:
+    """pgBackRest's account of the stanza's backups; the restore-test file; pg_isready; no media labels."""
     p = module.params
     as_user = [module.get_bin_path("runuser", required=True), "-u", p["run_as"], "--"]
     if module.get_bin_path("pgbackrest") is None:
@@ -318,11 +315,12 @@ def read_postgresql(module: AnsibleModule) -> tuple[list[Repository], list[Backu
         )
     repos, backups = parse_pgbackrest_info(out, p["stanza"], per_engine(p["locations"], "postgresql"))
     up = module.run_command([*as_user, "pg_isready", "-q"])[0] == 0
-    return repos, backups, "pg-%s-restore-test.json" % p["stanza"], up
+    return repos, backups, "pg-%s-restore-test.json" % p["stanza"], up, {}
 
 
-def read_mariadb(module: AnsibleModule) -> tuple[list[Repository], list[Backup], str, bool]:
-    """Each backup's account and checkpoints file (repository 1), restic's snapshots (repository 2)."""
+def read_mariadb(module: AnsibleModule) -> tuple[list[Repository], list[Backup], str, bool, dict[int, str]]:
+    """Each backup's account and checkpoints file (repository 1), restic's snapshots (repository 2),
+    the restore test's file (absolute, from the role's settings) and the media these are."""
     p = module.params
     settings_path = "/etc/hisops/mariadb-backup.json"
     if not os.path.exists(settings_path):
@@ -336,7 +334,9 @@ def read_mariadb(module: AnsibleModule) -> tuple[list[Repository], list[Backup],
         settings = json.load(handle)
     locations = per_engine(p["locations"], "mariadb")
     accounts = []
-    for meta in sorted(glob.glob(os.path.join(p["backup_dir"], "[!.]*", "hisops.json"))):
+    backup_dir = settings["dir"]
+    media = {1: "%s:%s" % (p["host"], backup_dir)}
+    for meta in sorted(glob.glob(os.path.join(backup_dir, "[!.]*", "hisops.json"))):
         with open(meta, encoding="utf-8") as handle:
             account = json.load(handle)
         folder = os.path.dirname(meta)
@@ -346,7 +346,7 @@ def read_mariadb(module: AnsibleModule) -> tuple[list[Repository], list[Backup],
         )
         accounts.append(account)
     backups = parse_mariadb_accounts(accounts, "mariadb")
-    repos = [Repository(1, locations.get(1, p["host"]), os.path.isdir(p["backup_dir"]), p["backup_dir"])]
+    repos = [Repository(1, locations.get(1, p["host"]), os.path.isdir(backup_dir), backup_dir)]
     if settings.get("restic_repo"):
         env = {"RESTIC_PASSWORD_FILE": "/etc/hisops/restic-password", "RESTIC_REPOSITORY": settings["restic_repo"]}
         rc, out, err = module.run_command(
@@ -354,11 +354,12 @@ def read_mariadb(module: AnsibleModule) -> tuple[list[Repository], list[Backup],
         )
         message = "" if rc == 0 else "restic snapshots failed (exit %d): %s" % (rc, (err or out).strip()[-300:])
         repos.append(Repository(2, locations.get(2, "restic"), rc == 0, message))
+        media[2] = "restic %s" % settings["restic_repo"]
         if rc == 0:
             backups += parse_restic_snapshots(out, "mariadb", backups)
     ping = module.get_bin_path("mariadb-admin") or module.get_bin_path("mysqladmin")
     up = bool(ping) and module.run_command([ping, "--no-defaults", "-u", "root", "ping"])[0] == 0
-    return repos, backups, "mariadb-restore-test.json", up
+    return repos, backups, os.path.join(settings["state_dir"], "mariadb-restore-test.json"), up, media
 
 
 def per_engine(mapping: dict, engine: str) -> dict[int, str]:
@@ -377,7 +378,7 @@ def main() -> None:
     for engine in dict.fromkeys(p["engines"]):
         try:
             reader = read_mariadb if engine == "mariadb" else read_postgresql
-            repos, backups, restore_file, up = reader(module)
+            repos, backups, restore_file, up, media = reader(module)
             restores, checks = read_restore_test(os.path.join(p["state_dir"], restore_file))
         except (ValueError, KeyError, OSError) as exc:
             module.fail_json(msg="hisops_db_backup_audit (%s): %s" % (engine, exc))
@@ -389,7 +390,7 @@ def main() -> None:
                 "%s backups of every level fresh in %d repositories, restore tests passed" % (engine, len(repos))
             )
         rows += register_rows(
-            p["host"], backups, repos, per_engine(p["media"], engine), p["custodian"], restores, p["policy"]
+            p["host"], backups, repos, per_engine(p["media"], engine) or media, p["custodian"], restores, p["policy"]
         )
     message = "; ".join(problems or fine)
     record = control_result(CONTROL_ID, FAIL if problems else PASS, p["severity"], evidence, message=message)

@@ -10,45 +10,17 @@ faults (second copy unreachable, corrupted repository) reported and recovered fr
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
-from lab import cli
+from .dblab import SERVERS, compliance, on, playbook
 
 pytestmark = pytest.mark.lab
 
-ROOT = Path(__file__).resolve().parents[3]
-SERVERS = ("db-01", "db-02")
 SEED_ROWS = 20000
-
-
-def env(store: Path | None = None) -> dict[str, str]:
-    out = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    out["PATH"] = str(Path(sys.executable).parent) + os.pathsep + out.get("PATH", "")
-    if store is not None:
-        out["HISOPS_STORE"] = str(store)
-    return out
-
-
-def playbook(*args: str, store: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ansible-playbook", *args], cwd=ROOT, env=env(store), capture_output=True, text=True, timeout=timeout
-    )
-
-
-def on(host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        ["podman", "exec", "hisops-lab-" + host, *argv], env=cli.podman_env(), capture_output=True, text=True
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError("%s: %s failed (%d): %s" % (host, " ".join(argv), proc.returncode, proc.stderr[-2000:]))
-    return proc
 
 
 def psql(host: str, sql: str, database: str = "his", port: int = 5432, socket: str = "/var/run/postgresql") -> str:
@@ -61,16 +33,7 @@ def backup(host: str, level: str, check: bool = True) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def converged() -> Iterator[None]:
-    # `lab up` recreates a database server whose image changed, but nc-01 keeps that server's
-    # repository 2: a new cluster (the same system identifier, from the same image) would find
-    # WAL of the old one there, which pgBackRest rightly refuses to overwrite. A server without
-    # backups in repository 1 is new: its old second copy goes.
-    for host in SERVERS:
-        if not on(host, "sh", "-c", "ls /var/lib/pgbackrest/backup/main 2>/dev/null | head -1").stdout.strip():
-            on("nc-01", "rm", "-rf", "/srv/hisops-backup/pgbackrest/" + host)
-    proc = playbook("playbooks/db_backup.yml", "-l", "db_servers")
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+def converged(db_backup_converged: None) -> Iterator[None]:
     for host in SERVERS:
         if psql(host, "SELECT 1 FROM pg_database WHERE datname = 'his'", database="postgres") != "1":
             psql(host, "CREATE DATABASE his", database="postgres")
@@ -90,15 +53,6 @@ def converged() -> Iterator[None]:
     yield
 
 
-def compliance(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[dict], list[dict]]:
-    store = tmp_path / "results.sqlite"
-    proc = playbook("playbooks/compliance_audit.yml", "-l", "db_servers", "--tags", "him-8.2.6-db-backup", store=store)
-    with open_store(store) as st:
-        controls = [c for c in st.control_results() if c["control_id"] == "HIM-8.2.6-db-backup"]
-        register = st.records("backup_register")
-    return proc, controls, register
-
-
 def test_timers_run_each_level_on_its_policy_calendar(converged: None) -> None:
     for host in SERVERS:
         for level, calendar in (("monthly", "*-*-01 01:00:00"), ("weekly", "Sun *-*-* 01:30:00")):
@@ -113,7 +67,7 @@ def test_compliance_run_records_the_control_and_the_register(converged: None, tm
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert {c["host"]: c["status"] for c in controls} == {"db-01": "pass", "db-02": "pass"}, controls
     for host in SERVERS:
-        mine = [r for r in register if r["host"] == host]
+        mine = [r for r in register if r["host"] == host and r["engine"] == "postgresql"]
         assert {(r["repo"], r["level"]) for r in mine} >= {
             (repo, lv) for repo in (1, 2) for lv in ("monthly", "weekly", "daily")
         }
@@ -190,3 +144,34 @@ def test_a_corrupted_backup_is_found_by_verify_and_never_green(converged: None, 
         on(host, "cp", "-p", "/root/victim.bak", victim)
     test = on(host, "runuser", "-u", "postgres", "--", "/usr/local/sbin/hisops-pg-restore-test", "main", check=False)
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+def test_a_backup_killed_midway_is_never_registered_and_the_next_run_succeeds(converged: None, tmp_path: Path) -> None:
+    host = "db-01"
+
+    def labels() -> set[str]:
+        argv = ["runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=main", "--repo=1", "--output=json", "info"]
+        info = on(host, *argv)
+        return {b["label"] for b in json.loads(info.stdout)[0]["backup"]}
+
+    before = labels()
+    # kill the whole process group (the command, pgBackRest and its workers) once pgBackRest has
+    # started writing the new full backup into repository 1
+    script = (
+        "set -e\nls /var/lib/pgbackrest/backup/main > /tmp/hisops-pg-kill-before\nrm -f /tmp/hisops-pg-kill.pid\n"
+        "runuser -u postgres -- setsid sh -c 'echo $$ > /tmp/hisops-pg-kill.pid; "
+        "exec /usr/local/sbin/hisops-pg-backup monthly' >/dev/null 2>&1 &\n"
+        "until ls /var/lib/pgbackrest/backup/main | grep -qvxFf /tmp/hisops-pg-kill-before; do sleep 0.02; done\n"
+        "kill -KILL -- -$(cat /tmp/hisops-pg-kill.pid)\n"
+        "while kill -0 -- -$(cat /tmp/hisops-pg-kill.pid) 2>/dev/null; do sleep 0.05; done\n"
+    )
+    on(host, "timeout", "300", "bash", "-c", script)
+    assert labels() == before  # pgBackRest lists only complete backups: nothing new, nothing removed
+    _, controls, register = compliance(tmp_path)
+    mine = next(c for c in controls if c["host"] == host)
+    assert not [p for p in mine["message"].split("; ") if p.startswith("postgresql:")], mine
+    registered = {r["label"] for r in register if r["host"] == host and r["engine"] == "postgresql" and r["repo"] == 1}
+    assert registered == before
+    out = backup(host, "monthly").stdout
+    assert out.count(": OK") == 2, out
+    assert len(labels() - before) == 1
