@@ -34,6 +34,8 @@ import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.hisops.him.plugins.plugin_utils import passwords as pw
 
+from tests.password_faults import SETUPS, in_namespace
+
 pytestmark = pytest.mark.component
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,8 @@ from ansible.plugins.loader import init_plugin_loader
 init_plugin_loader()
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.hisops.him.plugins.plugin_utils import passwords as pw
+
+from tests.password_faults import SETUPS, in_namespace
 
 directory, secret_file, kill_at, saves = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 secret = VaultSecret(open(secret_file, "rb").read().strip())
@@ -192,15 +196,13 @@ def test_random_sigkills_of_a_rotating_writer_lose_no_password(tmp_path: Path) -
 
 # ---------------------------------------------------------------------------- the playbook
 def rotate(store_dir: Path, setup: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The rotation playbook (outpatient on request), in a private mount namespace after ``setup``
-    (shell commands run as root there, $S being the store directory)."""
+    """The rotation playbook (outpatient on request), in a private mount namespace after ``setup``."""
     command = [
         "ansible-playbook", "playbooks/rotate_passwords.yml", "-e", "hisops_password_store_dir=%s" % store_dir,
         "-e", '{"hisops_password_rotate": ["outpatient"]}',
     ]  # fmt: skip
-    script = 'S="$1"; shift; set -e; %s\nset +e; "$@"' % (setup or ":")
     return subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(store_dir), *command],
+        in_namespace(store_dir, setup, command, keep_after=True),
         cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **(env or {})),
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
@@ -215,10 +217,6 @@ def store_dir(tmp_path: Path) -> Path:
     seeded_store(directory, pending=False)
     seeded_store(directory, pending=False, department="inpatient", custodian="ZY0207")  # only the requested one rotates
     return directory
-
-
-# run inside the namespace at exit: the store as the run left it, seen through the mounts
-KEEP_AFTER = 'trap \'mkdir "$S.after"; cp -a "$S/." "$S.after/"\' EXIT'
 
 
 def vault_files(directory: Path) -> dict[str, bytes]:
@@ -236,22 +234,20 @@ def assert_refused_untouched(proc: subprocess.CompletedProcess[str], store_dir: 
     assert "ESTABLISH SSH" not in out
     assert vault_files(Path("%s.after" % store_dir)) == before
     assert vault_files(store_dir) == before
+    store = lab_store(store_dir)
+    for entry in (e for d in store.departments() for e in store.load(d).known_passwords()):
+        assert entry["password"] not in out, "a password is in the output"
 
 
 def test_read_only_store_directory_stops_before_any_host(store_dir: Path) -> None:
     before = vault_files(store_dir)
-    proc = rotate(store_dir, 'mount --bind "$S" "$S"; mount -o remount,bind,ro "$S"; ' + KEEP_AFTER)
+    proc = rotate(store_dir, SETUPS["read_only"])
     assert_refused_untouched(proc, store_dir, before, "Read-only file system")
 
 
 def test_full_disk_stops_before_any_host(store_dir: Path) -> None:
     before = vault_files(store_dir)
-    setup = (
-        'cp -a "$S/." "$S.saved"; mount -t tmpfs -o size=256k,mode=0700 tmpfs "$S"; cp -a "$S.saved/." "$S/"; '
-        'dd if=/dev/zero of="$S/.filler" bs=4k 2>/dev/null || true; test "$(df --output=avail "$S" | tail -1)" -eq 0; '
-        + KEEP_AFTER
-    )
-    proc = rotate(store_dir, setup)
+    proc = rotate(store_dir, SETUPS["full_disk"])
     assert_refused_untouched(proc, store_dir, before, "could not be written (No space left on device)")
     assert "nothing was changed on any host" in proc.stdout
 
@@ -260,5 +256,5 @@ def test_wrong_vault_password_stops_before_any_host(store_dir: Path, tmp_path: P
     before = vault_files(store_dir)
     wrong = tmp_path / "wrong-vault-password.txt"
     wrong.write_text("not-the-lab-vault-password\n", encoding="utf-8")
-    proc = rotate(store_dir, KEEP_AFTER, env={"ANSIBLE_VAULT_IDENTITY_LIST": "lab@%s" % wrong})
+    proc = rotate(store_dir, env={"ANSIBLE_VAULT_IDENTITY_LIST": "lab@%s" % wrong})
     assert_refused_untouched(proc, store_dir, before, "does not decrypt with the configured vault secrets")
