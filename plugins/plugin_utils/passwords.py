@@ -304,7 +304,10 @@ def rotation_trigger(
         return TRIGGER_CUSTODIAN
     if now - parse_iso(record.current["created"]) > dt.timedelta(days=policy.max_age_days):
         return TRIGGER_MAX_AGE
-    reads = [r for r in record.reads if r.get("version") == record.current["version"]]
+    # a handover slip (kind "slip") gives the password to the custodian, who holds it: no read-out
+    reads = [
+        r for r in record.reads if r.get("version") == record.current["version"] and r.get("kind", "read") == "read"
+    ]
     if reads and now - parse_iso(reads[0]["at"]) > dt.timedelta(hours=policy.read_grace_hours):
         return TRIGGER_READ_OUT
     return None
@@ -372,6 +375,11 @@ class PasswordBackend(Protocol):
     def lock(self, department: str) -> contextlib.AbstractContextManager[None]: ...
 
     def departments(self) -> list[str]: ...
+
+
+def account_name(department: str, configured: str = "") -> str:
+    """The department account: ``hisops_password_account`` when set, else ``<code>_admin``."""
+    return configured or "%s_admin" % department
 
 
 def check_department(code: str) -> str:
