@@ -120,7 +120,9 @@ def print_slip(
     from .password_slip import inventory_department, slip
 
     sources = args.inventory or [str(project_path(s)) for s in C.DEFAULT_HOST_LIST]
-    department = inventory_department(sources, pw.check_department(args.department), secrets_list)
+    code = pw.check_department(args.department)
+    carriers = (store.load(code).current or {}).get("hosts_done") or []  # checked again under the lock
+    department = inventory_department(sources, code, secrets_list, carriers)
     entry = slip(store, department, Path(args.out), args.results)
     out.write(
         "handover slip of department %s, version %d, for %s (%s) written to %s: it holds the password; "

@@ -66,9 +66,12 @@ def char_class(ch: str) -> str:
     return next((name for cls, name in CLASS_NAMES if ch in pw.CLASS_ALPHABETS[cls]), "符")
 
 
-def inventory_department(sources: Sequence[str], code: str, vault_secrets: list[tuple[str, Any]]) -> dict[str, Any]:
+def inventory_department(
+    sources: Sequence[str], code: str, vault_secrets: list[tuple[str, Any]], carriers: Sequence[str] = ()
+) -> dict[str, Any]:
     """The department's ``hisops_department`` (and account) from the inventory: the one place that
-    names its custodian. Raises ``SlipError`` naming the group or field that is missing."""
+    names its custodian, read from the hosts that carry the password (``carriers``; else every host
+    of the department), which must agree. Raises ``SlipError`` naming the group, host or field."""
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
     from ansible.vars.manager import VariableManager
@@ -80,17 +83,29 @@ def inventory_department(sources: Sequence[str], code: str, vault_secrets: list[
     hosts = sorted(group.get_hosts(), key=lambda h: h.name) if group else []
     if not hosts:
         raise SlipError("department %s: no host in group %s of the inventory" % (code, department_group(code)))
-    host_vars = VariableManager(loader=loader, inventory=inventory).get_vars(host=hosts[0])
-    data = host_vars.get("hisops_department")
-    custodian = data.get("custodian") if isinstance(data, Mapping) else None
-    if not isinstance(custodian, Mapping) or not custodian.get("staff_id") or not custodian.get("name"):
-        raise SlipError("department %s: hisops_department.custodian (name, staff_id) is not set" % code)
-    return {
-        "code": code,
-        "name_zh": str(data.get("name_zh") or code),
-        "custodian": {k: str(custodian.get(k) or "") for k in ("name", "staff_id", "certificate")},
-        "account": pw.account_name(code, str(host_vars.get("hisops_password_account") or "")),
-    }
+    hosts = [h for h in hosts if h.name in carriers] or hosts
+    variables = VariableManager(loader=loader, inventory=inventory)
+    found: dict[str, list[str]] = {}
+    result: dict[str, Any] = {}
+    for host in hosts:
+        host_vars = variables.get_vars(host=host)
+        data = host_vars.get("hisops_department")
+        custodian = data.get("custodian") if isinstance(data, Mapping) else None
+        if not isinstance(custodian, Mapping) or not custodian.get("staff_id") or not custodian.get("name"):
+            raise SlipError("host %s: hisops_department.custodian (name, staff_id) is not set" % host.name)
+        found.setdefault(str(custodian["staff_id"]), []).append(host.name)
+        result = {
+            "code": code,
+            "name_zh": str(data.get("name_zh") or code),
+            "custodian": {k: str(custodian.get(k) or "") for k in ("name", "staff_id", "certificate")},
+            "account": pw.account_name(code, str(host_vars.get("hisops_password_account") or "")),
+        }
+    if len(found) > 1:
+        raise SlipError(
+            "department %s: the hosts name different custodians (%s): correct the inventory first"
+            % (code, "; ".join("%s on %s" % (k, ", ".join(v)) for k, v in sorted(found.items())))
+        )
+    return result
 
 
 def check_slip(record: pw.DepartmentPasswords, department: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.hisops.him.plugins.plugin_utils import password_register as register
 from ansible_collections.hisops.him.plugins.plugin_utils import password_show
@@ -129,6 +130,22 @@ def test_the_custodian_comes_from_the_inventory() -> None:
     assert department == OUTPATIENT
     with pytest.raises(SlipError, match=r"department radiology: no host in group dept_radiology"):
         inventory_department(lab, "radiology", [("lab", LAB_SECRET)])
+
+
+def test_the_custodian_is_the_one_of_the_computers_that_carry_the_password(tmp_path: Path) -> None:
+    lab = [str(ROOT / "inventory" / "lab")]
+    new = {"code": "outpatient", "name_zh": "门诊部", "name_en": "Outpatient", "login_group": "mz_staff",
+           "custodian": {"name": "王芳", "staff_id": "MZ0202", "certificate": "HIM-2026-0007"}}  # fmt: skip
+    override = tmp_path / "custodian.yml"
+    override.write_text(
+        yaml.safe_dump({"all": {"hosts": {h: {"hisops_department": new} for h in ("ws-mz-01", "ws-mz-02")}}}),
+        encoding="utf-8",
+    )
+    sources = [*lab, str(override)]
+    carriers = ["ws-mz-01", "ws-mz-02"]
+    assert inventory_department(sources, "outpatient", [("lab", LAB_SECRET)], carriers)["custodian"]["name"] == "王芳"
+    with pytest.raises(SlipError, match=r"the hosts name different custodians \(MZ0101 on sw-hw-01, sw-mz-01; MZ0202"):
+        inventory_department(sources, "outpatient", [("lab", LAB_SECRET)])
 
 
 def test_the_command_prints_no_password_only_where_the_slip_is(tmp_path: Path) -> None:
