@@ -4,9 +4,8 @@ In order, on one store (module-scoped): first set-up and a second run that chang
 mode changes nothing; a scheduled rotation after the maximum age (time through a variable); a host
 that fails mid-rotation keeps its old password (still in the store), and the next run completes
 with the SAME new password; the HIM-7.2 audit (age, a host whose password was changed by hand, then
-repaired); a custodian change rotates that department only, and the new custodian's handover slip; no
-password in any output (-vvv), the
-results store, the register or the reports.
+repaired); a custodian change rotates that department only, and the new custodian's handover
+slip; no password in any output (-vvv), the results store, the register or the reports.
 Each check of a host's password is made by the host's own crypt (podman exec), not by hisops.
 Run under `flock /tmp/hisops-lab.lock`. The department accounts are removed at the end.
 """
