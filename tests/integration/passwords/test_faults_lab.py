@@ -207,7 +207,8 @@ def inject(lab: Path, kind: str, rng: random.Random, run_seconds: float) -> str:
     department = rng.choice(sorted(DEPARTMENTS))
     extra = request(department)
     if kind == "kill_after_store":
-        rc = finish(lab, start(lab, *extra), kill_when=changed(lab, store_files(lab)))
+        written = changed(lab, store_files(lab))  # the store as it is before the run starts
+        rc = finish(lab, start(lab, *extra), kill_when=written)
     elif kind == "kill_during_apply":
         rc = finish(lab, start(lab, *extra), kill_when=logged(lab, APPLY_TASK, rng.uniform(0.0, 3.0)))
     elif kind == "kill_random":
