@@ -102,6 +102,25 @@ def department_problems(dept: Any, host: str, dept_groups: list[str]) -> list[st
     return problems + staff_problems(dept.get("staff"), host)
 
 
+def staff_across_departments(hostvars: Any, hosts: list[str]) -> list[str]:
+    """A staff id listed by two departments (a person who moved stays listed in the old one): one
+    line per person, naming the departments and a host of each."""
+    where: dict[str, dict[str, str]] = {}
+    for host in hosts:
+        dept = hostvars[host].get("hisops_department")
+        if not isinstance(dept, dict) or not isinstance(dept.get("staff"), list):
+            continue
+        for person in dept["staff"]:
+            if isinstance(person, dict) and person.get("staff_id"):
+                where.setdefault(str(person["staff_id"]), {}).setdefault(str(dept.get("code")), host)
+    return [
+        "staff %s is listed in several departments (%s): a person who moved is listed in the new department only"
+        % (staff_id, ", ".join("%s on host %s" % (code, host) for code, host in sorted(depts.items())))
+        for staff_id, depts in sorted(where.items())
+        if len(depts) > 1
+    ]
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {"hisops_department_problems": department_problems}

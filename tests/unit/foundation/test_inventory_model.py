@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.hisops.him.plugins.filter.hisops_inventory import department_problems
+from ansible_collections.hisops.him.plugins.filter.hisops_inventory import (
+    department_problems,
+    staff_across_departments,
+)
 
 from lab.cli import read_inventory
 
@@ -80,6 +83,18 @@ def test_a_valid_staff_list_has_no_problem() -> None:
 def test_bad_staff_data_names_host_and_field(staff: object, problem: str) -> None:
     problems = department_problems(dict(GOOD, staff=staff), "ws1", ["dept_outpatient"])
     assert len(problems) == 1 and problems[0].startswith("host ws1: " + problem), problems
+
+
+@pytest.mark.unit
+def test_a_person_listed_by_two_departments_is_refused() -> None:
+    inpatient = dict(GOOD, code="inpatient", staff=[{"staff_id": "MZ0102", "name": "李强", "role": "医生"}])
+    hostvars = {"ws1": dict(GOOD, staff=STAFF), "ws2": dict(GOOD, staff=STAFF), "ws3": inpatient, "sw": {}}
+    hostvars = {h: {"hisops_department": d} for h, d in hostvars.items()}
+    assert staff_across_departments(hostvars, ["ws1", "ws2", "ws3", "sw"]) == [
+        "staff MZ0102 is listed in several departments (inpatient on host ws3, outpatient on host ws1): "
+        "a person who moved is listed in the new department only"
+    ]
+    assert staff_across_departments(hostvars, ["ws1", "ws2", "sw"]) == []
 
 
 @pytest.mark.unit
