@@ -13,7 +13,7 @@ the per-round ratios (robust when the machine's load changes between rounds), wi
 average. The store is a throw-away directory, the runs are recorded into a throw-away results
 store; the department accounts the bench created are removed at the end. Run under
 `flock /tmp/hisops-lab.lock` (it uses the shared lab). No timed assert: the numbers are for reading.
-Usage: python bench/password_rotation.py [--rounds N] [--json FILE]
+Usage: python -m bench.password_rotation [--rounds N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench.workstation_audit import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = "workstations_linux"
@@ -40,17 +41,6 @@ def commands(store_dir: Path) -> dict[str, list[str]]:
         "steady": rotate,
         "ping": ["ansible", HOSTS, "-m", "ansible.builtin.ping"],
     }
-
-
-def timed(argv: list[str]) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(
-            "bench: %s failed (rc=%d):\n%s" % (argv[:2], proc.returncode, proc.stdout[-2000:] + proc.stderr[-2000:])
-        )
-    return elapsed
 
 
 def remove_accounts() -> None:
