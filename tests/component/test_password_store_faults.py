@@ -2,9 +2,10 @@
 
 Real processes on real files, nothing of the store mocked:
 
-- a writer process killed with SIGKILL at fixed points of a store write (temporary file just
-  opened, written and fsynced but not renamed, renamed but the directory not fsynced), and at
-  random moments of a busy rotation loop (at least 20 kills): the department's file is always
+- a writer process killed with SIGKILL at fixed points of a store write (the temporary file about
+  to be created; written and fsynced but not renamed; renamed but the directory not fsynced), and
+  at random moments of a busy rotation loop (at least 24 kills, at least 3 of them inside a write,
+  the temporary file written and not renamed): the department's file is always
   whole, it still holds every password a host may carry (the last current and pending ones the
   writer reported saved), and the next write succeeds and removes the dead writer's leftovers;
 - the rotation playbook (``ansible-playbook``) with a read-only store directory (a read-only bind
