@@ -241,7 +241,7 @@ class ActionModule(ActionBase):
     def _apply(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         host = task_vars.get("inventory_hostname", "")
         code, _custodian = department_of(args["department"], "host %s" % host)
-        account = args["account"] or ("%s_admin" % code)
+        account = pw.account_name(code, args["account"])
         record = store.load(code)
         entry = self._target(record)
         out: dict[str, Any] = {"department": code, "account": account, "verified": False, "version": 0}
@@ -363,7 +363,7 @@ class ActionModule(ActionBase):
         catalog = task_vars.get("hisops_control_catalog") or {}
         severity = (catalog.get(CONTROL_ID) or {}).get("severity", "high")
         code, custodian = department_of(args["department"], "host %s" % host)
-        account = args["account"] or ("%s_admin" % code)
+        account = pw.account_name(code, args["account"])
         policy = pw.PasswordPolicy.from_mapping(args["policy"])
         now = parse_now(args["now"])
         try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ..filter.hisops_inventory import department_problems
+from ..filter.hisops_inventory import department_problems, staff_across_departments
 from ..filter.hisops_switch import switch_problems
 from ..filter.hisops_workstation import all_hosts_problems
 from ..plugin_utils.controller_action import ControllerAction
@@ -118,6 +118,8 @@ def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] |
     hostvars = task_vars["hostvars"]
     for host in hosts:
         problems += host_problems(host, hostvars[host], role)
+    if not problems:
+        problems += _guarded("(departments)", {}, lambda: staff_across_departments(hostvars, hosts))
     workstations = [h for h in (task_vars.get("groups") or {}).get(WORKSTATIONS_GROUP) or [] if h in hosts]
     if workstations and not problems:
         problems += _guarded("(workstations)", {}, lambda: all_hosts_problems(hostvars, workstations))

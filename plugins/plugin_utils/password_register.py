@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from .store import Store, StoreError, now_text
+from .store import Store, StoreError, now_text, open_store
 
 TABLE = "password_rotations"
 EVENTS = ("started", "completed", "pending", "read")
@@ -115,3 +116,22 @@ def who() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except (ImportError, KeyError):
         return str(os.getuid())
+
+
+def record_read(results_store: str | None, department: str, entry: dict[str, Any], by: str, command: str) -> str:
+    """A read-out (``hisops-password show`` or ``slip``): one run of its own with one ``read`` row;
+    returns the run's uuid."""
+    run_uuid = str(uuid.uuid4())
+    with open_store(results_store or None) as store:
+        store.start_run(
+            {
+                "uuid": run_uuid,
+                "mode": "enforce",
+                "user_name": by,
+                "controller": socket.gethostname(),
+                "playbook": "hisops-password %s %s" % (command, department),
+            }
+        )
+        write_rows(store, run_uuid, [rotation_row(department, "read", entry, by_user=by)])
+        store.finish_run(run_uuid, "ok")
+    return run_uuid

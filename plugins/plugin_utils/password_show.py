@@ -10,9 +10,7 @@ have passed (trigger ``read_out``), as Windows LAPS resets a password after it w
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
-import uuid
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,7 +19,7 @@ from ansible.errors import AnsibleError
 from . import password_register as register
 from . import passwords as pw
 from .project import project_path
-from .store import StoreError, open_store
+from .store import StoreError
 
 DEFAULT_STORE_DIR = Path("passwords")  # in the project directory (plugin_utils.project)
 
@@ -50,24 +48,6 @@ def vault_secrets(vault_ids: list[str], password_files: list[str], ask: bool) ->
     return out
 
 
-def record_read(results_store: str | None, department: str, entry: dict[str, Any], by: str) -> str:
-    """One run of its own with one ``read`` row in the register; returns the run's uuid."""
-    run_uuid = str(uuid.uuid4())
-    with open_store(results_store or None) as store:
-        store.start_run(
-            {
-                "uuid": run_uuid,
-                "mode": "enforce",
-                "user_name": by,
-                "controller": socket.gethostname(),
-                "playbook": "hisops-password show %s" % department,
-            }
-        )
-        register.write_rows(store, run_uuid, [register.rotation_row(department, "read", entry, by_user=by)])
-        store.finish_run(run_uuid, "ok")
-    return run_uuid
-
-
 def show(store: pw.VaultFileStore, department: str, history: bool, results_store: str | None, out: TextIO) -> None:
     by = register.who()
     with store.lock(department):
@@ -77,7 +57,7 @@ def show(store: pw.VaultFileStore, department: str, history: bool, results_store
             raise pw.PasswordStoreError("department %s has no password in %s" % (department, store.directory))
         record.reads.append({"at": pw.now_iso(), "by": by, "version": entry["version"]})
         store.save(record)
-    record_read(results_store, department, entry, by)
+    register.record_read(results_store, department, entry, by, "show")
     out.write(
         "department %s, version %d (set %s, trigger %s)\n"
         % (department, entry["version"], entry["created"], entry.get("trigger", ""))
@@ -94,26 +74,64 @@ def show(store: pw.VaultFileStore, department: str, history: bool, results_store
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    ap = argparse.ArgumentParser(prog="hisops password", description="Read a department's password (audited).")
-    sub = ap.add_subparsers(dest="command", required=True)
-    cmd = sub.add_parser("show", help="print the current password of DEPARTMENT and record the read-out")
-    cmd.add_argument("department")
-    cmd.add_argument("--history", action="store_true", help="also the previous passwords (up to 12)")
-    cmd.add_argument("--store-dir", default=str(DEFAULT_STORE_DIR), help="password store (default passwords/)")
-    cmd.add_argument(
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("department")
+    common.add_argument("--store-dir", default=str(DEFAULT_STORE_DIR), help="password store (default passwords/)")
+    common.add_argument(
         "--results", default=None, help="results store (default $HISOPS_STORE, else results/hisops.sqlite)"
     )
-    cmd.add_argument("--vault-id", action="append", default=[], help="as ansible-playbook's --vault-id")
-    cmd.add_argument("--vault-password-file", action="append", default=[], help="as ansible-playbook's")
-    cmd.add_argument("--ask-vault-pass", action="store_true", help="ask for the vault password")
-    cmd.add_argument("--encrypt-vault-id", default="", help="vault id of the store files (default: the first)")
+    common.add_argument("--vault-id", action="append", default=[], help="as ansible-playbook's --vault-id")
+    common.add_argument("--vault-password-file", action="append", default=[], help="as ansible-playbook's")
+    common.add_argument("--ask-vault-pass", action="store_true", help="ask for the vault password")
+    common.add_argument("--encrypt-vault-id", default="", help="vault id of the store files (default: the first)")
+    ap = argparse.ArgumentParser(prog="hisops password", description="Read a department's password (audited).")
+    sub = ap.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser(
+        "show", parents=[common], help="print the current password of DEPARTMENT and record the read-out"
+    )
+    cmd.add_argument("--history", action="store_true", help="also the previous passwords (up to 12)")
+    cmd = sub.add_parser(
+        "slip", parents=[common], help="write the printable handover slip (HTML, Chinese) for the custodian"
+    )
+    cmd.add_argument("--out", required=True, help="the HTML file to create (never over an existing file)")
+    cmd.add_argument(
+        "-i", "--inventory", action="append", default=[], help="inventory naming the custodian (default: ansible.cfg's)"
+    )
     args = ap.parse_args(argv)
     try:
         secrets_list = vault_secrets(args.vault_id, args.vault_password_file, args.ask_vault_pass)
         vault, vault_id, secret = pw.vault_for(secrets_list, args.encrypt_vault_id)
         store = pw.VaultFileStore(project_path(args.store_dir), vault, vault_id, secret)
-        show(store, args.department, args.history, args.results, out)
-    except (pw.PasswordStoreError, StoreError, AnsibleError) as exc:
+        if args.command == "show":
+            show(store, args.department, args.history, args.results, out)
+        else:
+            print_slip(store, secrets_list, args, out)
+    except (pw.PasswordStoreError, StoreError, AnsibleError, OSError) as exc:
         print("hisops password: %s" % str(exc).splitlines()[0], file=sys.stderr)
         return 1
     return 0
+
+
+def print_slip(
+    store: pw.VaultFileStore, secrets_list: list[tuple[str, Any]], args: argparse.Namespace, out: TextIO
+) -> None:
+    from ansible import constants as C
+
+    from .password_slip import inventory_department, slip
+
+    sources = args.inventory or [str(project_path(s)) for s in C.DEFAULT_HOST_LIST]
+    code = pw.check_department(args.department)
+    carriers = (store.load(code).current or {}).get("hosts_done") or []  # checked again under the lock
+    department = inventory_department(sources, code, secrets_list, carriers)
+    entry = slip(store, department, Path(args.out), args.results)
+    out.write(
+        "handover slip of department %s, version %d, for %s (%s) written to %s: it holds the password; "
+        "print it, hand it over against signature, then delete the file\n"
+        % (
+            args.department,
+            entry["version"],
+            department["custodian"]["name"],
+            department["custodian"]["staff_id"],
+            args.out,
+        )
+    )

@@ -304,7 +304,10 @@ def rotation_trigger(
         return TRIGGER_CUSTODIAN
     if now - parse_iso(record.current["created"]) > dt.timedelta(days=policy.max_age_days):
         return TRIGGER_MAX_AGE
-    reads = [r for r in record.reads if r.get("version") == record.current["version"]]
+    # a handover slip (kind "slip") gives the password to the custodian, who holds it: no read-out
+    reads = [
+        r for r in record.reads if r.get("version") == record.current["version"] and r.get("kind", "read") == "read"
+    ]
     if reads and now - parse_iso(reads[0]["at"]) > dt.timedelta(hours=policy.read_grace_hours):
         return TRIGGER_READ_OUT
     return None
@@ -374,6 +377,11 @@ class PasswordBackend(Protocol):
     def departments(self) -> list[str]: ...
 
 
+def account_name(department: str, configured: str = "") -> str:
+    """The department account: ``hisops_password_account`` when set, else ``<code>_admin``."""
+    return configured or "%s_admin" % department
+
+
 def check_department(code: str) -> str:
     if not isinstance(code, str) or not _DEPT.match(code):
         raise PasswordStoreError("department code %r: lower-case letters, digits, '-' and '_' only" % (code,))
@@ -406,6 +414,28 @@ def atomic_write(path: Path, data: bytes) -> None:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+    remove_stale_temporaries(path)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files of ``path`` that a writer killed mid-write left behind (its
+    process is gone): they are never read, the file beside them is whole."""
+    prefix = ".%s.tmp-" % path.name
+    for tmp in path.parent.glob(prefix + "*"):
+        pid = tmp.name[len(prefix) :]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 class VaultFileStore:

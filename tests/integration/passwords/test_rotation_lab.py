@@ -4,8 +4,8 @@ In order, on one store (module-scoped): first set-up and a second run that chang
 mode changes nothing; a scheduled rotation after the maximum age (time through a variable); a host
 that fails mid-rotation keeps its old password (still in the store), and the next run completes
 with the SAME new password; the HIM-7.2 audit (age, a host whose password was changed by hand, then
-repaired); a custodian change rotates that department only; no password in any output (-vvv), the
-results store, the register or the reports.
+repaired); a custodian change rotates that department only, and the new custodian's handover
+slip; no password in any output (-vvv), the results store, the register or the reports.
 Each check of a host's password is made by the host's own crypt (podman exec), not by hisops.
 Run under `flock /tmp/hisops-lab.lock`. The department accounts are removed at the end.
 """
@@ -13,8 +13,10 @@ Run under `flock /tmp/hisops-lab.lock`. The department accounts are removed at t
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
+import re
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -195,6 +197,25 @@ def test_custodian_change_rotates_that_department_only(lab: Path) -> None:
     assert_hosts_carry(lab, "inpatient", 3)
 
 
+def test_handover_slip_for_the_new_custodian(lab: Path) -> None:
+    """``./hisops password slip``: the new custodian's slip holds the current password; the command's
+    output holds none (searched with the others below)."""
+    slip = lab / "outpatient-slip.html"
+    proc = subprocess.run(
+        [str(ROOT / "hisops"), "password", "slip", "outpatient", "--store-dir", str(lab / "store"),
+         "-i", str(ROOT / "inventory" / "lab"), "-i", str(lab / "custodian.yml"), "--out", str(slip)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "for 王芳 (MZ0202)" in proc.stdout
+    text = slip.read_text(encoding="utf-8")
+    cells = "".join(re.findall(r'<td class="c">(.*?)</td>', text))
+    assert html.unescape(cells) == current(lab / "store", "outpatient")["password"]
+    assert "王芳" in text and "ws-mz-01、ws-mz-02" in text
+    assert store(lab / "store").load("outpatient").reads[-1]["kind"] == "slip"
+
+
 def test_no_password_in_outputs_store_register_or_reports(lab: Path) -> None:
     passwords = every_password(lab / "store")
     assert len(passwords) == 6  # outpatient v1-v3, inpatient v1-v3
@@ -216,7 +237,7 @@ def test_no_password_in_outputs_store_register_or_reports(lab: Path) -> None:
     assert "科室密码轮换登记" in report_text and "password_rotations" in report_text
     raw_store = b"".join(p.read_bytes() for p in (lab / "store").iterdir())
     haystacks = {"ansible output (incl. -vvv)": "\n".join(OUTPUTS), "results store": dump, "reports": report_text}
-    assert len(OUTPUTS) >= 8 and any("<127.0.0.1> ESTABLISH SSH CONNECTION" in o for o in OUTPUTS)
+    assert len(OUTPUTS) >= 9 and any("<127.0.0.1> ESTABLISH SSH CONNECTION" in o for o in OUTPUTS)
     for password in passwords:
         for where, text in haystacks.items():
             assert password not in text, "a password is in the %s" % where

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.hisops.him.plugins.filter.hisops_inventory import department_problems
+from ansible_collections.hisops.him.plugins.filter.hisops_inventory import (
+    department_problems,
+    staff_across_departments,
+)
 
 from lab.cli import read_inventory
 
@@ -34,6 +37,64 @@ def test_missing_custodian_field_names_host_and_field() -> None:
     assert department_problems(bad, "ws1", ["dept_outpatient"]) == [
         "host ws1: hisops_department.custodian.staff_id is missing or empty"
     ]
+
+
+STAFF = [
+    {"staff_id": "MZ0101", "name": "张丽", "role": "护士长"},
+    {"staff_id": "MZ0102", "name": "李强", "role": "医生", "login": "liqiang"},
+]
+
+
+@pytest.mark.unit
+def test_a_valid_staff_list_has_no_problem() -> None:
+    assert department_problems(dict(GOOD, staff=STAFF), "ws1", ["dept_outpatient"]) == []
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("staff", "problem"),
+    [
+        ("MZ0101", "hisops_department.staff must be a list of {staff_id, name, role}"),
+        (["MZ0101"], "hisops_department.staff[0] must be a mapping {staff_id, name, role}"),
+        ([{"staff_id": "MZ0101", "name": "张丽"}], "hisops_department.staff[0].role is missing or empty"),
+        ([{"staff_id": "MZ0101", "name": "", "role": "医生"}], "hisops_department.staff[0].name is missing or empty"),
+        (
+            [{"staff_id": "MZ 01", "name": "张丽", "role": "医生"}],
+            "hisops_department.staff[0].staff_id 'MZ 01': letters, digits, '-' and '_' only",
+        ),
+        (
+            [{"staff_id": "MZ0101", "name": "张丽", "role": "医生", "login": "Zhang.Li"}],
+            "hisops_department.staff[0].login 'Zhang.Li' is not a Linux login name",
+        ),
+        (
+            [{"staff_id": "MZ0101", "name": "张丽", "role": "医生", "dept": "x"}],
+            "hisops_department.staff[0].dept: unknown key (known: staff_id, name, role, login)",
+        ),
+        (
+            [*STAFF, {"staff_id": "MZ0101", "name": "张丽", "role": "医生", "login": "zl"}],
+            "hisops_department.staff[2].staff_id 'MZ0101' is also hisops_department.staff[0]",
+        ),
+        (
+            [*STAFF, {"staff_id": "MZ0103", "name": "李强", "role": "医生", "login": "mz0101"}],
+            "hisops_department.staff[2].login 'mz0101' is also hisops_department.staff[0]",
+        ),
+    ],
+)
+def test_bad_staff_data_names_host_and_field(staff: object, problem: str) -> None:
+    problems = department_problems(dict(GOOD, staff=staff), "ws1", ["dept_outpatient"])
+    assert len(problems) == 1 and problems[0].startswith("host ws1: " + problem), problems
+
+
+@pytest.mark.unit
+def test_a_person_listed_by_two_departments_is_refused() -> None:
+    inpatient = dict(GOOD, code="inpatient", staff=[{"staff_id": "MZ0102", "name": "李强", "role": "医生"}])
+    hostvars = {"ws1": dict(GOOD, staff=STAFF), "ws2": dict(GOOD, staff=STAFF), "ws3": inpatient, "sw": {}}
+    hostvars = {h: {"hisops_department": d} for h, d in hostvars.items()}
+    assert staff_across_departments(hostvars, ["ws1", "ws2", "ws3", "sw"]) == [
+        "staff MZ0102 is listed in several departments (inpatient on host ws3, outpatient on host ws1): "
+        "a person who moved is listed in the new department only"
+    ]
+    assert staff_across_departments(hostvars, ["ws1", "ws2", "sw"]) == []
 
 
 @pytest.mark.unit

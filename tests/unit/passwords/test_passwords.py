@@ -183,6 +183,7 @@ def test_a_file_left_half_written_by_a_kill_is_ignored(tmp_path: Path) -> None:
     again = store.load("outpatient")
     store.save(again)
     assert store.load("outpatient").revision == 2
+    assert not list(tmp_path.glob(".*.tmp-*"))  # the dead writer's temporary file is removed by the next write
 
 
 def test_write_failure_names_the_file_and_keeps_the_old_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
