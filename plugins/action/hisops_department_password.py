@@ -297,7 +297,8 @@ class ActionModule(ActionBase):
 
     def _finalize(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         hostvars = task_vars.get("hostvars") or {}
-        in_scope = {code for code, _c in self._host_departments(args["scope"] or args["hosts"], task_vars).values()}
+        scope = set(args["scope"] or args["hosts"])
+        in_scope = {code for code, _c in self._host_departments(sorted(scope), task_vars).values()}
         by_department: dict[str, list[str]] = {}
         for host, (code, _c) in self._host_departments(args["hosts"], task_vars).items():
             if code in in_scope:
@@ -308,7 +309,17 @@ class ActionModule(ActionBase):
         for code, hosts in sorted(by_department.items()):
             record = store.load(code)
             if not record.pending:
-                summary[code] = {"state": "current" if record.current else "none", "hosts_pending": []}
+                # nothing to complete, but each host of this run must still carry the current
+                # password: one that could not be checked (unreachable, failed) is never green
+                current = int((record.current or {}).get("version") or 0)
+                unchecked = [
+                    h for h in hosts if h in scope and not self._checked(hostvars, h, args["results_var"], current)
+                ]
+                summary[code] = {
+                    "state": "current" if record.current else "none",
+                    "hosts_pending": [],
+                    "hosts_unchecked": unchecked,
+                }
                 continue
             version = record.pending["version"]
             done = []
@@ -348,15 +359,34 @@ class ActionModule(ActionBase):
         if args["record"] and not self._play_context.check_mode:
             self._register(rows)
         incomplete = {c: s["hosts_pending"] for c, s in summary.items() if s["hosts_pending"]}
+        unchecked = {c: s["hosts_unchecked"] for c, s in summary.items() if s.get("hosts_unchecked")}
         result: dict[str, Any] = {"changed": changed, "departments": summary}
+        problems = []
         if incomplete:
-            result["failed"] = True
-            result["msg"] = "rotation not complete (the next run retries with the same password): " + "; ".join(
-                "%s pending on %s" % (c, ", ".join(h)) for c, h in sorted(incomplete.items())
+            problems.append(
+                "rotation not complete (the next run retries with the same password): "
+                + "; ".join("%s pending on %s" % (c, ", ".join(h)) for c, h in sorted(incomplete.items()))
             )
+        if unchecked:
+            problems.append(
+                "department password not checked (host unreachable or its task failed; the next run checks again): "
+                + "; ".join("%s on %s" % (c, ", ".join(h)) for c, h in sorted(unchecked.items()))
+            )
+        if problems:
+            result["failed"] = True
+            result["msg"] = "; ".join(problems)
         else:
             result["msg"] = "every department's hosts carry its current password"
         return result
+
+    def _checked(self, hostvars: Any, host: str, results_var: str, version: int) -> bool:
+        """Whether this run checked that HOST carries VERSION (in check mode: checked it at all)."""
+        result = hostvars[host].get(results_var) if host in hostvars else None
+        if not isinstance(result, Mapping) or result.get("failed") or result.get("unreachable"):
+            return False
+        if self._play_context.check_mode and result.get("changed"):
+            return True  # would be set: reported as a change, not as unchecked
+        return bool(result.get("verified")) and int(result.get("version") or 0) == version
 
     def _audit(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         host = task_vars.get("inventory_hostname", "")

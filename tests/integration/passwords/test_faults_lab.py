@@ -218,6 +218,8 @@ def inject(lab: Path, kind: str, rng: random.Random, run_seconds: float) -> str:
         broken = lab / "broken.yml"
         broken.write_text(yaml.safe_dump({"all": {"hosts": {host: {"ansible_port": 1}}}}), encoding="utf-8")
         rc = finish(lab, start(lab, "-i", "inventory/lab", "-i", str(broken), *extra))
+        # never green, whether or not the host's department had something due
+        assert rc != 0 and "%s" % host in OUTPUTS[-1], OUTPUTS[-1][-3000:]
         department = "%s, %s unreachable" % (department, host)
     elif kind == "wrong_vault":
         wrong = lab / "wrong-vault-password.txt"

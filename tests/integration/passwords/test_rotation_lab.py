@@ -140,6 +140,18 @@ def test_a_failing_host_keeps_a_stored_password_and_the_next_run_completes(lab: 
     assert_hosts_carry(lab, "inpatient", 3)
 
 
+def test_an_unreachable_host_with_nothing_due_is_never_green(lab: Path) -> None:
+    """Nothing to rotate, one host unreachable: its password was not checked, so the run fails
+    and names it (it exited 0 before: 'every department's hosts carry its current password')."""
+    broken = host_inventory(lab, "broken.yml", {"ws-mz-02": {"ansible_port": 1}})
+    rc, out = rotate(lab, "-i", "inventory/lab", "-i", broken, now=T1)
+    assert rc != 0, out[-3000:]
+    assert "department password not checked" in out and "outpatient on ws-mz-02" in out, out[-3000:]
+    assert "carry its current password" not in out, out[-3000:]
+    rc, out = rotate(lab, now=T1)  # reachable again: checked, green
+    assert rc == 0, out[-3000:]
+
+
 def audit(directory: Path, now: dt.datetime) -> dict[str, dict]:
     """The HIM-7.2 record of every Linux workstation (read-only audit, JSON output)."""
     play = [{
