@@ -25,12 +25,11 @@ The settings mapping (built by the ``antivirus`` role from ``hisops_antivirus_*`
 
 from __future__ import annotations
 
-import calendar
 import os
 import re
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -260,42 +259,77 @@ class FreshclamState:
 
 
 def _log_time(line: str) -> float | None:
+    """The time of a ``LogTime true`` line: freshclam writes the host's local time (ctime)."""
     stamp = line.split(" -> ", 1)[0].strip()
     try:
-        return calendar.timegm(time.strptime(stamp, LOG_TIME))
-    except ValueError:
+        return time.mktime(time.strptime(stamp, LOG_TIME))
+    except (ValueError, OverflowError):
         return None
 
 
-RUN_END = "-" * 38  # the separator freshclam writes after each update run
+RUN_START = "ClamAV update process started at"
+RUN_END = "-" * 38  # the separator the daemon (only the daemon) writes after each update run
+RUN_FAILED = " -> ERROR: Update failed."  # both modes, at the end of a failed run
+DAEMON_START = " -> freshclam daemon "  # the daemon's banner, before its first run
+TERMINATED = "Update process terminated"  # SIGTERM/SIGINT: the daemon stopped, or a run cut short
+DB_CURRENT = re.compile(r" -> (?P<name>[A-Za-z0-9_\-]+)\.[a-z0-9]+(?: database)? (?:is up-to-date|updated \()")
 
 
-def parse_freshclam_log(text: str) -> FreshclamState:
+@dataclass
+class UpdateRun:
+    start: float | None
+    daemon: bool  # a run of the daemon ends with RUN_END; a one-shot ``freshclam`` writes no end line
+    errors: list[str] = field(default_factory=list)
+    current: set[str] = field(default_factory=set)  # databases reported current in this run
+
+
+def parse_freshclam_log(text: str, databases: Collection[str] = ()) -> FreshclamState:
     """The last finished update run of freshclam.log (LogTime true) and the last one without an error.
 
-    A run is finished at the separator line freshclam writes after it; a run still in progress (the
-    daemon retrying a mirror it cannot reach), or one stopped before it finished, says nothing and
-    is not taken for a success.
+    freshclam writes an end line only in daemon mode (the separator after each run); a one-shot
+    ``freshclam`` (run by hand, by cron, or by this module's enforcement, with the daemon stopped)
+    just exits. So a run is finished at: the separator; ``Update failed.``; the next freshclam
+    process (the daemon's banner or a new run) when it was a one-shot; for a one-shot at the end of
+    the log, once every database in ``databases`` (names without extension) was reported current
+    in it. A run stopped before it finished (``Update process terminated``, or a daemon run cut off
+    without its separator) and a run still in progress (the daemon retrying a mirror it cannot
+    reach, 5 s between attempts) say nothing: neither a success nor a failure.
     """
     state = FreshclamState()
-    run_start: float | None = None
-    errors: list[str] = []
+    run: UpdateRun | None = None
+    daemon = False
 
-    def close() -> None:
-        state.last_run, state.last_errors = run_start, errors[-3:]
-        if not errors:
-            state.last_ok = run_start
+    def close(finished: UpdateRun) -> None:
+        state.last_run, state.last_errors = finished.start, finished.errors[-3:]
+        if not finished.errors:
+            state.last_ok = finished.start
 
     for line in text.splitlines():
-        if "ClamAV update process started at" in line:
-            run_start, errors = _log_time(line), []
-        elif run_start is not None and " -> ERROR: " in line:
-            errors.append(line.split(" -> ERROR: ", 1)[1].strip())
-        elif "Update process terminated" in line:
-            run_start = None  # stopped before it finished: neither a success nor a failure
-        elif run_start is not None and line.rstrip().endswith(RUN_END):
-            close()
-            run_start = None
+        current = DB_CURRENT.search(line)
+        if RUN_START in line or DAEMON_START in line:
+            if run is not None and not run.daemon:
+                close(run)  # a new freshclam process: the one-shot before it has exited
+            run = None
+            if RUN_START in line:
+                run = UpdateRun(_log_time(line), daemon)
+            else:
+                daemon = True
+        elif TERMINATED in line:
+            run, daemon = None, False
+        elif run is None:
+            continue
+        elif line.rstrip().endswith(RUN_END):
+            close(run)
+            run = None
+        elif " -> ERROR: " in line:
+            run.errors.append(line.split(" -> ERROR: ", 1)[1].strip())
+            if line.rstrip().endswith(RUN_FAILED):
+                close(run)
+                run = None
+        elif current:
+            run.current.add(current.group("name"))
+    if run is not None and not run.daemon and databases and set(databases) <= run.current:
+        close(run)
     return state
 
 

@@ -177,11 +177,16 @@ class Antivirus:
             units=self.reader.units([CLAMD_UNIT, FRESHCLAM_UNIT, ONACCESS_UNIT]),
             conf_differences=source_differences(parse_freshclam_conf(conf), expected),
             databases=self.reader.databases(p["database_dir"]),
-            freshclam=parse_freshclam_log(self.reader.read(p["freshclam_log"]) or ""),
+            freshclam=parse_freshclam_log(self.reader.read(p["freshclam_log"]) or "", self.databases()),
             scan=parse_scan_log(self.reader.read(self.settings["scan_log"]) or ""),
             quarantined=self.reader.listdir(self.settings["quarantine_dir"]),
             engine=out.strip().split("/")[0] if rc == 0 else "",
         )
+
+    def databases(self) -> list[str]:
+        """The databases (names without extension) an update run must report current to be a success."""
+        custom = [os.path.splitext(name)[0] for name in self.settings["custom_databases"]]
+        return custom + list(self.settings["official_databases"])
 
     def now(self) -> float:
         return self.module.params["now"] or time.time()

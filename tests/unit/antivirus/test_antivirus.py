@@ -28,7 +28,7 @@ SKIPPED = {"LoadState": "loaded", "ActiveState": "inactive", "SubState": "dead",
 
 
 def log_time(epoch: float) -> str:
-    return time.strftime(av.LOG_TIME, time.gmtime(epoch))
+    return time.strftime(av.LOG_TIME, time.localtime(epoch))  # freshclam logs the host's local time
 
 
 def freshclam_run(epoch: float, error: str = "") -> str:
@@ -138,6 +138,96 @@ def test_a_run_still_in_progress_is_not_a_success() -> None:
         state = av.parse_freshclam_log(freshclam_run(NOW - 7200) + freshclam_run(NOW - 60, "Update failed.") + tail)
         assert state.last_run == NOW - 60 and state.last_ok == NOW - 7200
         assert state.last_errors == ["Update failed."]
+
+
+def transcript(lines: list[tuple[float, str]]) -> str:
+    """freshclam.log lines as ClamAV 1.4 writes them with LogTime true."""
+    return "".join("%s -> %s\n" % (log_time(epoch), text) for epoch, text in lines)
+
+
+DAEMON_OK = [
+    (NOW - 7200, "freshclam daemon 1.4.3 (OS: Linux, ARCH: x86_64, CPU: x86_64)"),
+    (NOW - 7200, "ClamAV update process started at %s" % log_time(NOW - 7200)),
+    (NOW - 7200, "hospital.hdb is up-to-date (version: custom database)"),
+    (NOW - 7200, "--------------------------------------"),
+]
+STOPPED = [(NOW - 120, "Update process terminated")]
+
+
+def one_shot(epoch: float, ok: bool) -> list[tuple[float, str]]:
+    """A ``freshclam`` run by hand with the daemon stopped: no end line, whatever the outcome."""
+    lines = [(epoch, "ClamAV update process started at %s" % log_time(epoch))]
+    if ok:
+        return [*lines, (epoch, "hospital.hdb updated (version: custom database, sigs: 1)")]
+    for _attempt in range(2):
+        lines += [
+            (epoch, "WARNING: remote_cvdhead: Download failed (7)  Message: Couldn't connect to server"),
+            (epoch, "Trying again in 5 secs..."),
+        ]
+    return [
+        *lines,
+        (epoch + 10, "ERROR: Download failed (7)"),
+        (epoch + 10, "ERROR:  Message: Couldn't connect to server"),
+        (epoch + 10, "Update failed for custom database URL: http://nc-01/hospital.hdb"),
+        (epoch + 10, "ERROR: Database update process failed: Connection failed (FC_ECONNECTION)"),
+        (epoch + 10, "ERROR: Update failed."),
+    ]
+
+
+DAEMON_RETRYING = [  # the daemon, started again, retrying the mirror: its run is not over
+    (NOW - 60, "freshclam daemon 1.4.3 (OS: Linux, ARCH: x86_64, CPU: x86_64)"),
+    (NOW - 60, "ClamAV update process started at %s" % log_time(NOW - 60)),
+    (NOW - 60, "WARNING: remote_cvdhead: Download failed (7)  Message: Couldn't connect to server"),
+    (NOW - 60, "Trying again in 5 secs..."),
+]
+
+
+def test_a_failed_one_shot_run_is_the_last_run_while_the_daemon_retries() -> None:
+    """The lab's mirror-down sequence (stop the daemon, freshclam by hand, start the daemon):
+    freshclam writes no end line for a one-shot run, so it used to be dropped when the daemon's
+    next run began, and the audit reported the daemon's last run before the mirror went down, ok."""
+    text = transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=False) + DAEMON_RETRYING)
+    state = av.parse_freshclam_log(text, ["hospital"])
+    assert state.last_run == NOW - 100 and state.last_ok == NOW - 7200
+    assert state.last_errors == [
+        "Message: Couldn't connect to server",
+        "Database update process failed: Connection failed (FC_ECONNECTION)",
+        "Update failed.",
+    ]
+    # the same failure at the end of the log (the daemon not started again): over at "Update failed."
+    alone = av.parse_freshclam_log(transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=False)), ["hospital"])
+    assert (alone.last_run, alone.last_ok) == (NOW - 100, NOW - 7200)
+
+
+def test_a_successful_one_shot_run_counts_once_it_is_over() -> None:
+    then_daemon = av.parse_freshclam_log(
+        transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=True) + DAEMON_RETRYING)
+    )
+    assert (then_daemon.last_run, then_daemon.last_ok, then_daemon.last_errors) == (NOW - 100, NOW - 100, [])
+    at_the_end = transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=True))
+    assert av.parse_freshclam_log(at_the_end, ["hospital"]).last_ok == NOW - 100
+    # at the end of the log and not every database reported yet: it may still be running
+    assert av.parse_freshclam_log(at_the_end).last_ok == NOW - 7200
+    assert av.parse_freshclam_log(at_the_end, ["hospital", "daily"]).last_ok == NOW - 7200
+
+
+def test_a_run_cut_short_says_nothing() -> None:
+    cut = [*one_shot(NOW - 100, ok=False)[:3], (NOW - 95, "Update process terminated")]
+    state = av.parse_freshclam_log(transcript(DAEMON_OK + STOPPED + cut + DAEMON_RETRYING), ["hospital"])
+    assert (state.last_run, state.last_ok, state.last_errors) == (NOW - 7200, NOW - 7200, [])
+
+
+def test_log_times_are_the_hosts_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """freshclam writes ctime(): on a workstation in China the log says 20:00 for 12:00 UTC."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        line = "Fri Nov 27 20:00:00 2026 -> ClamAV update process started at Fri Nov 27 20:00:00 2026\n"
+        sep = "Fri Nov 27 20:00:01 2026 -> --------------------------------------\n"
+        assert av.parse_freshclam_log(line + sep).last_ok == NOW
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_scan_log_detections_moved_and_unhandled() -> None:
