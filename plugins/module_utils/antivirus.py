@@ -43,6 +43,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DB_EXTENSIONS = tuple("." + t for t in DB_TYPES)
 PACKAGES = ("clamav", "clamav-daemon", "clamav-freshclam", "clamdscan")
 CLAMD_UNIT = "clamav-daemon.service"
+STATE_KEY = "antivirus"  # the module's result key of the facts its verdict is made of (the recorder stores them)
 FRESHCLAM_UNIT = "clamav-freshclam.service"
 ONACCESS_UNIT = "clamav-clamonacc.service"
 # freshclam.conf keys that may appear several times

@@ -376,6 +376,8 @@ def test_enforce_fixes_then_a_second_run_changes_nothing(tmp_path: Path) -> None
     first = run_module(tmp_path, runner, check=False)
     assert first["hisops_controls"][0]["status"] == "fixed" and first["changed"], first
     assert ["freshclam", "--stdout", "--no-warnings"] in runner.calls
+    facts = first[av.STATE_KEY]  # what the recorder keeps for the report's antivirus section
+    assert (facts["protection_on"], facts["max_age_hours"], facts["signature_age_hours"]) == (True, 48, 0.17)
     assert "PrivateMirror http://nc-01" in (tmp_path / "etc/clamav/freshclam.conf").read_text()
     second = run_module(tmp_path, runner, check=False)
     assert second["hisops_controls"][0]["status"] == "pass" and not second["changed"], second
