@@ -22,7 +22,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.report.section_antiviru
 )
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, open_store
 
-from .conftest import run_cli
+from .conftest import run_cli, sections_of_a_run_without_records
 
 pytestmark = pytest.mark.unit
 
@@ -160,11 +160,4 @@ def test_report_section_in_both_languages(tmp_path: Path, lang: str, title: str,
 
 
 def test_no_antivirus_states_no_section(tmp_path: Path) -> None:
-    with open_store(tmp_path / "e.sqlite") as store:
-        store.start_run({"uuid": "r-1", "started": "2026-11-10T01:00:00.000000Z", "mode": "check"})
-    code, files, err = run_cli(
-        "--store", str(tmp_path / "e.sqlite"), "--period", "2026-11", "--format", "html", "--out", str(tmp_path)
-    )
-    assert code == 0, err
-    doc = lxml.html.fromstring(files[0].read_text(encoding="utf-8"))
-    assert reg.TABLE not in [s.get("id") for s in doc.iter("section")]
+    assert reg.TABLE not in sections_of_a_run_without_records(tmp_path)
