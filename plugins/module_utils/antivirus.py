@@ -269,9 +269,9 @@ def _log_time(line: str) -> float | None:
 
 
 RUN_START = "ClamAV update process started at"
-RUN_END = "-" * 38  # the separator the daemon (only the daemon) writes after each update run
-RUN_FAILED = " -> ERROR: Update failed."  # both modes, at the end of a failed run
-DAEMON_START = " -> freshclam daemon "  # the daemon's banner, before its first run
+# the separator every freshclam process writes when it opens the log, and the daemon after each run
+RUN_END = "-" * 38
+RUN_FAILED = " -> ERROR: Update failed."  # the last line of a failed run (one-shot or daemon)
 TERMINATED = "Update process terminated"  # SIGTERM/SIGINT: the daemon stopped, or a run cut short
 DB_CURRENT = re.compile(r" -> (?P<name>[A-Za-z0-9_\-]+)\.[a-z0-9]+(?: database)? (?:is up-to-date|updated \()")
 
@@ -279,7 +279,6 @@ DB_CURRENT = re.compile(r" -> (?P<name>[A-Za-z0-9_\-]+)\.[a-z0-9]+(?: database)?
 @dataclass
 class UpdateRun:
     start: float | None
-    daemon: bool  # a run of the daemon ends with RUN_END; a one-shot ``freshclam`` writes no end line
     errors: list[str] = field(default_factory=list)
     current: set[str] = field(default_factory=set)  # databases reported current in this run
 
@@ -287,18 +286,16 @@ class UpdateRun:
 def parse_freshclam_log(text: str, databases: Collection[str] = ()) -> FreshclamState:
     """The last finished update run of freshclam.log (LogTime true) and the last one without an error.
 
-    freshclam writes an end line only in daemon mode (the separator after each run); a one-shot
-    ``freshclam`` (run by hand, by cron, or by this module's enforcement, with the daemon stopped)
-    just exits. So a run is finished at: the separator; ``Update failed.``; the next freshclam
-    process (the daemon's banner or a new run) when it was a one-shot; for a one-shot at the end of
-    the log, once every database in ``databases`` (names without extension) was reported current
-    in it. A run stopped before it finished (``Update process terminated``, or a daemon run cut off
-    without its separator) and a run still in progress (the daemon retrying a mirror it cannot
-    reach, 5 s between attempts) say nothing: neither a success nor a failure.
+    A run is over at ``Update failed.`` (its last line when it fails), at a separator (the daemon
+    writes one after each run, and every freshclam process one when it starts: that closes a
+    one-shot ``freshclam`` run, which writes none), or, at the end of the log, once every database
+    in ``databases`` (names without extension) was reported current in it (a one-shot run by hand
+    or by cron with nothing after it). A run stopped before it finished (``Update process
+    terminated``) and a run still in progress (the daemon retrying a mirror it cannot reach, 5 s
+    between attempts, with warnings only) say nothing: neither a success nor a failure.
     """
     state = FreshclamState()
     run: UpdateRun | None = None
-    daemon = False
 
     def close(finished: UpdateRun) -> None:
         state.last_run, state.last_errors = finished.start, finished.errors[-3:]
@@ -307,16 +304,10 @@ def parse_freshclam_log(text: str, databases: Collection[str] = ()) -> Freshclam
 
     for line in text.splitlines():
         current = DB_CURRENT.search(line)
-        if RUN_START in line or DAEMON_START in line:
-            if run is not None and not run.daemon:
-                close(run)  # a new freshclam process: the one-shot before it has exited
-            run = None
-            if RUN_START in line:
-                run = UpdateRun(_log_time(line), daemon)
-            else:
-                daemon = True
+        if RUN_START in line:
+            run = UpdateRun(_log_time(line))
         elif TERMINATED in line:
-            run, daemon = None, False
+            run = None
         elif run is None:
             continue
         elif line.rstrip().endswith(RUN_END):
@@ -329,7 +320,7 @@ def parse_freshclam_log(text: str, databases: Collection[str] = ()) -> Freshclam
                 run = None
         elif current:
             run.current.add(current.group("name"))
-    if run is not None and not run.daemon and databases and set(databases) <= run.current:
+    if run is not None and not run.errors and databases and set(databases) <= run.current:
         close(run)
     return state
 

@@ -145,58 +145,81 @@ def transcript(lines: list[tuple[float, str]]) -> str:
     return "".join("%s -> %s\n" % (log_time(epoch), text) for epoch, text in lines)
 
 
+SEPARATOR = "-" * 38  # every freshclam process writes it when it starts; the daemon after each run
 DAEMON_OK = [
+    (NOW - 7200, SEPARATOR),
     (NOW - 7200, "freshclam daemon 1.4.3 (OS: Linux, ARCH: x86_64, CPU: x86_64)"),
     (NOW - 7200, "ClamAV update process started at %s" % log_time(NOW - 7200)),
     (NOW - 7200, "hospital.hdb is up-to-date (version: custom database)"),
-    (NOW - 7200, "--------------------------------------"),
+    (NOW - 7200, SEPARATOR),
 ]
-STOPPED = [(NOW - 120, "Update process terminated")]
+STOPPED = [(NOW - 120, "Update process terminated"), (NOW - 100, SEPARATOR)]  # then freshclam by hand
 
 
 def one_shot(epoch: float, ok: bool) -> list[tuple[float, str]]:
-    """A ``freshclam`` run by hand with the daemon stopped: no end line, whatever the outcome."""
+    """A ``freshclam`` run by hand with the daemon stopped: no separator after it."""
     lines = [(epoch, "ClamAV update process started at %s" % log_time(epoch))]
     if ok:
         return [*lines, (epoch, "hospital.hdb updated (version: custom database, sigs: 1)")]
-    for _attempt in range(2):
-        lines += [
-            (epoch, "WARNING: remote_cvdhead: Download failed (7)  Message: Couldn't connect to server"),
-            (epoch, "Trying again in 5 secs..."),
-        ]
     return [
         *lines,
-        (epoch + 10, "ERROR: Download failed (7)"),
-        (epoch + 10, "ERROR:  Message: Couldn't connect to server"),
+        (epoch, "WARNING: Can't download hospital.hdb from http://nc-01/hospital.hdb"),
+        (epoch, "Trying again in 5 secs..."),
+        (epoch + 10, "ERROR: Download failed (7) %s -> ERROR:  Message: Couldn't connect to server" % log_time(epoch)),
+        (epoch + 10, "ERROR: Can't download hospital.hdb from http://nc-01/hospital.hdb"),
         (epoch + 10, "Update failed for custom database URL: http://nc-01/hospital.hdb"),
-        (epoch + 10, "ERROR: Database update process failed: Connection failed (FC_ECONNECTION)"),
+        (epoch + 10, "ERROR: Database update process failed: Connection failed"),
         (epoch + 10, "ERROR: Update failed."),
     ]
 
 
-DAEMON_RETRYING = [  # the daemon, started again, retrying the mirror: its run is not over
+DAEMON_RETRYING = [  # the daemon, started again, retrying the mirror with warnings: its run is not over
+    (NOW - 60, SEPARATOR),
     (NOW - 60, "freshclam daemon 1.4.3 (OS: Linux, ARCH: x86_64, CPU: x86_64)"),
     (NOW - 60, "ClamAV update process started at %s" % log_time(NOW - 60)),
-    (NOW - 60, "WARNING: remote_cvdhead: Download failed (7)  Message: Couldn't connect to server"),
+    (NOW - 60, "WARNING: Can't download hospital.hdb from http://nc-01/hospital.hdb"),
     (NOW - 60, "Trying again in 5 secs..."),
 ]
 
 
-def test_a_failed_one_shot_run_is_the_last_run_while_the_daemon_retries() -> None:
-    """The lab's mirror-down sequence (stop the daemon, freshclam by hand, start the daemon):
-    freshclam writes no end line for a one-shot run, so it used to be dropped when the daemon's
-    next run began, and the audit reported the daemon's last run before the mirror went down, ok."""
-    text = transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=False) + DAEMON_RETRYING)
+def test_the_mirror_down_sequence_of_the_lab_replayed_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """freshclam.log of ws-mz-01 in the lab test: the daemon stopped, freshclam by hand with nginx
+    stopped on the mirror (fails after 3 attempts), the daemon started again (retrying), then the
+    same with nginx started again. Read after each line, as an audit at that moment would."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        lines = (Path(__file__).parent / "data/freshclam-mirror-down.log").read_text(encoding="utf-8").splitlines()
+        at = {
+            hms: calendar.timegm((2026, 11, 27, *map(int, hms.split(":"))))
+            for hms in ("22:26:39", "22:26:46", "22:27:03")
+        }
+        seen = []
+        for n in range(1, len(lines) + 1):
+            state = av.parse_freshclam_log("\n".join(lines[:n]), ["hospital"])
+            seen.append((state.last_run, state.last_ok, bool(state.last_errors)))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    failed_at = next(i for i, line in enumerate(lines) if line.endswith("ERROR: Update failed."))
+    back_at = next(i for i, line in enumerate(lines) if line.startswith("Fri Nov 27 22:27:03") and "up-to-date" in line)
+    before, down, back = seen[:failed_at], seen[failed_at:back_at], seen[back_at:]
+    assert set(before[4:]) == {(at["22:26:39"], at["22:26:39"], False)}  # the run by hand is not over yet
+    assert set(down) == {(at["22:26:46"], at["22:26:39"], True)}  # failed, however long the daemon retries
+    assert set(back) == {(at["22:27:03"], at["22:27:03"], False)}
+
+
+def test_a_failed_one_shot_run_is_over_at_update_failed() -> None:
+    text = transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=False))
     state = av.parse_freshclam_log(text, ["hospital"])
-    assert state.last_run == NOW - 100 and state.last_ok == NOW - 7200
+    assert (state.last_run, state.last_ok) == (NOW - 100, NOW - 7200)
     assert state.last_errors == [
-        "Message: Couldn't connect to server",
-        "Database update process failed: Connection failed (FC_ECONNECTION)",
+        "Can't download hospital.hdb from http://nc-01/hospital.hdb",
+        "Database update process failed: Connection failed",
         "Update failed.",
     ]
-    # the same failure at the end of the log (the daemon not started again): over at "Update failed."
-    alone = av.parse_freshclam_log(transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=False)), ["hospital"])
-    assert (alone.last_run, alone.last_ok) == (NOW - 100, NOW - 7200)
+    retrying = av.parse_freshclam_log(text + transcript(DAEMON_RETRYING), ["hospital"])
+    assert (retrying.last_run, retrying.last_ok, retrying.last_errors) == (NOW - 100, NOW - 7200, state.last_errors)
 
 
 def test_a_successful_one_shot_run_counts_once_it_is_over() -> None:
