@@ -200,10 +200,9 @@ def last_freshclam_run(rec: dict[str, Any]) -> tuple[float, str]:
 
 def test_mirror_unreachable_fails_only_past_the_age_limit(mirror: Path) -> None:
     """freshclam by hand with the mirror down, then the daemon started again: the daemon retries
-    (5 s between attempts) while the audit reads its log. The failed run by hand is the last run
-    (it writes no end line: it used to be dropped, and the daemon's run from before the mirror went
-    down was reported, ok: the test failed after the file's other tests, as the audit then ran
-    within the daemon's retries)."""
+    (5 s between attempts) while the audit reads its log. The last run the evidence names must be
+    the failed one made after the mirror went down (not an older successful one), and after the
+    mirror is back, a successful one."""
     shell(MIRROR, "systemctl stop nginx.service")
     try:
         down_at = int(shell(WS, "date +%s").split("(stdout)", 1)[1].strip())
