@@ -488,7 +488,8 @@ def unit_running(state: dict[str, str] | None) -> tuple[bool, str]:
 
 
 def signature_age(settings: dict[str, Any], state: State, now: float) -> tuple[float | None, str]:
-    """Hours since the signatures were known current, and how that was measured.
+    """Hours since the signatures were known current (not rounded: the limit is compared with it), and how
+    that was measured.
 
     Official databases carry their build time: the age is that of the newest daily (or main).
     The hospital's own databases have none: their age is the time since freshclam last
@@ -497,12 +498,12 @@ def signature_age(settings: dict[str, Any], state: State, now: float) -> tuple[f
     by_stem = {os.path.splitext(d.name)[0]: d for d in state.databases}
     for stem in ("daily", "main"):
         if stem in settings["official_databases"] and stem in by_stem:
-            return _hours(now - by_stem[stem].build_time), "build time of %s" % by_stem[stem].name
+            return (now - by_stem[stem].build_time) / 3600.0, "build time of %s" % by_stem[stem].name
     if settings["official_databases"]:
         return None, "official database missing"
     if state.freshclam.last_ok is None:
         return None, "freshclam never updated from the mirror"
-    return _hours(now - state.freshclam.last_ok), "last successful freshclam update"
+    return (now - state.freshclam.last_ok) / 3600.0, "last successful freshclam update"
 
 
 def verdict(settings: dict[str, Any], state: State, now: float) -> Verdict:
@@ -544,16 +545,17 @@ def verdict(settings: dict[str, Any], state: State, now: float) -> Verdict:
         % (_stamp(fc.last_run), "failed: " + "; ".join(fc.last_errors) if fc.last_errors else "ok", _stamp(fc.last_ok))
     )
     age, basis = signature_age(s, state, now)
+    shown = None if age is None else round(age, 2)  # rounded only to be read: 0.004 h is still past 0.0001 h
     evidence.append(
-        "signature age: %s h (%s), limit %s h" % ("unknown" if age is None else age, basis, s["max_age_hours"])
+        "signature age: %s h (%s), limit %s h" % ("unknown" if age is None else shown, basis, s["max_age_hours"])
     )
     if age is None or age > s["max_age_hours"]:
         problems.append(
-            "signatures %s (limit %s h)" % ("of unknown age" if age is None else "%s h old" % age, s["max_age_hours"])
+            "signatures %s (limit %s h)" % ("of unknown age" if age is None else "%s h old" % shown, s["max_age_hours"])
         )
         needs.add("update")
     _scan_verdict(s, state, now, evidence, problems, needs)
-    return Verdict(evidence, problems, age, needs, len(state.scan.found) if state.scan else 0)
+    return Verdict(evidence, problems, shown, needs, len(state.scan.found) if state.scan else 0)
 
 
 def _scan_verdict(

@@ -305,6 +305,14 @@ def test_signatures_fail_past_the_limit_not_before() -> None:
     assert old.problems == ["signatures 1.0 h old (limit 0.5 h)"] and "update" in old.needs
 
 
+def test_the_limit_is_compared_with_the_exact_age_not_the_rounded_one() -> None:
+    """The lab's mirror-down test after the corrupt-import test: the last success 15 s before the audit,
+    0.004 h, shown as 0.0 h; compared rounded, it passed a limit of 0.0001 h (passed alone: older)."""
+    recent = state(freshclam=av.parse_freshclam_log(freshclam_run(NOW - 15) + freshclam_run(NOW - 5, "down")))
+    result = av.verdict({**SETTINGS, "max_age_hours": 0.0001}, recent, NOW)
+    assert result.problems == ["signatures 0.0 h old (limit 0.0001 h)"] and result.signature_age_hours == 0.0
+
+
 def test_official_database_age_is_its_build_time() -> None:
     daily = av.Database("daily.cvd", "27470", NOW - 3 * 86400, 2000)
     settings = {**SETTINGS, "official_databases": ["daily"]}
