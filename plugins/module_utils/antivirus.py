@@ -25,12 +25,11 @@ The settings mapping (built by the ``antivirus`` role from ``hisops_antivirus_*`
 
 from __future__ import annotations
 
-import calendar
 import os
 import re
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -44,6 +43,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DB_EXTENSIONS = tuple("." + t for t in DB_TYPES)
 PACKAGES = ("clamav", "clamav-daemon", "clamav-freshclam", "clamdscan")
 CLAMD_UNIT = "clamav-daemon.service"
+STATE_KEY = "antivirus"  # the module's result key of the facts its verdict is made of (the recorder stores them)
 FRESHCLAM_UNIT = "clamav-freshclam.service"
 ONACCESS_UNIT = "clamav-clamonacc.service"
 # freshclam.conf keys that may appear several times
@@ -260,42 +260,68 @@ class FreshclamState:
 
 
 def _log_time(line: str) -> float | None:
+    """The time of a ``LogTime true`` line: freshclam writes the host's local time (ctime)."""
     stamp = line.split(" -> ", 1)[0].strip()
     try:
-        return calendar.timegm(time.strptime(stamp, LOG_TIME))
-    except ValueError:
+        return time.mktime(time.strptime(stamp, LOG_TIME))
+    except (ValueError, OverflowError):
         return None
 
 
-RUN_END = "-" * 38  # the separator freshclam writes after each update run
+RUN_START = "ClamAV update process started at"
+# the separator every freshclam process writes when it opens the log, and the daemon after each run
+RUN_END = "-" * 38
+RUN_FAILED = " -> ERROR: Update failed."  # the last line of a failed run (one-shot or daemon)
+TERMINATED = "Update process terminated"  # SIGTERM/SIGINT: the daemon stopped, or a run cut short
+DB_CURRENT = re.compile(r" -> (?P<name>[A-Za-z0-9_\-]+)\.[a-z0-9]+(?: database)? (?:is up-to-date|updated \()")
 
 
-def parse_freshclam_log(text: str) -> FreshclamState:
+@dataclass
+class UpdateRun:
+    start: float | None
+    errors: list[str] = field(default_factory=list)
+    current: set[str] = field(default_factory=set)  # databases reported current in this run
+
+
+def parse_freshclam_log(text: str, databases: Collection[str] = ()) -> FreshclamState:
     """The last finished update run of freshclam.log (LogTime true) and the last one without an error.
 
-    A run is finished at the separator line freshclam writes after it; a run still in progress (the
-    daemon retrying a mirror it cannot reach), or one stopped before it finished, says nothing and
-    is not taken for a success.
+    A run is over at ``Update failed.`` (its last line when it fails), at a separator (the daemon
+    writes one after each run, and every freshclam process one when it starts: that closes a
+    one-shot ``freshclam`` run, which writes none), or, at the end of the log, once every database
+    in ``databases`` (names without extension) was reported current in it (a one-shot run by hand
+    or by cron with nothing after it). A run stopped before it finished (``Update process
+    terminated``) and a run still in progress (the daemon retrying a mirror it cannot reach, 5 s
+    between attempts, with warnings only) say nothing: neither a success nor a failure.
     """
     state = FreshclamState()
-    run_start: float | None = None
-    errors: list[str] = []
+    run: UpdateRun | None = None
 
-    def close() -> None:
-        state.last_run, state.last_errors = run_start, errors[-3:]
-        if not errors:
-            state.last_ok = run_start
+    def close(finished: UpdateRun) -> None:
+        state.last_run, state.last_errors = finished.start, finished.errors[-3:]
+        if not finished.errors:
+            state.last_ok = finished.start
 
     for line in text.splitlines():
-        if "ClamAV update process started at" in line:
-            run_start, errors = _log_time(line), []
-        elif run_start is not None and " -> ERROR: " in line:
-            errors.append(line.split(" -> ERROR: ", 1)[1].strip())
-        elif "Update process terminated" in line:
-            run_start = None  # stopped before it finished: neither a success nor a failure
-        elif run_start is not None and line.rstrip().endswith(RUN_END):
-            close()
-            run_start = None
+        current = DB_CURRENT.search(line)
+        if RUN_START in line:
+            run = UpdateRun(_log_time(line))
+        elif TERMINATED in line:
+            run = None
+        elif run is None:
+            continue
+        elif line.rstrip().endswith(RUN_END):
+            close(run)
+            run = None
+        elif " -> ERROR: " in line:
+            run.errors.append(line.split(" -> ERROR: ", 1)[1].strip())
+            if line.rstrip().endswith(RUN_FAILED):
+                close(run)
+                run = None
+        elif current:
+            run.current.add(current.group("name"))
+    if run is not None and not run.errors and databases and set(databases) <= run.current:
+        close(run)
     return state
 
 
@@ -462,7 +488,8 @@ def unit_running(state: dict[str, str] | None) -> tuple[bool, str]:
 
 
 def signature_age(settings: dict[str, Any], state: State, now: float) -> tuple[float | None, str]:
-    """Hours since the signatures were known current, and how that was measured.
+    """Hours since the signatures were known current (not rounded: the limit is compared with it), and how
+    that was measured.
 
     Official databases carry their build time: the age is that of the newest daily (or main).
     The hospital's own databases have none: their age is the time since freshclam last
@@ -471,12 +498,12 @@ def signature_age(settings: dict[str, Any], state: State, now: float) -> tuple[f
     by_stem = {os.path.splitext(d.name)[0]: d for d in state.databases}
     for stem in ("daily", "main"):
         if stem in settings["official_databases"] and stem in by_stem:
-            return _hours(now - by_stem[stem].build_time), "build time of %s" % by_stem[stem].name
+            return (now - by_stem[stem].build_time) / 3600.0, "build time of %s" % by_stem[stem].name
     if settings["official_databases"]:
         return None, "official database missing"
     if state.freshclam.last_ok is None:
         return None, "freshclam never updated from the mirror"
-    return _hours(now - state.freshclam.last_ok), "last successful freshclam update"
+    return (now - state.freshclam.last_ok) / 3600.0, "last successful freshclam update"
 
 
 def verdict(settings: dict[str, Any], state: State, now: float) -> Verdict:
@@ -518,16 +545,17 @@ def verdict(settings: dict[str, Any], state: State, now: float) -> Verdict:
         % (_stamp(fc.last_run), "failed: " + "; ".join(fc.last_errors) if fc.last_errors else "ok", _stamp(fc.last_ok))
     )
     age, basis = signature_age(s, state, now)
+    shown = None if age is None else round(age, 2)  # rounded only to be read: 0.004 h is still past 0.0001 h
     evidence.append(
-        "signature age: %s h (%s), limit %s h" % ("unknown" if age is None else age, basis, s["max_age_hours"])
+        "signature age: %s h (%s), limit %s h" % ("unknown" if age is None else shown, basis, s["max_age_hours"])
     )
     if age is None or age > s["max_age_hours"]:
         problems.append(
-            "signatures %s (limit %s h)" % ("of unknown age" if age is None else "%s h old" % age, s["max_age_hours"])
+            "signatures %s (limit %s h)" % ("of unknown age" if age is None else "%s h old" % shown, s["max_age_hours"])
         )
         needs.add("update")
     _scan_verdict(s, state, now, evidence, problems, needs)
-    return Verdict(evidence, problems, age, needs, len(state.scan.found) if state.scan else 0)
+    return Verdict(evidence, problems, shown, needs, len(state.scan.found) if state.scan else 0)
 
 
 def _scan_verdict(

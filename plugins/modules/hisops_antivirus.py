@@ -93,7 +93,8 @@ antivirus:
   description: The facts the verdict is made of.
   returned: always
   type: dict
-  sample: {signature_age_hours: 1.5, engine: "ClamAV 1.4.3", detections: [], quarantined: 0}
+  sample: {signature_age_hours: 1.5, max_age_hours: 48, protection_on: true, engine: "ClamAV 1.4.3", detections: [],
+           quarantined: 0}
 diff:
   description: freshclam.conf before and after, with --diff when it would change.
   returned: when diff mode is on and the configuration differs
@@ -111,6 +112,7 @@ from ..module_utils.antivirus import (
     FRESHCLAM_UNIT,
     ONACCESS_UNIT,
     SETTINGS_DEFAULTS,
+    STATE_KEY,
     Reader,
     State,
     Verdict,
@@ -120,6 +122,7 @@ from ..module_utils.antivirus import (
     render_freshclam_conf,
     settings_problems,
     source_differences,
+    unit_running,
     verdict,
 )
 from ..module_utils.results import ERROR, FAIL, FIXED, PASS, control_result
@@ -177,11 +180,16 @@ class Antivirus:
             units=self.reader.units([CLAMD_UNIT, FRESHCLAM_UNIT, ONACCESS_UNIT]),
             conf_differences=source_differences(parse_freshclam_conf(conf), expected),
             databases=self.reader.databases(p["database_dir"]),
-            freshclam=parse_freshclam_log(self.reader.read(p["freshclam_log"]) or ""),
+            freshclam=parse_freshclam_log(self.reader.read(p["freshclam_log"]) or "", self.databases()),
             scan=parse_scan_log(self.reader.read(self.settings["scan_log"]) or ""),
             quarantined=self.reader.listdir(self.settings["quarantine_dir"]),
             engine=out.strip().split("/")[0] if rc == 0 else "",
         )
+
+    def databases(self) -> list[str]:
+        """The databases (names without extension) an update run must report current to be a success."""
+        custom = [os.path.splitext(name)[0] for name in self.settings["custom_databases"]]
+        return custom + list(self.settings["official_databases"])
 
     def now(self) -> float:
         return self.module.params["now"] or time.time()
@@ -257,9 +265,11 @@ class Antivirus:
             result["changed"] = True
         scan = state.scan
         result["hisops_controls"] = [record]
-        result["antivirus"] = {
+        result[STATE_KEY] = {
             "engine": state.engine,
+            "protection_on": unit_running(state.units.get(CLAMD_UNIT))[0],
             "signature_age_hours": final.signature_age_hours,
+            "max_age_hours": self.settings["max_age_hours"],
             "databases": [db.__dict__ for db in state.databases],
             "freshclam_last_ok": state.freshclam.last_ok,
             "freshclam_errors": state.freshclam.last_errors,

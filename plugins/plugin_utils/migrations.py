@@ -341,6 +341,34 @@ V12_CONTROL_COUNTS = Migration(
     ),
 )
 
+
+V13_ANTIVIRUS_STATES = Migration(
+    13,
+    "antivirus_states: each workstation's antivirus state as each run found it (HIM-7.7, rulebook 七.7)",
+    # One row per host and run that audited HIM-7.7-antivirus (plugin_utils.antivirus_register):
+    # the control's status, whether the protection runs (clamd / real-time protection; NULL
+    # unknown), the signature age in hours (NULL unknown) and the policy limit, the last finished
+    # scan (UTC ISO text, '' none) and what it detected, one "path: signature" per line.
+    (
+        """CREATE TABLE antivirus_states (
+            id {ID},
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '',
+            protection_on INTEGER,
+            signature_age_hours {REAL},
+            max_age_hours {REAL},
+            engine TEXT NOT NULL DEFAULT '',
+            last_scan_at TEXT NOT NULL DEFAULT '',
+            detections TEXT NOT NULL DEFAULT '',
+            quarantined INTEGER,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX antivirus_states_run ON antivirus_states (run_id, host)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     V1_CORE,
     V2_ASSETS,
@@ -354,4 +382,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     V10_BACKUP_REGISTER,
     V11_PREVIOUS_STATUS,
     V12_CONTROL_COUNTS,
+    V13_ANTIVIRUS_STATES,
 )

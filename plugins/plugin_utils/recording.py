@@ -15,6 +15,7 @@ Its contract with modules and actions (stable: every control of every role relie
   node (validation, coverage): its failure fails the run, and its message is the run's problem;
 - ``ansible_facts`` of any task fill the asset register (``plugin_utils.assets``);
 - a backup audit's register rows (``module_utils.dbbackup.REGISTER_KEY``) fill ``backup_register``;
+- an antivirus audit's state (``module_utils.antivirus.STATE_KEY``) fills ``antivirus_states``;
 - a switch push's secret versions (``plugin_utils.switch_secrets``) fill ``switch_secret_versions``.
 
 The callback exports the uuid of the run it records (``HISOPS_RUN_UUID``) when it starts
@@ -32,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from ..module_utils import results
+from ..module_utils.antivirus import STATE_KEY as ANTIVIRUS_KEY
 from ..module_utils.dbbackup import REGISTER_KEY
-from . import backup_register, switch_secrets
+from . import antivirus_register, backup_register, switch_secrets
 from .assets import asset_columns
 from .inventory_model import department_code, host_kind
 from .project import COLLECTION_ROOT, project_relative
@@ -130,6 +132,15 @@ def changed_lines(before: str, after: str) -> list[str]:
     ]
 
 
+def antivirus_status(item: dict[str, Any]) -> str:
+    """The HIM-7.7-antivirus status a task result carries beside its antivirus state ('' when none)."""
+    records = item.get(results.RESULT_KEY)
+    for rec in records if isinstance(records, list) else [records]:
+        if isinstance(rec, dict) and rec.get("id") == "HIM-7.7-antivirus":
+            return str(rec.get("status") or "")
+    return ""
+
+
 def control_row(host: dict[str, Any], task_name: str, rec: Any) -> tuple[dict[str, Any] | None, list[str]]:
     """The control_results row of one record a task returned, and what is wrong with the record.
 
@@ -211,6 +222,12 @@ class RunRecording:
             if item.get(REGISTER_KEY):  # the backup register (hisops_db_backup_audit)
                 self.batch.extra.setdefault(backup_register.TABLE, []).extend(
                     backup_register.store_rows(name, host["department"], item[REGISTER_KEY], now_text())
+                )
+            if isinstance(item.get(ANTIVIRUS_KEY), dict):  # the antivirus state (hisops_antivirus)
+                self.batch.extra.setdefault(antivirus_register.TABLE, []).extend(
+                    antivirus_register.store_rows(
+                        name, host["department"], item[ANTIVIRUS_KEY], antivirus_status(item), now_text()
+                    )
                 )
             secret_rows = switch_secrets.rows(name, item, now_text())
             if secret_rows:  # which secret version a switch got (never the secret)

@@ -10,5 +10,6 @@ from .build import Options, open_report
 from .period import Period, PeriodError, parse_period
 from .sections import RecordSection, register
 from . import section_passwords  # noqa: F401  (registers the password register section)
+from . import section_antivirus  # noqa: F401  (registers the antivirus section)
 
 __all__ = ["Options", "Period", "PeriodError", "RecordSection", "open_report", "parse_period", "register"]

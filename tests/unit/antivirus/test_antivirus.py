@@ -28,7 +28,7 @@ SKIPPED = {"LoadState": "loaded", "ActiveState": "inactive", "SubState": "dead",
 
 
 def log_time(epoch: float) -> str:
-    return time.strftime(av.LOG_TIME, time.gmtime(epoch))
+    return time.strftime(av.LOG_TIME, time.localtime(epoch))  # freshclam logs the host's local time
 
 
 def freshclam_run(epoch: float, error: str = "") -> str:
@@ -140,6 +140,119 @@ def test_a_run_still_in_progress_is_not_a_success() -> None:
         assert state.last_errors == ["Update failed."]
 
 
+def transcript(lines: list[tuple[float, str]]) -> str:
+    """freshclam.log lines as ClamAV 1.4 writes them with LogTime true."""
+    return "".join("%s -> %s\n" % (log_time(epoch), text) for epoch, text in lines)
+
+
+SEPARATOR = "-" * 38  # every freshclam process writes it when it starts; the daemon after each run
+DAEMON_OK = [
+    (NOW - 7200, SEPARATOR),
+    (NOW - 7200, "freshclam daemon 1.4.3 (OS: Linux, ARCH: x86_64, CPU: x86_64)"),
+    (NOW - 7200, "ClamAV update process started at %s" % log_time(NOW - 7200)),
+    (NOW - 7200, "hospital.hdb is up-to-date (version: custom database)"),
+    (NOW - 7200, SEPARATOR),
+]
+STOPPED = [(NOW - 120, "Update process terminated"), (NOW - 100, SEPARATOR)]  # then freshclam by hand
+
+
+def one_shot(epoch: float, ok: bool) -> list[tuple[float, str]]:
+    """A ``freshclam`` run by hand with the daemon stopped: no separator after it."""
+    lines = [(epoch, "ClamAV update process started at %s" % log_time(epoch))]
+    if ok:
+        return [*lines, (epoch, "hospital.hdb updated (version: custom database, sigs: 1)")]
+    return [
+        *lines,
+        (epoch, "WARNING: Can't download hospital.hdb from http://nc-01/hospital.hdb"),
+        (epoch, "Trying again in 5 secs..."),
+        (epoch + 10, "ERROR: Download failed (7) %s -> ERROR:  Message: Couldn't connect to server" % log_time(epoch)),
+        (epoch + 10, "ERROR: Can't download hospital.hdb from http://nc-01/hospital.hdb"),
+        (epoch + 10, "Update failed for custom database URL: http://nc-01/hospital.hdb"),
+        (epoch + 10, "ERROR: Database update process failed: Connection failed"),
+        (epoch + 10, "ERROR: Update failed."),
+    ]
+
+
+DAEMON_RETRYING = [  # the daemon, started again, retrying the mirror with warnings: its run is not over
+    (NOW - 60, SEPARATOR),
+    (NOW - 60, "freshclam daemon 1.4.3 (OS: Linux, ARCH: x86_64, CPU: x86_64)"),
+    (NOW - 60, "ClamAV update process started at %s" % log_time(NOW - 60)),
+    (NOW - 60, "WARNING: Can't download hospital.hdb from http://nc-01/hospital.hdb"),
+    (NOW - 60, "Trying again in 5 secs..."),
+]
+
+
+def test_the_mirror_down_sequence_of_the_lab_replayed_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """freshclam.log of ws-mz-01 in the lab test: the daemon stopped, freshclam by hand with nginx
+    stopped on the mirror (fails after 3 attempts), the daemon started again (retrying), then the
+    same with nginx started again. Read after each line, as an audit at that moment would."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        lines = (Path(__file__).parent / "data/freshclam-mirror-down.log").read_text(encoding="utf-8").splitlines()
+        at = {
+            hms: calendar.timegm((2026, 11, 27, *map(int, hms.split(":"))))
+            for hms in ("22:26:39", "22:26:46", "22:27:03")
+        }
+        seen = []
+        for n in range(1, len(lines) + 1):
+            state = av.parse_freshclam_log("\n".join(lines[:n]), ["hospital"])
+            seen.append((state.last_run, state.last_ok, bool(state.last_errors)))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    failed_at = next(i for i, line in enumerate(lines) if line.endswith("ERROR: Update failed."))
+    back_at = next(i for i, line in enumerate(lines) if line.startswith("Fri Nov 27 22:27:03") and "up-to-date" in line)
+    before, down, back = seen[:failed_at], seen[failed_at:back_at], seen[back_at:]
+    assert set(before[4:]) == {(at["22:26:39"], at["22:26:39"], False)}  # the run by hand is not over yet
+    assert set(down) == {(at["22:26:46"], at["22:26:39"], True)}  # failed, however long the daemon retries
+    assert set(back) == {(at["22:27:03"], at["22:27:03"], False)}
+
+
+def test_a_failed_one_shot_run_is_over_at_update_failed() -> None:
+    text = transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=False))
+    state = av.parse_freshclam_log(text, ["hospital"])
+    assert (state.last_run, state.last_ok) == (NOW - 100, NOW - 7200)
+    assert state.last_errors == [
+        "Can't download hospital.hdb from http://nc-01/hospital.hdb",
+        "Database update process failed: Connection failed",
+        "Update failed.",
+    ]
+    retrying = av.parse_freshclam_log(text + transcript(DAEMON_RETRYING), ["hospital"])
+    assert (retrying.last_run, retrying.last_ok, retrying.last_errors) == (NOW - 100, NOW - 7200, state.last_errors)
+
+
+def test_a_successful_one_shot_run_counts_once_it_is_over() -> None:
+    then_daemon = av.parse_freshclam_log(
+        transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=True) + DAEMON_RETRYING)
+    )
+    assert (then_daemon.last_run, then_daemon.last_ok, then_daemon.last_errors) == (NOW - 100, NOW - 100, [])
+    at_the_end = transcript(DAEMON_OK + STOPPED + one_shot(NOW - 100, ok=True))
+    assert av.parse_freshclam_log(at_the_end, ["hospital"]).last_ok == NOW - 100
+    # at the end of the log and not every database reported yet: it may still be running
+    assert av.parse_freshclam_log(at_the_end).last_ok == NOW - 7200
+    assert av.parse_freshclam_log(at_the_end, ["hospital", "daily"]).last_ok == NOW - 7200
+
+
+def test_a_run_cut_short_says_nothing() -> None:
+    cut = [*one_shot(NOW - 100, ok=False)[:3], (NOW - 95, "Update process terminated")]
+    state = av.parse_freshclam_log(transcript(DAEMON_OK + STOPPED + cut + DAEMON_RETRYING), ["hospital"])
+    assert (state.last_run, state.last_ok, state.last_errors) == (NOW - 7200, NOW - 7200, [])
+
+
+def test_log_times_are_the_hosts_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """freshclam writes ctime(): on a workstation in China the log says 20:00 for 12:00 UTC."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        line = "Fri Nov 27 20:00:00 2026 -> ClamAV update process started at Fri Nov 27 20:00:00 2026\n"
+        sep = "Fri Nov 27 20:00:01 2026 -> --------------------------------------\n"
+        assert av.parse_freshclam_log(line + sep).last_ok == NOW
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
 def test_scan_log_detections_moved_and_unhandled() -> None:
     text = scan_block(NOW - 90000, ["/home/a/old"], [], 1)
     text += scan_block(NOW - 60, ["/home/a/x.com", "/home/b/y.exe"], ["/home/a/x.com"], 1)
@@ -190,6 +303,14 @@ def test_signatures_fail_past_the_limit_not_before() -> None:
     assert young.problems == [] and any("failed: down" in e for e in young.evidence)
     old = av.verdict({**SETTINGS, "max_age_hours": 0.5}, failing, NOW)
     assert old.problems == ["signatures 1.0 h old (limit 0.5 h)"] and "update" in old.needs
+
+
+def test_the_limit_is_compared_with_the_exact_age_not_the_rounded_one() -> None:
+    """The lab's mirror-down test after the corrupt-import test: the last success 15 s before the audit,
+    0.004 h, shown as 0.0 h; compared rounded, it passed a limit of 0.0001 h (passed alone: older)."""
+    recent = state(freshclam=av.parse_freshclam_log(freshclam_run(NOW - 15) + freshclam_run(NOW - 5, "down")))
+    result = av.verdict({**SETTINGS, "max_age_hours": 0.0001}, recent, NOW)
+    assert result.problems == ["signatures 0.0 h old (limit 0.0001 h)"] and result.signature_age_hours == 0.0
 
 
 def test_official_database_age_is_its_build_time() -> None:
@@ -286,6 +407,8 @@ def test_enforce_fixes_then_a_second_run_changes_nothing(tmp_path: Path) -> None
     first = run_module(tmp_path, runner, check=False)
     assert first["hisops_controls"][0]["status"] == "fixed" and first["changed"], first
     assert ["freshclam", "--stdout", "--no-warnings"] in runner.calls
+    facts = first[av.STATE_KEY]  # what the recorder keeps for the report's antivirus section
+    assert (facts["protection_on"], facts["max_age_hours"], facts["signature_age_hours"]) == (True, 48, 0.17)
     assert "PrivateMirror http://nc-01" in (tmp_path / "etc/clamav/freshclam.conf").read_text()
     second = run_module(tmp_path, runner, check=False)
     assert second["hisops_controls"][0]["status"] == "pass" and not second["changed"], second

@@ -6,7 +6,9 @@ import contextlib
 import io
 from pathlib import Path
 
+import lxml.html
 import pytest
+from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 from .reportdata import make_store
 
@@ -34,3 +36,15 @@ def zh_report(known_store: str, tmp_path_factory: pytest.TempPathFactory) -> dic
                                "--out", str(out))  # fmt: skip
     assert code == 0, err
     return {("csv" if p.is_dir() else p.suffix[1:]): p for p in files}
+
+
+def sections_of_a_run_without_records(tmp_path: Path) -> list[str]:
+    """The section ids of the November 2026 HTML report of a store with one run and no other record."""
+    with open_store(tmp_path / "e.sqlite") as store:
+        store.start_run({"uuid": "r-1", "started": "2026-11-10T01:00:00.000000Z", "mode": "check"})
+    code, files, err = run_cli(
+        "--store", str(tmp_path / "e.sqlite"), "--period", "2026-11", "--format", "html", "--out", str(tmp_path)
+    )
+    assert code == 0, err
+    doc = lxml.html.fromstring(files[0].read_text(encoding="utf-8"))
+    return [s.get("id") for s in doc.iter("section")]
