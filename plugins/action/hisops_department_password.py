@@ -312,9 +312,7 @@ class ActionModule(ActionBase):
                 # nothing to complete, but each host of this run must still carry the current
                 # password: one that could not be checked (unreachable, failed) is never green
                 current = int((record.current or {}).get("version") or 0)
-                unchecked = [
-                    h for h in hosts if h in scope and not self._checked(hostvars, h, args["results_var"], current)
-                ]
+                unchecked = self._unchecked(hosts, scope, [], hostvars, args["results_var"], current)
                 summary[code] = {
                     "state": "current" if record.current else "none",
                     "hosts_pending": [],
@@ -332,10 +330,14 @@ class ActionModule(ActionBase):
                 ):
                     done.append(host)
             if self._play_context.check_mode:
+                pending_hosts = sorted(set(hosts) - set(done))
                 summary[code] = {
                     "state": "pending",
                     "version": version,
-                    "hosts_pending": sorted(set(hosts) - set(done)),
+                    "hosts_pending": pending_hosts,
+                    "hosts_unchecked": self._unchecked(
+                        hosts, scope, pending_hosts, hostvars, args["results_var"], version
+                    ),
                 }
                 continue
             with store.lock(code):
@@ -350,6 +352,7 @@ class ActionModule(ActionBase):
                 "version": version,
                 "hosts_done": sorted(entry.get("hosts_done") or []),
                 "hosts_pending": pending_hosts,
+                "hosts_unchecked": self._unchecked(hosts, scope, pending_hosts, hostvars, args["results_var"], version),
             }
             rows.append(
                 register.rotation_row(
@@ -378,6 +381,16 @@ class ActionModule(ActionBase):
         else:
             result["msg"] = "every department's hosts carry its current password"
         return result
+
+    def _unchecked(
+        self, hosts: list[str], scope: set[str], pending: list[str], hostvars: Any, results_var: str, version: int
+    ) -> list[str]:
+        """Hosts of this run whose password this run could not check (unreachable, failed), beyond
+        those still pending: a rotation may complete (they verified it in an earlier run), but a run
+        that could not check a host is never green."""
+        return [
+            h for h in hosts if h in scope and h not in pending and not self._checked(hostvars, h, results_var, version)
+        ]
 
     def _checked(self, hostvars: Any, host: str, results_var: str, version: int) -> bool:
         """Whether this run checked that HOST carries VERSION (in check mode: checked it at all)."""
