@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from pathlib import Path
 
 import lxml.html
@@ -26,6 +27,16 @@ def run_cli(*args: str) -> tuple[int, list[Path], str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(args))
     return code, [Path(p) for p in out.getvalue().split()], err.getvalue()
+
+
+def month_report(store: Path, out: Path, lang: str) -> tuple[str, dict]:
+    """The November 2026 report of STORE in LANG, written under OUT: (its HTML text, its JSON)."""
+    code, files, err = run_cli(
+        "--store", str(store), "--period", "2026-11", "--lang", lang, "--format", "html,json", "--out", str(out)
+    )  # fmt: skip
+    assert code == 0, err
+    html = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
+    return html, json.loads(next(p for p in files if p.suffix == ".json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ report's antivirus section per department, on a store with known figures, in Chi
 from __future__ import annotations
 
 import calendar
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.report.section_antiviru
 )
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, open_store
 
-from .conftest import run_cli, sections_of_a_run_without_records
+from .conftest import month_report, sections_of_a_run_without_records
 
 pytestmark = pytest.mark.unit
 
@@ -126,15 +125,8 @@ def test_the_figures_per_department(tmp_path: Path) -> None:
 
 
 def report_json(tmp_path: Path, lang: str) -> tuple[dict[str, Any], str]:
-    out = tmp_path / lang
-    code, files, err = run_cli(
-        "--store", str(tmp_path / "s.sqlite"), "--period", "2026-11", "--lang", lang, "--format", "html,json",
-        "--out", str(out),
-    )  # fmt: skip
-    assert code == 0, err
-    data = json.loads(next(p for p in files if p.suffix == ".json").read_text(encoding="utf-8"))
+    html, data = month_report(tmp_path / "s.sqlite", tmp_path / lang, lang)
     (section,) = [s for s in data["sections"] if s["key"] == reg.TABLE]
-    html = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
     return section, html
 
 

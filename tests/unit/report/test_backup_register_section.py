@@ -15,7 +15,7 @@ from ansible_collections.hisops.him.plugins.plugin_utils.report import i18n
 from ansible_collections.hisops.him.plugins.plugin_utils.report.backups import FRESHNESS_COLUMNS, REGISTER_COLUMNS
 from ansible_collections.hisops.him.plugins.plugin_utils.store import Batch, open_store
 
-from .conftest import run_cli, sections_of_a_run_without_records
+from .conftest import month_report, sections_of_a_run_without_records
 
 pytestmark = pytest.mark.unit
 
@@ -79,17 +79,10 @@ def test_the_register_of_a_period_is_the_last_run_per_host(tmp_path: Path) -> No
 def test_report_section_lists_the_register_in_both_languages(tmp_path: Path) -> None:
     fill(tmp_path / "s.sqlite")
     for lang, title in (("zh", "数据库备份登记"), ("en", "Database backup register")):
-        out = tmp_path / lang
-        code, files, err = run_cli(
-            "--store", str(tmp_path / "s.sqlite"), "--period", "2026-11", "--lang", lang, "--format", "html,json",
-            "--out", str(out),
-        )  # fmt: skip
-        assert code == 0, err
-        html = next(p for p in files if p.suffix == ".html")
-        doc = lxml.html.fromstring(html.read_text(encoding="utf-8"))
+        html, data = month_report(tmp_path / "s.sqlite", tmp_path / lang, lang)
+        doc = lxml.html.fromstring(html)
         assert "backup_register" in [s.get("id") for s in doc.iter("section")]
         assert title in doc.text_content()
-        data = json.loads(next(p for p in files if p.suffix == ".json").read_text(encoding="utf-8"))
         text = json.dumps(data, ensure_ascii=False)
         assert "I1" in text and "OLD" not in text  # the last run's register only
     for column in [*FRESHNESS_COLUMNS, *REGISTER_COLUMNS]:
