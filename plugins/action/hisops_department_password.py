@@ -320,15 +320,7 @@ class ActionModule(ActionBase):
                 }
                 continue
             version = record.pending["version"]
-            done = []
-            for host in hosts:
-                result = hostvars[host].get(args["results_var"]) if host in hostvars else None
-                if (
-                    isinstance(result, Mapping)
-                    and result.get("verified")
-                    and int(result.get("version") or 0) == version
-                ):
-                    done.append(host)
+            done = [h for h in hosts if self._verified(self._host_result(hostvars, h, args["results_var"]), version)]
             if self._play_context.check_mode:
                 pending_hosts = sorted(set(hosts) - set(done))
                 summary[code] = {
@@ -394,12 +386,24 @@ class ActionModule(ActionBase):
 
     def _checked(self, hostvars: Any, host: str, results_var: str, version: int) -> bool:
         """Whether this run checked that HOST carries VERSION (in check mode: checked it at all)."""
-        result = hostvars[host].get(results_var) if host in hostvars else None
+        result = self._host_result(hostvars, host, results_var)
         if not isinstance(result, Mapping) or result.get("failed") or result.get("unreachable"):
             return False
         if self._play_context.check_mode and result.get("changed"):
             return True  # would be set: reported as a change, not as unchecked
-        return bool(result.get("verified")) and int(result.get("version") or 0) == version
+        return self._verified(result, version)
+
+    @staticmethod
+    def _host_result(hostvars: Any, host: str, results_var: str) -> Any:
+        """What the host's apply step registered in this run (None when it did not run)."""
+        return hostvars[host].get(results_var) if host in hostvars else None
+
+    @staticmethod
+    def _verified(result: Any, version: int) -> bool:
+        """Whether an apply result says the host was verified to carry VERSION."""
+        return (
+            isinstance(result, Mapping) and bool(result.get("verified")) and int(result.get("version") or 0) == version
+        )
 
     def _audit(self, args: dict[str, Any], task_vars: dict[str, Any], store: pw.VaultFileStore) -> dict[str, Any]:
         host = task_vars.get("inventory_hostname", "")
