@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..module_utils.staff_accounts import staff_login
 from ..plugin_utils.inventory_model import (
     CODE,
     DEPARTMENT_GROUP,
@@ -22,11 +23,6 @@ STAFF_REQUIRED = ("staff_id", "name", "role")
 STAFF_FIELDS = (*STAFF_REQUIRED, "login")
 STAFF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 LOGIN = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-
-
-def staff_login(person: dict[str, Any]) -> str:
-    """The Linux login of a staff entry: ``login`` when set, else the staff id in lower case."""
-    return str(person["login"]) if person.get("login") else str(person.get("staff_id") or "").lower()
 
 
 def staff_problems(staff: Any, host: str) -> list[str]:

@@ -369,6 +369,27 @@ V13_ANTIVIRUS_STATES = Migration(
     ),
 )
 
+V14_STAFF_ACCOUNT_EVENTS = Migration(
+    14,
+    "staff_account_events: staff accounts created, enabled, marked and disabled (HIM-8.1.1, rulebook 八.1(1))",
+    # One row per account a run changed on a workstation (plugin_utils.staff_register): the
+    # department, the login and the person's staff id, what was done (who ran it: the run's
+    # user_name). Written by the recorder from the module's result. Never a password.
+    (
+        """CREATE TABLE staff_account_events (
+            id {ID},
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            host TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            login TEXT NOT NULL,
+            staff_id TEXT NOT NULL DEFAULT '',
+            event TEXT NOT NULL CHECK (event IN ('create', 'enable', 'adopt', 'join', 'disable')),
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX staff_account_events_login ON staff_account_events (department, login, id)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     V1_CORE,
     V2_ASSETS,
@@ -383,4 +404,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     V11_PREVIOUS_STATUS,
     V12_CONTROL_COUNTS,
     V13_ANTIVIRUS_STATES,
+    V14_STAFF_ACCOUNT_EVENTS,
 )

@@ -459,14 +459,25 @@ class VaultFileStore:
 
     def load(self, department: str) -> DepartmentPasswords:
         """The department's record; a new empty one when it has no file yet."""
+        path = self.path(department)
+        text = self.read_text(path)
+        if text is None:
+            return DepartmentPasswords(department)
+        record = DepartmentPasswords.from_json(text, str(path))
+        if record.department != department:
+            raise PasswordStoreError("password file %s belongs to department %s" % (path, record.department))
+        return record
+
+    def read_text(self, path: Path) -> str | None:
+        """The decrypted text of a store file (None: no file); refuses a file that is not
+        vault-encrypted or does not decrypt."""
         from ansible.errors import AnsibleError
         from ansible.parsing.vault import is_encrypted
 
-        path = self.path(department)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return DepartmentPasswords(department)
+            return None
         except OSError as exc:
             raise PasswordStoreError("password file %s cannot be read: %s" % (path, exc.strerror)) from None
         if not is_encrypted(raw):
@@ -474,38 +485,39 @@ class VaultFileStore:
                 "password file %s is not vault-encrypted: refused (it was not changed; restore it from a backup)" % path
             )
         try:
-            text = self.vault.decrypt(raw).decode("utf-8")
+            return self.vault.decrypt(raw).decode("utf-8")
         except (AnsibleError, ValueError) as exc:  # AnsibleVaultError, AnsibleVaultFormatError, ...
             raise PasswordStoreError(
                 "password file %s does not decrypt with the configured vault secrets (wrong vault password, or a "
                 "damaged file): %s; it was not changed" % (path, str(exc).splitlines()[0])
             ) from None
-        record = DepartmentPasswords.from_json(text, str(path))
-        if record.department != department:
-            raise PasswordStoreError("password file %s belongs to department %s" % (path, record.department))
-        return record
 
     def save(self, record: DepartmentPasswords) -> None:
         """Write the record atomically, after checking nobody else changed the file since it was read.
 
         A file that exists but does not load (damaged, not encrypted, another vault password) is
         never overwritten: ``load`` raises first."""
-        on_disk = self.load(record.department)
-        if on_disk.revision != record.revision:
+        record.reads = record.reads[-READS_KEEP:]
+        self.save_revision(record, self.load(record.department).revision)
+
+    def save_revision(self, record: Any, on_disk: int) -> None:
+        """Write ``record`` (``department``, ``revision``, ``to_json``) with its revision
+        incremented, if the file on disk is still at ``record.revision``."""
+        path = self.path(record.department)
+        if on_disk != record.revision:
             raise PasswordStoreError(
                 "password file %s changed since it was read (revision %d, expected %d): run again"
-                % (self.path(record.department), on_disk.revision, record.revision)
+                % (path, on_disk, record.revision)
             )
-        record.reads = record.reads[-READS_KEEP:]
         new = replace(record, revision=record.revision + 1)
         ciphertext = self.vault.encrypt(new.to_json(), secret=self.secret, vault_id=self.vault_id)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            atomic_write(self.path(record.department), ciphertext)
+            atomic_write(path, ciphertext)
         except OSError as exc:
             raise PasswordStoreError(
                 "password file %s could not be written (%s): nothing was changed on any host"
-                % (self.path(record.department), exc.strerror or exc)
+                % (path, exc.strerror or exc)
             ) from None
         record.revision = new.revision
 

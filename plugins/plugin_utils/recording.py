@@ -16,7 +16,8 @@ Its contract with modules and actions (stable: every control of every role relie
 - ``ansible_facts`` of any task fill the asset register (``plugin_utils.assets``);
 - a backup audit's register rows (``module_utils.dbbackup.REGISTER_KEY``) fill ``backup_register``;
 - an antivirus audit's state (``module_utils.antivirus.STATE_KEY``) fills ``antivirus_states``;
-- a switch push's secret versions (``plugin_utils.switch_secrets``) fill ``switch_secret_versions``.
+- a switch push's secret versions (``plugin_utils.switch_secrets``) fill ``switch_secret_versions``;
+- the staff account changes (``module_utils.staff_accounts.EVENTS_KEY``) fill ``staff_account_events``.
 
 The callback exports the uuid of the run it records (``HISOPS_RUN_UUID``) when it starts
 recording; the actions that read the store back (HIM-7.6, the run's coverage check) find the
@@ -35,7 +36,8 @@ from typing import Any
 from ..module_utils import results
 from ..module_utils.antivirus import STATE_KEY as ANTIVIRUS_KEY
 from ..module_utils.dbbackup import REGISTER_KEY
-from . import antivirus_register, backup_register, switch_secrets
+from ..module_utils.staff_accounts import EVENTS_KEY as STAFF_EVENTS_KEY
+from . import antivirus_register, backup_register, staff_register, switch_secrets
 from .assets import asset_columns
 from .inventory_model import department_code, host_kind
 from .project import COLLECTION_ROOT, project_relative
@@ -228,6 +230,10 @@ class RunRecording:
                     antivirus_register.store_rows(
                         name, host["department"], item[ANTIVIRUS_KEY], antivirus_status(item), now_text()
                     )
+                )
+            if item.get(STAFF_EVENTS_KEY):  # staff accounts created or disabled (hisops_staff_accounts)
+                self.batch.extra.setdefault(staff_register.TABLE, []).extend(
+                    staff_register.store_rows(name, host["department"], item[STAFF_EVENTS_KEY], now_text())
                 )
             secret_rows = switch_secrets.rows(name, item, now_text())
             if secret_rows:  # which secret version a switch got (never the secret)
