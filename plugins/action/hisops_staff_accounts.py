@@ -79,7 +79,7 @@ class ActionModule(ActionBase):
         summary: dict[str, Any] = {}
         changed = False
         for code, dept in sorted(self._departments(args["hosts"], task_vars).items()):
-            people = listed_people(dept)
+            people = listed_people(dept) or []
             record = store.load(code)
             missing = [p.login for p in people if record.password(p.login, p.staff_id) is None]
             summary[code] = {"generated": missing, "kept": [p.login for p in people if p.login not in missing]}
@@ -117,7 +117,7 @@ class ActionModule(ActionBase):
         if not logins:
             return {}
         dept = args["department"]
-        staff_ids = {p.login: p.staff_id for p in listed_people(dept)}
+        staff_ids = {p.login: p.staff_id for p in listed_people(dept) or []}
         record = self._store(args).load(str(dept["code"]))
         hashes = {}
         for login in logins:

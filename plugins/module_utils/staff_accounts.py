@@ -122,9 +122,12 @@ class Person:
     staff_id: str
 
 
-def listed_people(department: dict[str, Any]) -> list[Person]:
-    """The people of ``hisops_department.staff`` (validated by playbooks/validate_inventory.yml)."""
-    return [Person(staff_login(p), str(p["staff_id"])) for p in department.get("staff") or []]
+def listed_people(department: dict[str, Any]) -> list[Person] | None:
+    """The people of ``hisops_department.staff`` (validated by playbooks/validate_inventory.yml);
+    None when the department has no ``staff`` key: its accounts are not managed (only audited)."""
+    if department.get("staff") is None:
+        return None
+    return [Person(staff_login(p), str(p["staff_id"])) for p in department["staff"]]
 
 
 @dataclass(frozen=True)
@@ -203,9 +206,14 @@ def state_text(account: Account | None, shadow: Shadow, settings: Settings, memb
     return "%s, %s, %s, shell %s%s" % (who, state, group, account.shell, must)
 
 
-def plan(people: list[Person], host: HostAccounts, settings: Settings, today: int) -> Plan:
-    """What to create, enable, adopt, add to the group and disable; what to report."""
-    result = Plan(create_group=settings.login_group not in host.members)
+def plan(people: list[Person] | None, host: HostAccounts, settings: Settings, today: int) -> Plan:
+    """What to create, enable, adopt, add to the group and disable; what to report.
+
+    ``people`` None (the department lists no staff): nothing is created or disabled; accounts
+    hisops marked are left as they are; the other human accounts are still reported."""
+    managed = people is not None
+    people = people or []
+    result = Plan(create_group=managed and settings.login_group not in host.members)
     members = host.members.get(settings.login_group, [])
     listed = {p.login: p for p in people}
     after_active = "%%s, active, in %s, shell %s, must change password" % (settings.login_group, settings.shell)
@@ -246,6 +254,8 @@ def plan(people: list[Person], host: HostAccounts, settings: Settings, today: in
         mark = parse_marker(account.gecos)
         if mark and is_disabled(account, shadow, settings, today):
             result.disabled.append(login)
+        elif mark and not managed:
+            continue  # a staff account hisops made, in a department that lists no staff: left as it is
         elif mark:
             before = state_text(account, shadow, settings, members, today)
             after = "%s, disabled, shell %s, home %s kept" % (mark[0], settings.nologin_shell, account.home)
@@ -285,7 +295,7 @@ def set_first_password(
     runner: Callable[[list[str], str | None], tuple[int, str, str]], login: str, crypt_hash: str
 ) -> None:
     """The first password (a crypt hash, through stdin) to be changed at first login (chage -d 0)."""
-    run(runner, ["chpasswd", "-e"], "%s:%s\n" % (login, crypt_hash))
+    run(runner, ["chpasswd", "-e"], "%s:%s" % (login, crypt_hash))  # the runner ends the line
     run(runner, ["chage", "-d", "0", login])
 
 

@@ -121,7 +121,18 @@ def kinds(plan: sa.Plan) -> list[tuple[str, str]]:
 
 def test_listed_people_take_their_login_or_their_staff_id_in_lower_case() -> None:
     assert sa.listed_people(DEPARTMENT) == [sa.Person("mz0101", "MZ0101"), sa.Person("liqiang", "MZ0102")]
-    assert sa.listed_people({"code": "x", "login_group": "g"}) == []
+    assert sa.listed_people({"code": "x", "login_group": "g", "staff": []}) == []
+    assert sa.listed_people({"code": "x", "login_group": "g"}) is None  # no staff key: not managed
+
+
+def test_a_department_without_a_staff_list_is_audited_not_managed() -> None:
+    marked = "liqiang:x:1001:1001:hisops-staff MZ0102 outpatient:/home/liqiang:/bin/bash\n"
+    guest = "guest:x:1002:1002::/home/guest:/bin/bash\n"
+    host = FakeHost(BASE_PASSWD + marked + guest, BASE_SHADOW + "liqiang:$6$x$y:19000:0:99999:7:::\n", BASE_GROUP)
+    plan = sa.plan(None, host.accounts(), SETTINGS, TODAY)
+    assert not plan.changes  # no group created, nothing disabled
+    assert [u.split()[0] for u in plan.unexplained] == ["guest"]
+    assert kinds(sa.plan([], host.accounts(), SETTINGS, TODAY)) == [("disable", "liqiang")]  # staff: [] is a list
 
 
 def test_a_new_department_gets_its_group_and_every_listed_account() -> None:
@@ -150,7 +161,7 @@ def test_enforce_then_nothing_left_first_password_through_stdin_and_to_change() 
     assert pw.hash_matches("First-Pw-0102", accounts.shadow["liqiang"].hash)
     # the hash never on a command line (visible in ps), only on chpasswd's stdin
     assert not any("$6$" in c for c in host.commands)
-    assert host.stdin == ["mz0101:%s\n" % hashes["mz0101"], "liqiang:%s\n" % hashes["liqiang"]]
+    assert host.stdin == ["mz0101:%s" % hashes["mz0101"], "liqiang:%s" % hashes["liqiang"]]
 
 
 def test_a_person_who_leaves_is_disabled_never_deleted_and_stays_explained() -> None:
