@@ -23,7 +23,7 @@ description:
     the departments of O(hosts) has a first password in the store, BEFORE any host changes.
   - O(state=enforce) creates, enables and disables accounts (check mode and C(--diff) show which);
     O(state=audit) only reports. Both return the C(HIM-8.1.1-staff-accounts) record under C(hisops_controls).
-  - Passwords never reach the host nor any result: the action plugin sends SHA-512 crypt hashes (through
+  - Passwords never reach the host nor any result. The action plugin sends SHA-512 crypt hashes (through
     C(chpasswd -e)'s standard input, not the command line), only for the accounts it creates or enables.
 version_added: "0.1.0"
 author: hisops contributors (@hisops)
