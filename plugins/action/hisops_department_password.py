@@ -27,13 +27,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ..module_utils import results
 from ..modules.hisops_department_password import ARGUMENT_SPEC
 from ..plugin_utils import password_register as register
 from ..plugin_utils import passwords as pw
+from ..plugin_utils.controller_action import begin_run
 from ..plugin_utils.recording import RUN_UUID_ENV, recorder_store
 from ..plugin_utils.store import StoreError, open_store
 
@@ -488,11 +488,9 @@ class ActionModule(ActionBase):
     # -------------------------------------------------------------------------- run
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        checked = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(self._task.args))
-        if checked.error_messages:
-            return result | {"failed": True, "msg": "; ".join(checked.error_messages)}
-        args = checked.validated_parameters
+        result, args = begin_run(self, tmp, task_vars, ARGUMENT_SPEC)
+        if args is None:
+            return result
         handlers = {"prepare": self._prepare, "apply": self._apply, "finalize": self._finalize, "audit": self._audit}
         try:
             store = self._store(args)

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ..module_utils.staff_accounts import listed_people
 from ..modules.hisops_staff_accounts import ARGUMENT_SPEC, CONTROL_ID
 from ..plugin_utils import passwords as pw
+from ..plugin_utils.controller_action import begin_run
 from ..plugin_utils.password_register import who
 from ..plugin_utils.staff_passwords import StaffPasswordStore
 
@@ -132,11 +132,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        checked = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(self._task.args))
-        if checked.error_messages:
-            return result | {"failed": True, "msg": "; ".join(checked.error_messages)}
-        args = checked.validated_parameters
+        result, args = begin_run(self, tmp, task_vars, ARGUMENT_SPEC)
+        if args is None:
+            return result
         catalog = task_vars.get("hisops_control_catalog") or {}
         severity = (catalog.get(CONTROL_ID) or {}).get("severity", "high")
         try:

@@ -441,6 +441,10 @@ def remove_stale_temporaries(path: Path) -> None:
 class VaultFileStore:
     """One Ansible Vault-encrypted file per department in ``directory``."""
 
+    # what a file holds (``department``, ``revision``, ``to_json``, ``from_json``): another store
+    # of the same machinery holds another record (plugin_utils.staff_passwords)
+    record_class: Any = DepartmentPasswords
+
     def __init__(self, directory: str | os.PathLike[str], vault: Any, vault_id: str, secret: Any) -> None:
         """``vault``: an ``ansible.parsing.vault.VaultLib`` holding the secrets that decrypt;
         ``vault_id``/``secret``: the id and ``VaultSecret`` new files are encrypted with."""
@@ -462,8 +466,8 @@ class VaultFileStore:
         path = self.path(department)
         text = self.read_text(path)
         if text is None:
-            return DepartmentPasswords(department)
-        record = DepartmentPasswords.from_json(text, str(path))
+            return self.record_class(department)
+        record = self.record_class.from_json(text, str(path))
         if record.department != department:
             raise PasswordStoreError("password file %s belongs to department %s" % (path, record.department))
         return record

@@ -102,15 +102,7 @@ class StaffPasswordStore(pw.VaultFileStore):
     def __init__(self, store_dir: str | Path, vault: Any, vault_id: str, secret: Any) -> None:
         super().__init__(Path(store_dir) / SUBDIR, vault, vault_id, secret)
 
-    def load(self, department: str) -> StaffPasswords:  # type: ignore[override]
-        path = self.path(department)
-        text = self.read_text(path)
-        if text is None:
-            return StaffPasswords(department)
-        record = StaffPasswords.from_json(text, str(path))
-        if record.department != department:
-            raise pw.PasswordStoreError("staff password file %s belongs to department %s" % (path, record.department))
-        return record
+    record_class = StaffPasswords
 
     def save(self, record: StaffPasswords) -> None:  # type: ignore[override]
         self.save_revision(record, self.load(record.department).revision)
