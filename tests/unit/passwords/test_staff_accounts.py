@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.hisops.him.plugins.module_utils import staff_accounts as sa
+from ansible_collections.hisops.him.plugins.modules import hisops_staff_accounts as staff_module
 from ansible_collections.hisops.him.plugins.plugin_utils import passwords as pw
 from ansible_collections.hisops.him.plugins.plugin_utils import staff_register
 from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS
@@ -311,3 +312,47 @@ def test_the_recorder_puts_account_changes_in_the_register(tmp_path: Path) -> No
         (stored,) = staff_register.account_history(store, "liqiang")
     assert (stored["staff_id"], stored["event"], stored["run_uuid"]) == ("MZ0102", "create", "u-1")
     assert staff_register.store_rows("h", "d", "not a list", "now") == []
+
+
+# ---------------------------------------------------------------------------- the module's main()
+class FakeModule:
+    """What StaffAccounts uses of AnsibleModule: params, check mode, diff, run_command, fail_json."""
+
+    def __init__(self, host: FakeHost, check_mode: bool = False, **params: object) -> None:
+        self.params = {k: v["default"] for k, v in staff_module.ARGUMENT_SPEC.items()}
+        self.params |= {"state": "enforce", "department": DEPARTMENT, "today": "2024-10-04"} | params
+        self.check_mode, self._diff, self.host = check_mode, True, host
+
+    def run_command(self, argv: list[str], data: str | None = None, **_kw: object) -> tuple[int, str, str]:
+        return self.host(argv, data)
+
+    def fail_json(self, **kw: object) -> None:
+        raise AssertionError(kw)
+
+
+def module_run(host: FakeHost, check_mode: bool = False, **params: object) -> dict:
+    class OnFakeHost(staff_module.StaffAccounts):
+        def host(self) -> sa.HostAccounts:
+            return host.accounts()
+
+    return OnFakeHost(FakeModule(host, check_mode, **params)).main()  # type: ignore[arg-type]
+
+
+def test_module_check_mode_diff_enforce_and_second_run() -> None:
+    host = FakeHost(BASE_PASSWD + "guest:x:1005:1005::/home/guest:/bin/bash\n")
+    hashes = {"mz0101": "$6$a$b", "liqiang": "$6$c$d"}
+    checked = module_run(host, check_mode=True)
+    assert checked["changed"] is True and host.commands == []
+    assert "mz0101: absent" in checked["diff"]["before"] and checked["need_password"] == ["mz0101", "liqiang"]
+    (record,) = checked["hisops_controls"]
+    assert record["status"] == "fail" and "unexplained account: guest (uid 1005" in record["evidence"][1]
+    missing = module_run(host, first_passwords={})  # no first password: no account is made
+    assert missing["failed"] and missing["hisops_controls"][0]["status"] == "error"
+    assert "no first password for mz0101" in missing["msg"] and "mz0101" not in host.accounts().accounts
+    done = module_run(host, first_passwords=hashes)
+    assert done["changed"] and done["hisops_controls"][0]["status"] == "fail"  # guest still unexplained
+    assert [e["event"] for e in done[sa.EVENTS_KEY]] == ["create", "create"]
+    again = module_run(host, first_passwords=hashes)
+    assert again["changed"] is False and again[sa.EVENTS_KEY] == [] and "diff" not in again
+    host.passwd = [r for r in host.passwd if r[0] != "guest"]
+    assert module_run(host, state="audit")["hisops_controls"][0]["status"] == "pass"
