@@ -428,10 +428,17 @@ class HostSection(Section):
 
 
 def finding_line(ctx: Context, row: dict[str, Any]) -> str:
-    """A finding in one line of the report's language (the check's own output stays verbatim beside it)."""
-    t = ctx.t
-    why = t.value("reason", row.get("reason")) if row.get("status") == "not_checked" else ""
-    return t("finding.line", title=row["title"], status=t.value("status", row.get("status")), why=why).rstrip(" ;；")
+    """A finding in one line of the report's language, from data: a failed check says the catalog's
+    ``finding`` text of its control, an error that the check failed, a control not checked its reason
+    (the check's own output stays verbatim beside it)."""
+    t, status = ctx.t, row.get("status")
+    if status == "not_checked":
+        message = t.value("reason", row.get("reason"))
+    elif status == "error":
+        message = t("finding.error")
+    else:
+        message = t.pick((ctx.catalog.get(row["control_id"]) or {}).get("finding"), row["title"])
+    return t("finding.line", status=t.value("status", status), message=message)
 
 
 FIX_COLUMNS = [
