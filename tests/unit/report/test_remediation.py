@@ -58,7 +58,8 @@ def test_each_finding_has_a_translated_line_beside_the_verbatim_output(known_sto
     findings = next(t for s in doc["sections"] for t in s["tables"] if t["key"] == "findings")["rows"]
     lines = {(r["host"], r["control_id"], r["status"]): (r["finding"], r["message"]) for r in findings}
     fail = {"zh": "不合格：", "en": "fail: "}[lang] + catalog["HIM-7.4-storage"]["finding"][lang]
-    error = {"zh": "错误：检查本身出错，无法判断是否合规", "en": "error: the check itself failed: compliance unknown"}[lang]
+    error = {"zh": "错误：检查本身出错，无法判断是否合规",
+             "en": "error: the check itself failed: compliance unknown"}[lang]  # fmt: skip
     assert lines == {
         ("ws-zy-01", "HIM-7.4-storage", "fail"): (fail, "fail on ws-zy-01"),
         ("ws-zy-01", "HIM-7.7-antivirus", "error"): (error, "error on ws-zy-01"),
