@@ -44,6 +44,7 @@ class StoreConnection:
         self._run_ids: dict[str, int] = {}
         self._history: bool | None = None  # control_results has the predecessor columns (writer)
         self._counts: bool | None = None  # the store keeps the per-run counts (writer)
+        self._columns: dict[str, set[str]] = {}  # columns of a table (writer: those of later migrations)
 
     # -- plumbing ----------------------------------------------------------------------
     def close(self) -> None:
@@ -177,6 +178,7 @@ class StoreConnection:
                 )
                 applied.append(mig.version)
         self._history = self._counts = None
+        self._columns = {}
         return applied
 
     def _lock_schema(self, cur: Any) -> None:

@@ -197,7 +197,7 @@ def test_csv_files_are_versioned_with_english_column_ids(zh_report: dict[str, Pa
 @pytest.mark.unit
 def test_json_document(zh_report: dict[str, Path]) -> None:
     doc = json.loads(zh_report["json"].read_text(encoding="utf-8"))
-    assert doc["schema"] == "hisops-report" and doc["schema_version"] == 1
+    assert doc["schema"] == "hisops-report" and doc["schema_version"] == 2
     assert doc["meta"]["period"] == "2026-11" and doc["meta"]["runs"] == 2
     tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
     assert "failing_hosts" not in tables and "hosts" in tables
