@@ -167,3 +167,17 @@ def test_asset_problems_name_the_host_and_field() -> None:
     assert duplicate_asset_ids(hostvars, list(hostvars)) == [
         "host sw-3: hisops_asset.asset_id 'N-001' is also host sw-1's"
     ]
+
+
+@pytest.mark.parametrize(("rolled_back", "expected"), [(True, "rolled_back"), (False, "failed")])
+def test_a_rejected_push_as_the_switch_module_returns_it(rolled_back: bool, expected: str) -> None:
+    """The module's own failure result (a rejected command, the configuration restored or not) reaches
+    the store's change row as rolled back or failed."""
+    from ansible_collections.hisops.him.plugins.module_utils import switchrun
+
+    state = {"changed": True, "commands": ["vlan 999"], "rolled_back": rolled_back, "saved": False}
+    data = switchrun.failure_result("sw-1", switchrun.SwitchConfigFailed("sw-1 rejected a command", **state))
+    rec = RunRecording("r")
+    rec.record_result("sw-1", ["dept_it", "switches"], data, "failed", ("Push", "m"), bool(data["changed"]), dict)
+    (change,) = rec.take_batch().changes
+    assert change["outcome"] == expected
