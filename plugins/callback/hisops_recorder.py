@@ -99,6 +99,7 @@ from ..plugin_utils.recording import (
 from ..plugin_utils.report.catalog import CATALOG_VAR, CatalogError, load_catalog
 from ..plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
 from ..plugin_utils.store import Store, StoreError, now_text, open_store
+from ..plugin_utils.store import clean_marker
 from ..plugin_utils.vars_files import inventory_yaml_problems
 
 
@@ -152,6 +153,8 @@ class CallbackModule(CallbackBase):
             self._display.error("hisops_recorder: %s; this run is NOT recorded" % exc)
             self.disabled = True
             return False
+        if self._store.kind == "sqlite":  # the run's tasks open the file the recorder just checked
+            clean_marker.share_with_tasks(self._store.location.target)
         self._close_abandoned_runs(self._store)
         return True
 
