@@ -558,19 +558,17 @@ class AssetSection(Section):
         src = ctx.source
 
         def name_of(row: dict[str, Any]) -> dict[str, Any]:
+            """The department's name: the inventory's, else as the asset record recorded it."""
             code = row.get("department")
             recorded = row.get("department_name") or row.get("name") or code or ""
             return row | {"department_name": ctx.dept_name(code) if code in ctx.departments else recorded}
 
         def assets(limit: int | None) -> Iterator[dict[str, Any]]:
             for row in src.iter_assets(limit=limit):
-                code = row.get("department")
-                row["department_name"] = ctx.dept_name(code) if code in ctx.departments else row["department_name"]
-                row["os"] = " ".join(x for x in (row.get("os"), row.get("os_version")) if x)
-                yield row
+                yield name_of(row) | {"os": " ".join(x for x in (row.get("os"), row.get("os_version")) if x)}
 
         stat_rows = [
-            {"department_name": ctx.dept_name(r["department"]) if r["department"] in ctx.departments else r["name"]}
+            {"department_name": name_of(r)["department_name"]}
             | {"os": " ".join(x for x in (r["os"], r["os_version"]) if x) or "?", "hosts": int(r["hosts"])}
             for r in src.asset_stats()
         ]
