@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lab.cli import ROOT, LabError, build_rootfs_image, image_exists, podman, podman_env, recipe_hash, say
+from lab.podman import ROOT, LabError, build_rootfs_image, image_exists, podman, podman_env, recipe_hash, say
 
 BASE_DIR = ROOT / "ee" / "base"
 BASE_REPO = "localhost/hisops-ee-base"

@@ -13,6 +13,7 @@ import yaml
 from ..filter.hisops_inventory import department_problems, staff_across_departments
 from ..filter.hisops_switch import switch_problems
 from ..filter.hisops_workstation import all_hosts_problems
+from ..plugin_utils.asset_inventory import ASSET_VAR, asset_problems, duplicate_asset_ids
 from ..plugin_utils.controller_action import ControllerAction
 from ..plugin_utils.inventory_model import (
     SWITCHES_GROUP,
@@ -45,13 +46,14 @@ def _guarded(host: str, hv: Mapping[str, Any], check: Callable[[], list[str]]) -
 
 
 def host_problems(host: str, hv: Mapping[str, Any], role: Mapping[str, Any]) -> list[str]:
-    """Everything wrong with one host's inventory data: department, switch data."""
+    """Everything wrong with one host's inventory data: department, asset register, switch data."""
     groups = list(hv.get("group_names") or [])
     problems = _guarded(
         host,
         hv,
         lambda: department_problems(hv.get("hisops_department"), host, department_groups(groups)),
     )
+    problems += _guarded(host, hv, lambda: asset_problems(hv.get(ASSET_VAR), host))
     if SWITCHES_GROUP in groups:
         problems += _guarded(host, hv, lambda: switch_problems(_switch_data(hv, role), host))
     for name in SECRET_VARS:
@@ -123,7 +125,7 @@ def inventory_problems(task_vars: Mapping[str, Any], require_groups: list[str] |
     workstations = [h for h in (task_vars.get("groups") or {}).get(WORKSTATIONS_GROUP) or [] if h in hosts]
     if workstations and not problems:
         problems += _guarded("(workstations)", {}, lambda: all_hosts_problems(hostvars, workstations))
-    return problems
+    return problems + _guarded("(assets)", {}, lambda: duplicate_asset_ids(hostvars, hosts))
 
 
 class ActionModule(ControllerAction):

@@ -85,6 +85,7 @@ from ansible.release import __version__ as ansible_version
 from ansible.template import Templar
 
 from ..plugin_utils import coverage
+from ..plugin_utils.asset_inventory import ASSET_VAR, register_columns
 from ..plugin_utils.assets import department_columns
 from ..plugin_utils.project import project_relative
 from ..plugin_utils.recording import (
@@ -98,6 +99,7 @@ from ..plugin_utils.recording import (
 from ..plugin_utils.report.catalog import CATALOG_VAR, CatalogError, load_catalog
 from ..plugin_utils.stale_runs import close_stale_runs, closed_message, run_owner
 from ..plugin_utils.store import Store, StoreError, now_text, open_store
+from ..plugin_utils.store import clean_marker
 from ..plugin_utils.vars_files import inventory_yaml_problems
 
 
@@ -151,6 +153,8 @@ class CallbackModule(CallbackBase):
             self._display.error("hisops_recorder: %s; this run is NOT recorded" % exc)
             self.disabled = True
             return False
+        if self._store.kind == "sqlite":  # the run's tasks open the file the recorder just checked
+            clean_marker.share_with_tasks(self._store.location.target)
         self._close_abandoned_runs(self._store)
         return True
 
@@ -306,16 +310,16 @@ class CallbackModule(CallbackBase):
             return
         task = (str(result.task.get_name())[:500], str(result.task.action or ""))  # names: not redacted
         if isinstance(data.get(data.get(PER_HOST_KEY) or ""), dict):
-            self._record_per_host(data[data[PER_HOST_KEY]], task)
+            self._record_per_host(data[data[PER_HOST_KEY]], task, _check_mode(result.task))
         else:
-            self._record_host(result.host, data, outcome, task, result.is_changed())
+            self._record_host(result.host, data, outcome, task, result.is_changed(), _check_mode(result.task))
         for warning in self._rec.warnings:
             self._display.warning("hisops_recorder: " + warning)
         self._rec.warnings.clear()
         if self._rec.pending_rows() >= self._batch_rows:
             self._flush()
 
-    def _record_per_host(self, per_host: dict[str, Any], task: tuple[str, str]) -> None:
+    def _record_per_host(self, per_host: dict[str, Any], task: tuple[str, str], check: bool) -> None:
         """One task that handled many hosts (hisops_switch_config_fleet): each host's own result."""
         inventory = self._current_play.get_variable_manager()._inventory if self._current_play else None
         for name, one in per_host.items():
@@ -323,21 +327,24 @@ class CallbackModule(CallbackBase):
             if host is None or not isinstance(one, dict):
                 continue
             outcome = "unreachable" if one.get("unreachable") else "failed" if one.get("failed") else "ok"
-            self._record_host(host, one, outcome, task, bool(one.get("changed")))
+            self._record_host(host, one, outcome, task, bool(one.get("changed")), check)
 
-    def _record_host(self, host: Any, data: dict[str, Any], outcome: str, task: tuple[str, str], changed: bool) -> None:
+    def _record_host(
+        self, host: Any, data: dict[str, Any], outcome: str, task: tuple[str, str], changed: bool, check: bool
+    ) -> None:
         self._rec.record_result(
-            host.get_name(), _group_names(host), data, outcome, task, changed, lambda: self._department_of(host)
+            host.get_name(), _group_names(host), data, outcome, task, changed, lambda: self._department_of(host), check
         )
 
     def _department_of(self, host: Any) -> dict[str, str]:
-        """Department name and custodian from the inventory (hisops_department), for the asset register."""
+        """Department name and custodian (hisops_department) and the asset register's data
+        (hisops_asset) from the inventory, for the host's asset row."""
         play = self._current_play
         try:
             if play is None:
                 return {}
             hostvars = play.get_variable_manager().get_vars(play=play, host=host, include_hostvars=False)
-            return department_columns(hostvars.get("hisops_department"))
+            return department_columns(hostvars.get("hisops_department")) | register_columns(hostvars.get(ASSET_VAR))
         except Exception:  # the asset row is still useful without the department's names
             return {}
 
@@ -405,6 +412,15 @@ def _controller_task(task: Any) -> bool:
         return bool((task.vars or {}).get(CONTROLLER_TASK_VAR))
     except Exception:
         return False
+
+
+def _check_mode(task: Any) -> bool:
+    """Did the task run in check mode (--check, or check_mode: true on the task, its block or play)?
+    Its 'changed' is then what it would change, not a change."""
+    try:
+        return task.check_mode is True
+    except Exception:
+        return bool(context.CLIARGS.get("check"))
 
 
 def _group_names(host: Any) -> list[str]:

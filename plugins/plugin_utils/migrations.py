@@ -369,8 +369,32 @@ V13_ANTIVIRUS_STATES = Migration(
     ),
 )
 
-V14_STAFF_ACCOUNT_EVENTS = Migration(
+V14_ASSET_REGISTER = Migration(
     14,
+    "assets: the inventory's asset register data (device kind, asset number, location, purchase date)",
+    # What the hospital's register says about a device (the host variable hisops_asset, from the
+    # register inventory plugin or the hosts file: plugin_utils.asset_inventory), written with the
+    # facts of the same asset row; '' where the inventory has none.
+    (
+        "ALTER TABLE assets ADD COLUMN device_kind TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE assets ADD COLUMN asset_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE assets ADD COLUMN location TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE assets ADD COLUMN purchase_date TEXT NOT NULL DEFAULT ''",
+    ),
+)
+
+V15_CHANGE_OUTCOME = Migration(
+    15,
+    "changes: what became of a change (changed, rolled back, failed, or only what check mode would change)",
+    # outcome: 'changed' (the host was changed), 'rolled_back' (a switch push undone after an error,
+    # verified), 'failed' (the task failed after changing something, not rolled back), 'check' (a
+    # task in check mode: what it would change). The reports show only 'changed' as changes
+    # (plugin_utils.recording.change_outcome). Rows written before it keep 'changed'.
+    ("ALTER TABLE changes ADD COLUMN outcome TEXT NOT NULL DEFAULT 'changed'",),
+)
+
+V16_STAFF_ACCOUNT_EVENTS = Migration(
+    16,
     "staff_account_events: staff accounts created, enabled, marked and disabled (HIM-8.1.1, rulebook 八.1(1))",
     # One row per account a run changed on a workstation (plugin_utils.staff_register): the
     # department, the login and the person's staff id, what was done (who ran it: the run's
@@ -404,5 +428,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     V11_PREVIOUS_STATUS,
     V12_CONTROL_COUNTS,
     V13_ANTIVIRUS_STATES,
-    V14_STAFF_ACCOUNT_EVENTS,
+    V14_ASSET_REGISTER,
+    V15_CHANGE_OUTCOME,
+    V16_STAFF_ACCOUNT_EVENTS,
 )

@@ -101,6 +101,17 @@ def run_user() -> str:
         return str(os.getuid())
 
 
+def change_outcome(data: dict[str, Any], outcome: str, check: bool) -> str:
+    """What became of a task's change (store column changes.outcome): 'check' (check mode: what it
+    would change), 'rolled_back' (a switch push undone after an error and verified undone),
+    'failed' (the task failed after changing something) or 'changed'."""
+    if check:
+        return "check"
+    if data.get("rolled_back") is True:
+        return "rolled_back"
+    return "failed" if outcome in ("failed", "ignored", "unreachable") else "changed"
+
+
 def change_summary(data: dict[str, Any]) -> str:
     """A short, redacted description of what changed: diff headers and changed lines, else msg."""
     if data.get("censored"):
@@ -203,9 +214,11 @@ class RunRecording:
         task: tuple[str, str],
         changed: bool,
         department: DepartmentLookup,
+        check: bool = False,
     ) -> None:
         """One task's result on one host. ``outcome``: ok, failed, ignored, unreachable or
-        skipped; ``task``: (task name, module); ``department``: the host's department columns."""
+        skipped; ``task``: (task name, module); ``department``: the host's department and asset
+        register columns; ``check``: the task ran in check mode (its 'changed' is what it would do)."""
         task_name, module = task
         host = self.host_state(name, groups)
         host[outcome] += 1
@@ -247,6 +260,7 @@ class RunRecording:
                     "task": task_name,
                     "module": module,
                     "changed": 1,
+                    "outcome": change_outcome(data, outcome, check),
                     "summary": change_summary(data),
                     "recorded_at": now_text(),
                 }

@@ -1,5 +1,5 @@
 """The staff account register in the results store (HIM-8.1.1, rulebook 八.1(1); table
-``staff_account_events``, migration ``V14_STAFF_ACCOUNT_EVENTS``).
+``staff_account_events``, migration ``V16_STAFF_ACCOUNT_EVENTS``).
 
 The module ``hisops.him.hisops_staff_accounts`` returns, under
 ``module_utils.staff_accounts.EVENTS_KEY``, one ``{event, login, staff_id}`` per account it

@@ -44,13 +44,20 @@ def percent(rate: Any) -> str:
     return "" if rate is None else "%.1f" % (float(rate) * 100)
 
 
+# Column kinds whose values are codes translated by i18n (prefix = the kind).
+TRANSLATED_KINDS = (
+    "status", "severity", "kind", "mode", "reason", "since", "how", "run_status", "exemption", "coverage", "outcome",
+    "inventory_change",
+)  # fmt: skip
+
+
 def text_value(kind: str, value: Any, t: Translator) -> str:
     """The text a human reads for a value of a column kind."""
     if value is None:
         return ""
     if kind == "rate":
         return percent(value)
-    if kind in ("status", "severity", "kind", "mode", "reason", "since", "how", "run_status", "exemption", "coverage"):
+    if kind in TRANSLATED_KINDS:
         return t.value(kind, value)
     if kind == "bool":
         return t("bool.yes") if value else t("bool.no")

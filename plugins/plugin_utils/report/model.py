@@ -14,12 +14,13 @@ from typing import Any
 # severity, kind, mode, reason (why a control was not checked), bool, list (lines of evidence),
 # time (store time text), link (text; in the HTML a link to the row the row's KEY_anchor value names),
 # since (new | carried: whether a finding began in the period or before it), coverage (how a rulebook
-# item is accounted for: report.rulebook).
+# item is accounted for: report.rulebook), outcome (what became of a change: changed | rolled_back |
+# failed), inventory_change (added | removed: a device in the inventory).
 ALL_FORMATS = ("html", "xlsx", "csv", "json")
 MACHINE_FORMATS = ("xlsx", "csv", "json")
 KINDS = (
     "text", "int", "float", "rate", "status", "severity", "kind", "mode", "reason", "bool", "list", "time", "link",
-    "since", "how", "run_status", "exemption", "coverage",
+    "since", "how", "run_status", "exemption", "coverage", "outcome", "inventory_change",
 )  # fmt: skip
 
 

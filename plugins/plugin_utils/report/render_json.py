@@ -12,7 +12,7 @@ from .i18n import Translator
 from .model import Report
 
 SCHEMA = "hisops-report"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: before the column kinds outcome and inventory_change
 
 
 def _dump(value: Any) -> str:

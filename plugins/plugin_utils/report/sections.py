@@ -20,6 +20,7 @@ from typing import Any
 
 from ..store import trend
 
+from . import asset_register
 from .catalog import rules_text
 from .i18n import Translator
 from .model import MACHINE_FORMATS, Chart, Column, Kpi, SectionResult, Table, static_table
@@ -428,10 +429,17 @@ class HostSection(Section):
 
 
 def finding_line(ctx: Context, row: dict[str, Any]) -> str:
-    """A finding in one line of the report's language (the check's own output stays verbatim beside it)."""
-    t = ctx.t
-    why = t.value("reason", row.get("reason")) if row.get("status") == "not_checked" else ""
-    return t("finding.line", title=row["title"], status=t.value("status", row.get("status")), why=why).rstrip(" ;；")
+    """A finding in one line of the report's language, from data: a failed check says the catalog's
+    ``finding`` text of its control, an error that the check failed, a control not checked its reason
+    (the check's own output stays verbatim beside it)."""
+    t, status = ctx.t, row.get("status")
+    if status == "not_checked":
+        message = t.value("reason", row.get("reason"))
+    elif status == "error":
+        message = t("finding.error")
+    else:
+        message = t.pick((ctx.catalog.get(row["control_id"]) or {}).get("finding"), row["title"])
+    return t("finding.line", status=t.value("status", status), message=message)
 
 
 FIX_COLUMNS = [
@@ -516,6 +524,10 @@ ASSET_COLUMNS = [
     Column("department_name", "col.department_name", "text", 14),
     Column("custodian", "col.custodian", "text", 10),
     Column("custodian_staff_id", "col.staff_id", "text", 10),
+    Column("device_kind", "col.device_kind", "text", 12),
+    Column("asset_id", "col.asset_id", "text", 14),
+    Column("location", "col.location", "text", 16),
+    Column("purchase_date", "col.purchase_date", "text", 11),
     Column("serial", "col.serial", "text", 16),
     Column("vendor", "col.vendor", "text", 14),
     Column("product", "col.model", "text", 20),
@@ -536,20 +548,27 @@ class AssetSection(Section):
     key, title, order = "assets", "section.assets", 50
 
     def has_data(self, ctx: Context) -> bool:
-        return ctx.source.count_assets() > 0
+        return ctx.source.count_assets() > 0 or bool(self.inventory_changes(ctx))
+
+    @staticmethod
+    def inventory_changes(ctx: Context) -> list[dict[str, Any]]:
+        return ctx.cached("inventory_changes", lambda: asset_register.inventory_changes(ctx.source))
 
     def build(self, ctx: Context) -> SectionResult:
         src = ctx.source
 
+        def name_of(row: dict[str, Any]) -> dict[str, Any]:
+            """The department's name: the inventory's, else as the asset record recorded it."""
+            code = row.get("department")
+            recorded = row.get("department_name") or row.get("name") or code or ""
+            return row | {"department_name": ctx.dept_name(code) if code in ctx.departments else recorded}
+
         def assets(limit: int | None) -> Iterator[dict[str, Any]]:
             for row in src.iter_assets(limit=limit):
-                code = row.get("department")
-                row["department_name"] = ctx.dept_name(code) if code in ctx.departments else row["department_name"]
-                row["os"] = " ".join(x for x in (row.get("os"), row.get("os_version")) if x)
-                yield row
+                yield name_of(row) | {"os": " ".join(x for x in (row.get("os"), row.get("os_version")) if x)}
 
         stat_rows = [
-            {"department_name": ctx.dept_name(r["department"]) if r["department"] in ctx.departments else r["name"]}
+            {"department_name": name_of(r)["department_name"]}
             | {"os": " ".join(x for x in (r["os"], r["os_version"]) if x) or "?", "hosts": int(r["hosts"])}
             for r in src.asset_stats()
         ]
@@ -568,6 +587,41 @@ class AssetSection(Section):
                     stat_rows,
                 ),
                 Table("assets", "table.assets", ASSET_COLUMNS, assets, src.count_assets(), html_limit=ctx.html_rows),
+                static_table(
+                    "assets_by_kind",
+                    "table.assets_by_kind",
+                    [
+                        Column("device_kind", "col.device_kind", "text", 14),
+                        Column("department_name", "col.department_name", "text", 14),
+                        Column("hosts", "col.hosts", "int", 9),
+                    ],
+                    [name_of(r) for r in asset_register.totals(src, ("device_kind", "department"))],
+                ),
+                static_table(
+                    "assets_by_location",
+                    "table.assets_by_location",
+                    [
+                        Column("location", "col.location", "text", 20),
+                        Column("device_kind", "col.device_kind", "text", 14),
+                        Column("hosts", "col.hosts", "int", 9),
+                    ],
+                    asset_register.totals(src, ("location", "device_kind")),
+                ),
+                static_table(
+                    "inventory_changes",
+                    "table.inventory_changes",
+                    [
+                        Column("change", "col.inventory_change", "inventory_change", 9),
+                        Column("host", "col.host", "text", 18),
+                        Column("department_name", "col.department_name", "text", 14),
+                        Column("device_kind", "col.device_kind", "text", 12),
+                        Column("asset_id", "col.asset_id", "text", 14),
+                        Column("location", "col.location", "text", 16),
+                        Column("purchase_date", "col.purchase_date", "text", 11),
+                        Column("serial", "col.serial", "text", 16),
+                    ],
+                    [name_of(r) for r in self.inventory_changes(ctx)],
+                ),
                 static_table(
                     "duplicate_serials",
                     "table.duplicate_serials",
@@ -598,7 +652,7 @@ class SwitchChangeSection(Section):
     def build(self, ctx: Context) -> SectionResult:
         rows = with_department(ctx, self.changes(ctx))
         for row in rows:
-            row["changed"] = bool(row.get("changed"))
+            row["changed"] = row["outcome"] == "changed"  # a rolled-back or failed push is no change
         table = static_table(
             self.rows_key,
             "table." + self.rows_key,
@@ -611,6 +665,7 @@ class SwitchChangeSection(Section):
                 Column("mode", "col.mode", "mode", 8),
                 Column("task", "col.change", "text", 40),
                 Column("summary", "col.message", "text", 50),
+                Column("outcome", "col.outcome", "outcome", 12),
                 Column("changed", "col.changed", "bool", 8),
             ],
             rows,

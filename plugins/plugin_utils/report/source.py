@@ -710,16 +710,28 @@ class ReportSource:
         return self.changes("h.kind <> 'switch'")
 
     def changes(self, where: str) -> list[dict[str, Any]]:
-        """Changes of the period's enforce runs (a check-mode run's 'changed' is what it would change,
-        not a change) on the hosts ``where`` selects (SQL over host_results ``h``), oldest first."""
+        """Changes of the period's enforce runs on the hosts ``where`` selects (SQL over host_results
+        ``h``), oldest first, each with its ``outcome`` (store migration 15): changed, rolled back (a
+        switch push undone, not a change) or failed. What a task in check mode would change is not a
+        change and not listed (nor is any change of a check-mode run, in a store without outcomes)."""
         if not self.has_table("changes"):
             return []
+        outcome = "ch.outcome" if self._has_change_outcome() else "'changed'"
         return self.rows(
             "SELECT ch.id, r.id AS run, r.started, r.mode, r.user_name, ch.host, h.department, ch.task, ch.module, "
-            "ch.changed, ch.summary FROM changes ch JOIN runs r ON r.id = ch.run_id JOIN host_results h "
+            "%s AS outcome, ch.summary FROM changes ch JOIN runs r ON r.id = ch.run_id JOIN host_results h "
             "ON h.run_id = ch.run_id AND h.host = ch.host WHERE ch.run_id IN (SELECT id FROM %s) "
-            "AND r.mode = 'enforce' AND ch.changed = 1 AND %s ORDER BY r.started, ch.id" % (PERIOD_RUNS, where)
+            "AND r.mode = 'enforce' AND ch.changed = 1 AND %s <> 'check' AND %s ORDER BY r.started, ch.id"
+            % (outcome, PERIOD_RUNS, outcome, where)
         )
+
+    def _has_change_outcome(self) -> bool:
+        cur = self._conn.cursor()
+        try:
+            cur.execute("SELECT * FROM changes WHERE 1 = 0")
+            return "outcome" in {d[0] for d in cur.description}
+        finally:
+            cur.close()
 
     def count_records(self, table: str) -> int:
         """Rows of a run-linked table (a later record kind) in the period; 0 when the table is absent."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..migrations import MIGRATIONS, Migration
 
+from . import clean_marker
 from .base import StoreError, decode_row, now_text
 from .location import ENV_VAR, Location
 
@@ -44,6 +45,7 @@ class StoreConnection:
         self._run_ids: dict[str, int] = {}
         self._history: bool | None = None  # control_results has the predecessor columns (writer)
         self._counts: bool | None = None  # the store keeps the per-run counts (writer)
+        self._columns: dict[str, set[str]] = {}  # columns of a table (writer: those of later migrations)
 
     # -- plumbing ----------------------------------------------------------------------
     def close(self) -> None:
@@ -51,6 +53,8 @@ class StoreConnection:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                if self.kind == "sqlite":
+                    clean_marker.closed(self.location.target)
 
     def __enter__(self) -> StoreConnection:
         return self
@@ -177,6 +181,7 @@ class StoreConnection:
                 )
                 applied.append(mig.version)
         self._history = self._counts = None
+        self._columns = {}
         return applied
 
     def _lock_schema(self, cur: Any) -> None:
@@ -199,7 +204,9 @@ def connect_sqlite(path: str, check_tables: Sequence[str] | None = None) -> sqli
             os.chmod(target, target.stat().st_mode & 0o700)
         conn = sqlite3.connect(str(target), timeout=30, isolation_level=None, check_same_thread=False)
         if existing:
-            check_sqlite(conn, path, check_tables)
+            check_existing(conn, path, check_tables)
+        else:
+            clean_marker.verified(path)  # a new, empty file
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -220,6 +227,21 @@ def connect_sqlite(path: str, check_tables: Sequence[str] | None = None) -> sqli
             % (path, reason, ENV_VAR)
         ) from None
     return conn
+
+
+def check_existing(conn: sqlite3.Connection, path: str, check_tables: Sequence[str] | None) -> None:
+    """The damage check on open: the whole file unless a clean close since its last whole-file check
+    vouches for it (``clean_marker``: then the runs table and ``check_tables`` only); a reader that
+    names ``check_tables`` checks only those when nothing vouches for the file."""
+    vouched = clean_marker.last_full_check(path)
+    if vouched is not None:
+        check_sqlite(conn, path, (*clean_marker.SMOKE_TABLES, *(check_tables or ())))
+        clean_marker.verified(path, vouched)
+    elif check_tables:
+        check_sqlite(conn, path, check_tables)
+    else:
+        check_sqlite(conn, path)
+        clean_marker.verified(path)
 
 
 def check_sqlite(conn: sqlite3.Connection, path: str, tables: Sequence[str] | None = None) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .base import JSON_COLUMNS, RUN_STATUSES, StoreError, encode_value, now_text, to_store_time
 from . import counts, history
+from ..asset_inventory import STORE_COLUMNS as REGISTER_COLUMNS
 from .connection import StoreConnection
 
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -113,6 +114,8 @@ def default_value(column: str) -> Any:
         return now_text()
     if column == "severity":
         return "medium"
+    if column == "outcome":
+        return "changed"
     if column in ("ok", "changed", "failed", "ignored", "skipped", "unreachable"):
         return 0
     if column in ("cpus", "memory_mb", "disks_count", "disk_total_gb", "packages_count"):
@@ -155,8 +158,12 @@ class StoreWriter(StoreConnection):
             run_id = self._run_id(cur, batch.run_uuid)
             self._upsert(cur, "host_results", HOST_COLUMNS, run_id, batch.hosts)
             self._insert_controls(cur, run_id, batch.controls)
-            self._insert(cur, "changes", CHANGE_COLUMNS, run_id, batch.changes)
-            self._upsert(cur, "assets", ASSET_COLUMNS, run_id, batch.assets)
+            if batch.changes:
+                self._insert(cur, "changes", self._present(cur, "changes", CHANGE_COLUMNS, ("outcome",)), run_id,
+                             batch.changes)  # fmt: skip
+            if batch.assets:
+                self._upsert(cur, "assets", self._present(cur, "assets", ASSET_COLUMNS, REGISTER_COLUMNS), run_id,
+                             batch.assets)  # fmt: skip
             for table, rows in batch.extra.items():
                 if rows:
                     self._insert(cur, checked_table(table), tuple(rows[0]), run_id, rows)
@@ -182,6 +189,13 @@ class StoreWriter(StoreConnection):
             self._insert(cur, "control_results", CONTROL_COLUMNS, run_id, rows)
         if self._has_counts(cur):
             self._many(cur, counts.ADD_SQL, counts.batch_counts(run_id, rows))
+
+    def _present(self, cur: Any, table: str, columns: Sequence[str], later: Sequence[str]) -> tuple[str, ...]:
+        """``columns`` and those of ``later`` (added by a later migration) the store's table has."""
+        if table not in self._columns:
+            cur.execute("SELECT * FROM %s WHERE 1 = 0" % checked_table(table))
+            self._columns[table] = {d[0] for d in cur.description}
+        return (*columns, *(c for c in later if c in self._columns[table]))
 
     def _has_history(self, cur: Any) -> bool:
         if self._history is None:

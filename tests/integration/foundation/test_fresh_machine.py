@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from lab import cli
+from lab.podman import debian_mirror
 
 pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[3]
@@ -48,7 +49,7 @@ def bare_image() -> Iterator[str]:
         try:
             rootfs = work / "rootfs"
             boot = subprocess.run(
-                [*DEBOOTSTRAP, str(rootfs), cli.debian_mirror()], capture_output=True, text=True, check=False
+                [*DEBOOTSTRAP, str(rootfs), debian_mirror()], capture_output=True, text=True, check=False
             )
             assert boot.returncode == 0, "debootstrap failed:\n" + boot.stdout[-3000:] + boot.stderr[-3000:]
             tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)

@@ -109,6 +109,11 @@ def test_compliance_run_records_every_lab_host(tmp_path: Path) -> None:
             assert asset["os"] == "Debian" and asset["packages_count"] > 100 and asset["memory_mb"] > 0
             assert asset["department"] == lab[host] and asset["custodian"]  # joined with the inventory
         assert assets["ws-mz-01"]["ipv4"] == "10.89.210.11" and assets["ws-mz-01"]["department_name"] == "门诊部"
+        # the asset register's data from the inventory (host_vars/ws-mz-01.yml; ws-mz-02 has none)
+        register = ("device_kind", "asset_id", "location", "purchase_date")
+        assert [assets["ws-mz-01"][c] for c in register] == ["Linux工作站", "HIS-PC-2021-0101", "门诊楼1层 MZ-101",
+                                                             "2021-03-15"]  # fmt: skip
+        assert [assets["ws-mz-02"][c] for c in register] == ["", "", "", ""]
         # switches: identity read over SSH (hisops_switch_facts), joined with the inventory too
         for host in set(lab) - linux:
             asset = assets[host]

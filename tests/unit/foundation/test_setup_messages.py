@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab import cli
+from lab.podman import debian_mirror
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
@@ -54,5 +55,5 @@ def test_taken_lab_port_is_named_with_a_fix(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_mirror_is_read_from_apt_sources() -> None:
-    mirror = cli.debian_mirror()
+    mirror = debian_mirror()
     assert mirror.startswith(("http://", "https://", "file:/"))

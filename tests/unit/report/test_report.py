@@ -197,7 +197,7 @@ def test_csv_files_are_versioned_with_english_column_ids(zh_report: dict[str, Pa
 @pytest.mark.unit
 def test_json_document(zh_report: dict[str, Path]) -> None:
     doc = json.loads(zh_report["json"].read_text(encoding="utf-8"))
-    assert doc["schema"] == "hisops-report" and doc["schema_version"] == 1
+    assert doc["schema"] == "hisops-report" and doc["schema_version"] == 2
     assert doc["meta"]["period"] == "2026-11" and doc["meta"]["runs"] == 2
     tables = {t["key"]: t for s in doc["sections"] for t in s["tables"]}
     assert "failing_hosts" not in tables and "hosts" in tables
@@ -208,8 +208,8 @@ def test_json_document(zh_report: dict[str, Path]) -> None:
         assert latest[(row["host"], row["control_id"])] == row["status"]
     # each finding in one translated line; the check's own (English) output verbatim beside it
     lines = {(r["control_id"], r["finding"], r["message"]) for r in findings["rows"]}
-    assert lines == {("HIM-7.4-storage", "禁止未经审批的移动存储：不合格", "fail on ws-zy-01"),
-                     ("HIM-7.7-antivirus", "防病毒软件运行且病毒库最新：错误", "error on ws-zy-01")}  # fmt: skip
+    assert lines == {("HIM-7.4-storage", "不合格：未经审批的移动存储可以使用", "fail on ws-zy-01"),
+                     ("HIM-7.7-antivirus", "错误：检查本身出错，无法判断是否合规", "error on ws-zy-01")}  # fmt: skip
     by_dept = {r["department"]: r["rate"] for r in tables["by_department"]["rows"]}
     assert by_dept == pytest.approx({d: round(r, 4) for d, r in _expected_by_department().items()})
     summary = next(s for s in doc["sections"] if s["key"] == "summary")

@@ -31,7 +31,7 @@ def test_report_keys_kept(cid: str) -> None:
 
 
 def test_the_catalog_holds_report_metadata_only() -> None:
-    allowed = {*REPORT_KEYS, "applies_to", "implemented", "tags", "remediation"}
+    allowed = {*REPORT_KEYS, "applies_to", "implemented", "tags", "remediation", "finding"}
     for cid, entry in CATALOG.items():
         assert set(entry) <= allowed, (cid, set(entry) - allowed)
         assert entry.get("implemented", True) in (True, False), cid
