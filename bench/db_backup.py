@@ -5,8 +5,9 @@ image of each release (``db13``: PostgreSQL 17, pgBackRest 2.55; ``db12``: Postg
 pgBackRest 2.45; not the shared lab), one after the other in this order:
 
 1. ``pg_basebackup -Ft`` with zstd level 3 (server side, into a local directory): the baseline;
-2. pgBackRest full backup (zstd level 3, ``process-max`` 2; on 2.46+ with ``repo-bundle`` and
-   ``repo-block``, as the pg_backup role configures it). Target: at most 1.2x the baseline's time;
+2. pgBackRest full backup (zstd level 3, ``process-max`` 2, asynchronous WAL archiving; on 2.46+
+   with ``repo-bundle`` and ``repo-block``, as the pg_backup role configures it). Target: at most
+   1.2x the baseline's time;
 3. a day's worth of change: new rows equal to 1 % of the database and updates of 1 % of the
    existing rows (a contiguous range, as a day's work updates recent records; ``--scattered``
    spreads them over every page instead, which makes any page-level incremental nearly a full),
@@ -49,6 +50,8 @@ compress-type=zst
 compress-level=3
 process-max=2
 start-fast=y
+archive-async=y
+spool-path=/var/spool/pgbackrest
 $BLOCK
 [main]
 pg1-path=/var/lib/postgresql/$V/main

@@ -44,12 +44,19 @@ def restore(*extra: str) -> subprocess.CompletedProcess[str]:
             ["-e", "hisops_restore_set=20261101T010001Z-monthly"],
             "hisops_restore_set (latest, latest-verified or a pgBackRest label",
         ),
+        (
+            ["-e", "hisops_restore_engine=mariadb", "-e", "hisops_restore_source=restic"],
+            "hisops_restore_source (local or second_copy: restic",
+        ),
+        (["-e", "hisops_restore_repo=2"], "it replaces hisops_restore_repo, which must not be given"),
     ],
     ids=[
         "unknown-engine",
         "mariadb-live-without-overwrite",
         "mariadb-point-in-time",
         "postgresql-with-a-mariadb-label",
+        "unknown-source",
+        "repo-replaced-by-source",
     ],
 )
 def test_bad_input_stops_before_any_host_naming_the_variable(extra: list[str], message: str) -> None:

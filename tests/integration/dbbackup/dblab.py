@@ -53,7 +53,10 @@ def in_mounts_of(host: str, *argv: str) -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    subprocess.run(["nsenter", "-t", pid, "-m", *argv], check=True, capture_output=True, text=True)
+    # in its process namespace too: umount reads the mount table in /proc/self of the container's /proc
+    proc = subprocess.run(["nsenter", "-t", pid, "-m", "-p", *argv], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError("%s: %s failed (%d): %s" % (host, " ".join(argv), proc.returncode, proc.stderr[-2000:]))
 
 
 def compliance(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[dict], list[dict]]:

@@ -3,8 +3,9 @@ and db-02 (Debian 12, pgBackRest 2.45, nc-01 as repository host), real PostgreSQ
 
 One converge, one backup of each level and one restore test per server (module fixture), then:
 the timers' calendars, the compliance run's HIM-8.2.6 result and backup register in the store,
-a point-in-time restore, the restore playbook's refusal to overwrite the live database, and the
-faults (second copy unreachable, corrupted repository) reported and recovered from.
+a point-in-time restore, a restore from the second copy (repository 2), the restore playbook's
+refusal to overwrite the live database, and the faults (repository 1's volume full midway, second
+copy unreachable, corrupted repository) reported and recovered from.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .dblab import SERVERS, compliance, on, playbook
+from .dblab import SERVERS, compliance, in_mounts_of, on, playbook
 
 pytestmark = pytest.mark.lab
 
@@ -101,6 +102,57 @@ def test_restore_refuses_to_overwrite_the_live_database_unless_asked(converged: 
     assert "hisops_restore_overwrite_live" in proc.stdout and "nothing was changed" in proc.stdout
     assert "pgBackRest restore" not in proc.stdout
     on("db-02", "runuser", "-u", "postgres", "--", "pg_isready", "-q")
+
+
+def test_restore_from_the_second_copy_on_the_network_center_server(converged: None) -> None:
+    host = "db-02"  # repository 2 through nc-01 as a pgBackRest repository host (2.45)
+    proc = playbook("playbooks/db_restore.yml", "-l", host, "-e", "hisops_restore_source=second_copy")
+    try:
+        shown = " ".join(proc.stdout.split())  # the callback folds long messages over lines
+        assert proc.returncode == 0, proc.stdout[-4000:]
+        assert "of stanza main from repo2 restored to the scratch cluster" in shown, shown[-3000:]
+        argv = {"port": 5498, "socket": "/var/lib/hisops/pg-restore/sock"}
+        assert psql(host, "SELECT count(*) FROM patients", **argv) == psql(host, "SELECT count(*) FROM patients")
+        assert psql(host, "SELECT ward FROM patients WHERE name = '张3'", **argv) == "内科"
+    finally:
+        stop = "runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D /var/lib/hisops/pg-restore/data -m fast stop"
+        on(host, "sh", "-c", stop + "; rm -rf /var/lib/hisops/pg-restore", check=False)
+
+
+def repo1_labels(host: str) -> set[str]:
+    argv = ["runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=main", "--repo=1", "--output=json", "info"]
+    return {b["label"] for b in json.loads(on(host, *argv).stdout)[0]["backup"]}
+
+
+def test_backup_volume_full_midway_is_reported_and_the_next_run_succeeds(converged: None) -> None:
+    host, repo, under = "db-02", "/var/lib/pgbackrest", "/root/hisops-pgrepo-under"
+    before = repo1_labels(host)
+    info = ["runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=main", "--repo=1", "--output=json", "info"]
+    newest_full = [b for b in json.loads(on(host, *info).stdout)[0]["backup"] if b["type"] == "full"][-1]
+    spare_kb = max(256, newest_full["info"]["repository"]["delta"] // 2048)  # half a full backup
+    used_kb = int(on(host, "du", "-sk", repo).stdout.split()[0])
+    # repository 1 on a volume with what it holds and half a full backup to spare; the repository
+    # itself stays reachable underneath (a bind mount), so the WAL archived meanwhile is kept
+    on(host, "install", "-d", "-m", "0700", under)
+    in_mounts_of(host, "mount", "--bind", repo, under)
+    in_mounts_of(host, "mount", "-t", "tmpfs", "-o", "size=%dk" % (used_kb + spare_kb), "tmpfs", repo)
+    try:
+        on(host, "sh", "-c", "cp -a %s/. %s && chown postgres:postgres %s && chmod 0750 %s" % (under, repo, repo, repo))
+        proc = backup(host, "monthly", check=False)
+        assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+        message = "into repo1 FAILED: the backup volume of repo1 (%s, " % repo
+        assert message in proc.stderr and "MB free) is full" in proc.stderr, proc.stderr[-3000:]
+        assert "into repo2: OK" in proc.stdout, proc.stdout[-2000:]  # the second copy is not held up
+        assert repo1_labels(host) == before  # nothing partial listed, retention removed nothing
+    finally:
+        on(host, "sh", "-c", "cp -a -n %s/archive/. %s/archive/" % (repo, under), check=False)
+        in_mounts_of(host, "umount", repo)
+        in_mounts_of(host, "umount", under)
+        on(host, "rmdir", under)
+    assert repo1_labels(host) == before
+    out = backup(host, "monthly").stdout
+    assert out.count(": OK") == 2, out
+    assert len(repo1_labels(host) - before) == 1
 
 
 def test_second_copy_unreachable_is_a_finding_and_nothing_is_lost(converged: None, tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ the second copy in restic on nc-01 over sftp, real MariaDB with seeded data.
 The package fixture (conftest.py) converges, seeds MariaDB, backs up each level and runs the
 restore test on both servers; then: each level in the compliance run's backup register with both
 copies, the restored row counts, the restore playbook (scratch instance, a chosen backup; the live
-database refused), and the faults not covered elsewhere on the lab: a backup killed midway and the
-backup volume full midway (a clear message, nothing partial registered, retention removes nothing,
-the next run succeeds).
+database refused without hisops_restore_overwrite_live, replaced with it, and put back when the
+backup cannot be moved in; the restic copy when the local backups are gone), and the faults not
+covered elsewhere on the lab: a backup killed midway and the backup volume full midway (a clear
+message, nothing partial registered, retention removes nothing, the next run succeeds).
 """
 
 from __future__ import annotations
@@ -114,6 +115,99 @@ def test_restore_playbook_refuses_the_live_database_unless_asked(db_backup_conve
     assert "hisops_restore_overwrite_live" in proc.stdout and "nothing was changed" in proc.stdout
     assert "mariadb-backup restore" not in proc.stdout
     assert sql("db-02", "SELECT COUNT(*) FROM patients") == str(MARIADB_SEED_ROWS + MARIADB_DAILY_ROWS)
+
+
+def restore(host: str, *extra: str) -> tuple[int, str]:
+    """playbooks/db_restore.yml for MariaDB on HOST: its exit status and its output with the
+    callback's line folding undone."""
+    proc = playbook("playbooks/db_restore.yml", "-l", host, "-e", "hisops_restore_engine=mariadb", *extra)
+    return proc.returncode, " ".join(proc.stdout.split())
+
+
+def rows_named(host: str, prefix: str) -> str:
+    return sql(host, "SELECT COUNT(*) FROM patients WHERE name LIKE '%s%%'" % prefix)
+
+
+def test_live_restore_replaces_the_database_keeps_the_data_it_had_and_runs(db_backup_converged: dict) -> None:
+    host, label = "db-01", db_backup_converged["db-01"]["daily"]  # an incremental: applied on its full
+    sql(host, "INSERT INTO patients (name, ward) SELECT CONCAT('备份后新增', seq), '急诊' FROM seq_1_to_7")
+    before = set(on(host, "ls", "-A", "/var/lib").stdout.split())
+    rc, shown = restore(host, "-e", "hisops_restore_target=live", "-e", "hisops_restore_overwrite_live=true",
+                        "-e", "hisops_restore_set=" + label)  # fmt: skip
+    kept = sorted(set(on(host, "ls", "-A", "/var/lib").stdout.split()) - before)
+    try:
+        assert rc == 0, shown[-3000:]
+        assert "backup %s (daily, incr) restored to the production database in /var/lib/mysql (the data it had " \
+            "is kept in /var/lib/mysql.before-restore-" % label in shown, shown[-3000:]  # fmt: skip
+        assert on(host, "systemctl", "is-active", "mariadb").stdout.strip() == "active"
+        # the backup's rows, exactly: the rows written after it are gone from production
+        assert sql(host, "SELECT COUNT(*) FROM patients") == str(MARIADB_SEED_ROWS + MARIADB_DAILY_ROWS)
+        assert rows_named(host, "备份后新增") == "0"
+        assert sql(host, "SELECT name, ward FROM patients WHERE id = 1").split() == ["王患者1", "外科"]
+        # the data it had is kept beside it (and nothing else is left there: no staging copy)
+        assert len(kept) == 1 and kept[0].startswith("mysql.before-restore-"), kept
+        on(host, "test", "-f", "/var/lib/%s/ibdata1" % kept[0])
+        on(host, "test", "-d", "/var/lib/%s/his" % kept[0])
+    finally:
+        for name in kept:
+            if name.startswith("mysql.before-restore-"):
+                on(host, "rm", "-rf", "/var/lib/" + name)
+
+
+def test_live_restore_puts_the_data_back_when_the_backup_cannot_be_moved_in(db_backup_converged: dict) -> None:
+    host, label = "db-02", db_backup_converged["db-02"]["daily"]
+    sql(host, "INSERT INTO patients (name, ward) SELECT CONCAT('失败保留', seq), '急诊' FROM seq_1_to_5")
+    before = set(on(host, "ls", "-A", "/var/lib").stdout.split())
+    # the fault: mariadb-backup --move-back moves the whole backup in, then fails (found before the
+    # package's mariadb-backup on the command's PATH; every other call goes on to the real one)
+    fault = (
+        '#!/bin/sh\ncase " $* " in *" --move-back "*)\n  /usr/bin/mariadb-backup "$@"\n'
+        '  echo "injected fault: move-back failed" >&2; exit 1;;\nesac\nexec /usr/bin/mariadb-backup "$@"\n'
+    )
+    wrapper = "/usr/local/sbin/mariadb-backup"
+    try:
+        on(host, "sh", "-c", "printf '%%s' \"$0\" > %s; chmod 0755 %s" % (wrapper, wrapper), fault)
+        rc, shown = restore(host, "-e", "hisops_restore_target=live", "-e", "hisops_restore_overwrite_live=true",
+                            "-e", "hisops_restore_set=" + label)  # fmt: skip
+    finally:
+        on(host, "rm", "-f", wrapper)
+    after = set(on(host, "ls", "-A", "/var/lib").stdout.split())
+    try:
+        assert rc != 0, shown[-3000:]
+        assert "restore FAILED" in shown and "injected fault: move-back failed" in shown, shown[-3000:]
+        assert "the data the production database had was put back in /var/lib/mysql and it runs again" in shown
+        assert on(host, "systemctl", "is-active", "mariadb").stdout.strip() == "active"
+        # the data it had, rows written after the backup included; nothing left beside it
+        assert rows_named(host, "失败保留") == "5"
+        assert sql(host, "SELECT COUNT(*) FROM patients") == str(MARIADB_SEED_ROWS + MARIADB_DAILY_ROWS + 5)
+        assert after == before, after ^ before
+    finally:
+        sql(host, "DELETE FROM patients WHERE name LIKE '失败保留%'")
+
+
+def test_restore_from_the_second_copy_when_the_local_backups_are_gone(db_backup_converged: dict) -> None:
+    moved = BACKUP_DIR + ".gone-test"
+    scratch = "/var/lib/hisops/mariadb-restore"
+    for host in SERVERS:  # restic 0.18 on db-01, 0.14 on db-02
+        label = db_backup_converged[host]["daily"]  # an incremental: its full comes from restic too
+        on(host, "sh", "-c", "mv %s %s && install -d -m 0700 %s" % (BACKUP_DIR, moved, BACKUP_DIR))
+        try:
+            rc, shown = restore(host, "-e", "hisops_restore_set=" + label)
+            assert rc != 0 and "there is no MariaDB backup in %s" % BACKUP_DIR in shown, shown[-3000:]
+            rc, shown = restore(host, "-e", "hisops_restore_set=" + label, "-e", "hisops_restore_source=second_copy")
+            assert rc == 0, shown[-3000:]
+            assert "backup %s (daily, incr) from the second copy (restic snapshot " % label in shown, shown[-3000:]
+            assert "restored to the scratch instance in %s" % scratch in shown, shown[-3000:]
+            sock, rows = scratch + "/mysqld.sock", MARIADB_SEED_ROWS + MARIADB_DAILY_ROWS
+            assert sql(host, "SELECT COUNT(*) FROM patients", socket=sock) == str(rows)
+            assert sql(host, "SELECT name FROM patients WHERE id = 1", socket=sock) == "王患者1"
+            emergency = sql(host, "SELECT COUNT(*) FROM patients WHERE ward = '急诊'", socket=sock)
+            assert emergency == str(MARIADB_DAILY_ROWS)  # the incremental's rows, applied on its full
+            assert on(host, "ls", "-A", "/var/lib/hisops").stdout.split().count(".hisops-second-copy") == 0
+            assert on(host, "ls", "-A", BACKUP_DIR).stdout.split() == []  # restored beside the target, not here
+        finally:
+            cleanup = "systemctl stop hisops-mariadb-restore; rm -rf %s %s && mv %s %s"
+            on(host, "sh", "-c", cleanup % (scratch, BACKUP_DIR, moved, BACKUP_DIR))
 
 
 def test_a_backup_killed_midway_leaves_nothing_registered_and_the_next_run_succeeds(
