@@ -193,7 +193,7 @@ def test_a_corrupted_backup_is_found_by_verify_and_never_green(converged: None, 
         (mine,) = [c for c in controls if c["host"] == host]
         assert mine["status"] == "fail" and "repo1" in mine["message"], mine
     finally:
-        on(host, "cp", "-p", "/root/victim.bak", victim)
+        on(host, "mv", "/root/victim.bak", victim)  # the original back, and no copy left on the host
     test = on(host, "runuser", "-u", "postgres", "--", "/usr/local/sbin/hisops-pg-restore-test", "main", check=False)
     assert test.returncode == 0, test.stdout + test.stderr
 
