@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..module_utils.workstation_antivirus import POLICY_KEY, antivirus_problems, settings_from_vars
 from ..module_utils.workstation_policy import (
     POLICY_DEFAULTS,
     controls_problems,
@@ -43,7 +44,9 @@ def host_problems(hv: Any, host: str, mechanism: dict[str, Any] | None = None) -
     if mechanism is not None and not problems:
         platform = host_platform(hv)
         selected = module_controls(catalog, mechanism.get(platform) or {}, select_controls(catalog, controls, skip))
-        problems = controls_problems(host, selected)
+        problems = controls_problems(host, selected) or antivirus_problems(
+            host, selected, {POLICY_KEY: settings_from_vars(hv)}
+        )
     return problems
 
 

@@ -35,7 +35,16 @@ WORKSTATION_IDS = [
     "HIM-5.1-staff-only",
     "HIM-6.5-power",
     "HIM-7.7-updates",
+    "HIM-7.7-antivirus",
 ]
+
+
+# the site's antivirus settings (group_vars/all/antivirus.yml; the mirror as the lab's inventory sets it)
+ANTIVIRUS = {
+    **yaml.safe_load((ROOT / "group_vars/all/antivirus.yml").read_text(encoding="utf-8")),
+    "hisops_antivirus_mirror_url": "http://10.89.210.31",
+}
+ANTIVIRUS = {k.removeprefix("hisops_antivirus_"): v for k, v in ANTIVIRUS.items()}
 
 
 def site_policy() -> dict[str, Any]:
@@ -61,6 +70,7 @@ def test_validation_case(name: str) -> None:
         "hisops_workstation_platform": case.get("platform", "linux"),
         "ansible_user": case.get("connection_user", "root"),
         **{"hisops_workstation_" + k: v for k, v in policy.items()},
+        **{"hisops_antivirus_" + k: v for k, v in {**ANTIVIRUS, **(case.get("antivirus") or {})}.items()},
     }
     problems = host_problems(hostvars, "ws-mz-01", mechanism)
     expected = case.get("problems") or []
@@ -71,14 +81,17 @@ def test_validation_case(name: str) -> None:
 
 
 def test_the_site_policy_is_valid_on_both_platforms() -> None:
-    from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import controls_problems
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+        controls_problems,
+        module_controls,
+    )
 
     assert policy_problems("ws-mz-01", site_policy(), DEPARTMENT, "root", WORKSTATION_IDS) == []
     for platform in ("linux", "windows"):
-        sent = [
-            {"id": c, "severity": CATALOG[c]["severity"], "mechanism": MECHANISM[platform][c]} for c in WORKSTATION_IDS
-        ]
+        sent = module_controls(CATALOG, MECHANISM[platform], WORKSTATION_IDS)
         assert controls_problems("ws-mz-01", sent) == []
+        # the antivirus area on Linux only (Windows Defender is the antivirus role's)
+        assert ("HIM-7.7-antivirus" in [c["id"] for c in sent]) == (platform == "linux")
 
 
 def test_workstation_controls_are_the_issue_ids_in_catalog_order() -> None:
@@ -170,7 +183,7 @@ def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> No
 
     base = {"hisops_control_catalog": CATALOG, "hisops_department": DEPARTMENT}
     hostvars = {
-        "ws-lin": {**base, "group_names": ["workstations_linux"]},
+        "ws-lin": {**base, "group_names": ["workstations_linux"], "hisops_antivirus_mirror_url": "http://nc-01"},
         "ws-win": {
             **base,
             "ansible_connection": "winrm",
