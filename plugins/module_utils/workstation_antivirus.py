@@ -71,9 +71,3 @@ def antivirus_problems(host: str, controls: list[dict[str, Any]], policy: dict[s
     if not any(isinstance(c, dict) and (c.get("mechanism") or {}).get("check") == CHECK for c in controls):
         return []
     return settings_problems(host, set_values((policy or {}).get(POLICY_KEY)))
-
-
-def settings_from_vars(host_vars: Any) -> dict[str, Any]:
-    """The audit's settings from a host's variables (hostvars: the antivirus role's defaults are not
-    there; a variable not set is None, as the role sends it)."""
-    return {key: host_vars.get("hisops_antivirus_" + key) for key in SETTINGS_KEYS}
