@@ -196,3 +196,31 @@ def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> No
     assert [p.split(":")[0] for p in problems] == ["host ws-win", "host ws-bad"]
     assert "hisops_workstation_windows_software_allowlist[0]" in problems[0]
     assert "hisops_department.login_group is missing" in problems[1]
+
+
+def test_the_role_sends_the_antivirus_settings_the_area_reads() -> None:
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_antivirus import POLICY_KEY, SETTINGS_KEYS
+
+    selection = yaml.safe_load((ROOT / "roles/workstation_policy/vars/main/selection.yml").read_text(encoding="utf-8"))
+    sent = selection["hisops_workstation_policy_data"][POLICY_KEY]
+    assert tuple(sent) == SETTINGS_KEYS
+    assert all(value == "{{ hisops_antivirus_%s | default(none) }}" % key for key, value in sent.items())
+
+
+def test_an_antivirus_variable_that_cannot_be_templated_here_is_left_to_the_module() -> None:
+    """hostvars[host] cannot template a variable that refers to hostvars (the lab's mirror URL):
+    Ansible gives an Undefined marker. That variable is checked by the module on its host; the
+    others are still checked here."""
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import host_problems
+    from jinja2 import Undefined
+
+    hostvars = {
+        "hisops_control_catalog": CATALOG,
+        "hisops_department": DEPARTMENT,
+        "hisops_workstation_platform": "linux",
+        **{"hisops_workstation_" + k: v for k, v in site_policy().items()},
+        "hisops_antivirus_mirror_url": Undefined(name="hostvars"),
+        "hisops_antivirus_max_age_hours": 0,
+    }
+    problems = host_problems(hostvars, "ws-mz-01", MECHANISM)
+    assert problems == ["host ws-mz-01: hisops_antivirus_max_age_hours = 0 must be a number above 0"]
