@@ -22,6 +22,9 @@ options:
       C(exceptions), C(screenlock_minutes), C(shutdown_time), C(admins), C(login_always_allow),
       C(shell_idle_minutes), C(ssh_client_alive_interval), C(ssh_client_alive_count_max),
       C(su_group), C(update_max_age_days) (see C(group_vars/all/workstation_policy.yml)).
+    - On Linux also C(antivirus), the settings of the antivirus area (HIM-7.7-antivirus), keys as the
+      C(hisops_antivirus_*) variables without the prefix (see C(group_vars/all/antivirus.yml)); a key
+      that is None takes the default.
     type: dict
     default: {}
   department:

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible.errors import AnsibleError
+from jinja2 import Undefined
+
+from ..module_utils.workstation_antivirus import POLICY_KEY, SETTINGS_KEYS, antivirus_problems
 from ..module_utils.workstation_policy import (
     POLICY_DEFAULTS,
     controls_problems,
@@ -43,8 +47,31 @@ def host_problems(hv: Any, host: str, mechanism: dict[str, Any] | None = None) -
     if mechanism is not None and not problems:
         platform = host_platform(hv)
         selected = module_controls(catalog, mechanism.get(platform) or {}, select_controls(catalog, controls, skip))
-        problems = controls_problems(host, selected)
+        problems = controls_problems(host, selected) or antivirus_host_problems(hv, host, selected)
     return problems
+
+
+def antivirus_host_problems(hv: Any, host: str, selected: list[dict[str, Any]]) -> list[str]:
+    """The antivirus area's settings (the host's hisops_antivirus_* variables) when it is selected.
+
+    A variable that refers to ``hostvars`` (the lab's mirror URL names nc-01's address) cannot be
+    templated when read through hostvars (Ansible does not give hostvars to a host variable read
+    that way): it is not checked here but by the module, on its host, before anything is read
+    (the antivirus area changes nothing on any host).
+    """
+    settings: dict[str, Any] = {}
+    deferred = []
+    for key in SETTINGS_KEYS:
+        try:
+            value = hv.get("hisops_antivirus_" + key)
+        except AnsibleError:
+            value = Undefined()
+        if isinstance(value, Undefined):  # Ansible's marker of a value it could not template
+            deferred.append("hisops_antivirus_%s " % key)
+        else:
+            settings[key] = value
+    problems = antivirus_problems(host, selected, {POLICY_KEY: settings})
+    return [p for p in problems if not any(name in p for name in deferred)]
 
 
 def all_hosts_problems(hostvars: Any, hosts: list[str], mechanism: dict[str, Any] | None = None) -> list[str]:

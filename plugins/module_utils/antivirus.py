@@ -443,6 +443,41 @@ class Reader:
         return sorted(os.listdir(full)) if os.path.isdir(full) else []
 
 
+def settings_of(values: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings with the defaults for every key missing or None (a variable not set)."""
+    return {**SETTINGS_DEFAULTS, **{k: v for k, v in (values or {}).items() if v is not None}}
+
+
+def set_values(values: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings a site set (keys whose value is None are not set): what ``settings_problems`` checks."""
+    return {k: v for k, v in (values or {}).items() if v is not None}
+
+
+def update_databases(settings: dict[str, Any]) -> list[str]:
+    """The databases (names without extension) an update run must report current to be a success."""
+    custom = [os.path.splitext(name)[0] for name in settings["custom_databases"]]
+    return custom + list(settings["official_databases"])
+
+
+def read_state(reader: Reader, settings: dict[str, Any], paths: dict[str, str]) -> State:
+    """Everything the verdict needs, read from the host: ``paths`` has ``database_dir``,
+    ``freshclam_conf`` and ``freshclam_log``. Reads files and runs dpkg-query, systemctl show and
+    clamd --version; changes nothing."""
+    conf = reader.read(paths["freshclam_conf"]) or ""
+    expected = render_freshclam_conf(settings, paths["database_dir"], paths["freshclam_log"])
+    rc, out, _err = reader.runner(["clamd", "--version"])
+    return State(
+        packages=reader.packages(),
+        units=reader.units([CLAMD_UNIT, FRESHCLAM_UNIT, ONACCESS_UNIT]),
+        conf_differences=source_differences(parse_freshclam_conf(conf), parse_freshclam_conf(expected)),
+        databases=reader.databases(paths["database_dir"]),
+        freshclam=parse_freshclam_log(reader.read(paths["freshclam_log"]) or "", update_databases(settings)),
+        scan=parse_scan_log(reader.read(settings["scan_log"]) or ""),
+        quarantined=reader.listdir(settings["quarantine_dir"]),
+        engine=out.strip().split("/")[0] if rc == 0 else "",
+    )
+
+
 # ---- the verdict -----------------------------------------------------------------------------
 
 
@@ -581,3 +616,29 @@ def _scan_verdict(
         if scan.unhandled:
             problems.append("detections not quarantined: %s" % ", ".join(scan.unhandled))
     evidence.append("quarantine %s: %d file(s)" % (s["quarantine_dir"], len(state.quarantined)))
+
+
+def summary(result: Verdict) -> str:
+    """The control's message: what fails it, or what a passing host looks like."""
+    return "; ".join(result.problems) or "ClamAV running, signatures %s h old%s" % (
+        result.signature_age_hours,
+        ", %d detection(s) quarantined by the last scan" % result.detections if result.detections else "",
+    )
+
+
+def state_facts(settings: dict[str, Any], state: State, result: Verdict) -> dict[str, Any]:
+    """The facts the verdict is made of, under ``STATE_KEY`` in a module's result: the recorder
+    stores them in ``antivirus_states`` (plugin_utils.antivirus_register) for the report."""
+    scan = state.scan
+    return {
+        "engine": state.engine,
+        "protection_on": unit_running(state.units.get(CLAMD_UNIT))[0],
+        "signature_age_hours": result.signature_age_hours,
+        "max_age_hours": settings["max_age_hours"],
+        "databases": [db.__dict__ for db in state.databases],
+        "freshclam_last_ok": state.freshclam.last_ok,
+        "freshclam_errors": state.freshclam.last_errors,
+        "last_scan": scan.__dict__ if scan else None,
+        "detections": scan.found if scan else [],
+        "quarantined": len(state.quarantined),
+    }

@@ -65,6 +65,8 @@ class Context:
     clinical_24h: bool
     hostname: str
     today: datetime.date = datetime.date(1970, 1, 1)
+    # keys a check adds to the module's result besides the records (shared by the run's controls)
+    results: dict[str, Any] = field(default_factory=dict)
 
 
 def matches(name: str, patterns: list[str]) -> bool:
@@ -102,7 +104,9 @@ def exempt_items(ctx: Context) -> list[str]:
     return [i for e in ctx.active_exceptions for i in e.get("items") or []]
 
 
-def _context(control: dict[str, Any], args: dict[str, Any], pol: dict[str, Any], today: datetime.date) -> Context:
+def _context(
+    control: dict[str, Any], args: dict[str, Any], pol: dict[str, Any], today: datetime.date, results: dict[str, Any]
+) -> Context:
     cid = control["id"]
     active, expired = exceptions_for(pol["exceptions"], cid, args["host"], args.get("groups") or [], today)
     return Context(
@@ -116,6 +120,7 @@ def _context(control: dict[str, Any], args: dict[str, Any], pol: dict[str, Any],
         clinical_24h=bool(args.get("clinical_24h")),
         hostname=args["host"],
         today=today,
+        results=results,
     )
 
 
@@ -126,15 +131,17 @@ def run_controls(
     enforce: bool,
     today: datetime.date,
     checks: dict[str, Callable[[Host, Context], Finding]],
+    results: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Check (and, when ``enforce``, fix) each control ({id, severity, mechanism}, in order):
-    (result records, diffs). ``checks``: the check function of each mechanism's ``check``."""
+    (result records, diffs). ``checks``: the check function of each mechanism's ``check``;
+    ``results``: receives what checks add to the module's result besides the records."""
     pol = merged_policy(args.get("policy"))
     records, diffs = [], []
     for control in controls:
         severity = control.get("severity") or "medium"
         try:
-            ctx = _context(control, args, pol, today)
+            ctx = _context(control, args, pol, today, {} if results is None else results)
             record, control_diffs = _run_one(host, ctx, checks[ctx.mech["check"]], severity, enforce)
         except (FixError, OSError, KeyError) as exc:
             record, control_diffs = (

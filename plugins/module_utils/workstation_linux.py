@@ -9,7 +9,7 @@ The parts (each a module_utils file, Python 3.8+, standard library only):
   findings into result records (audit, enforce and check again);
 - the checks: workstation_packages (games, software), workstation_desktop (storage, screen
   lock, settings), workstation_accounts (admins, staff only), workstation_services (updates,
-  power).
+  power), workstation_antivirus (the antivirus area, HIM-7.7-antivirus, audit only).
 
 A control's mechanism data (sent by the role, roles/workstation_policy/vars/main/linux.yml)
 names its check in ``check``.
@@ -23,6 +23,7 @@ from typing import Any
 
 from . import workstation_engine
 from .workstation_accounts import check_admins, check_staff_only
+from .workstation_antivirus import check_antivirus
 from .workstation_desktop import (
     check_screenlock,
     check_settings,
@@ -43,11 +44,18 @@ CHECKS: dict[str, Callable[[Host, Context], Finding]] = {
     "staff_only": check_staff_only,
     "power": check_power,
     "updates": check_updates,
+    "antivirus": check_antivirus,
 }
 
 
 def run_controls(
-    host: Host, controls: list[dict[str, Any]], args: dict[str, Any], enforce: bool, today: datetime.date
+    host: Host,
+    controls: list[dict[str, Any]],
+    args: dict[str, Any],
+    enforce: bool,
+    today: datetime.date,
+    results: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Check (and, when ``enforce``, fix) each control ({id, severity, mechanism}): (records, diffs)."""
-    return workstation_engine.run_controls(host, controls, args, enforce, today, CHECKS)
+    """Check (and, when ``enforce``, fix) each control ({id, severity, mechanism}): (records, diffs);
+    ``results`` receives what the checks add to the module's result (the antivirus state)."""
+    return workstation_engine.run_controls(host, controls, args, enforce, today, CHECKS, results)

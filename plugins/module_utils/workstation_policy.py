@@ -38,6 +38,11 @@ from .results import ERROR, EXEMPT, FAIL, SEVERITIES
 
 
 AREA = "workstation"
+# The areas whose controls the workstation modules check in their one round trip per host: the
+# workstation rules, and the antivirus audit (HIM-7.7-antivirus; on Linux only: a platform's module
+# checks an area's control only where that platform's mechanism names it, and Windows Defender is
+# the antivirus role's).
+MODULE_AREAS = (AREA, "antivirus")
 PLATFORMS = ("linux", "windows")
 
 # Debian package names (policy 5.6.1) plus the glob characters fnmatch understands.
@@ -76,12 +81,13 @@ INT_RANGES: dict[str, tuple[int, int]] = {
 
 
 def workstation_controls(catalog: dict[str, Any]) -> list[str]:
-    """IDs of the implemented automated workstation controls of the catalog, in catalog order."""
+    """IDs of the implemented automated controls of the catalog the workstation modules check
+    (areas ``MODULE_AREAS``), in catalog order."""
     return [
         cid
         for cid, entry in catalog.items()
         if isinstance(entry, dict)
-        and entry.get("area") == AREA
+        and entry.get("area") in MODULE_AREAS
         and entry.get("kind", "automated") == "automated"
         and entry.get("implemented", True) is not False
     ]
@@ -97,10 +103,12 @@ def select_controls(catalog: dict[str, Any], controls: list[str] | None, skip: l
 
 def module_controls(catalog: dict[str, Any], mechanism: dict[str, Any], selected: list[str]) -> list[dict[str, Any]]:
     """What a workstation module is sent: per selected control its ID, severity and this
-    platform's mechanism (nothing of the other controls or of the other platform)."""
+    platform's mechanism (nothing of the other controls or of the other platform). A control of
+    another area than ``AREA`` is sent only when this platform's mechanism has it."""
     return [
         {"id": cid, "severity": catalog[cid].get("severity", "medium"), "mechanism": mechanism.get(cid)}
         for cid in selected
+        if cid in mechanism or catalog[cid].get("area") == AREA
     ]
 
 

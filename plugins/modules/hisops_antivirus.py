@@ -111,18 +111,16 @@ from ..module_utils.antivirus import (
     CLAMD_UNIT,
     FRESHCLAM_UNIT,
     ONACCESS_UNIT,
-    SETTINGS_DEFAULTS,
     STATE_KEY,
     Reader,
     State,
     Verdict,
-    parse_freshclam_conf,
-    parse_freshclam_log,
-    parse_scan_log,
+    read_state,
     render_freshclam_conf,
+    settings_of,
     settings_problems,
-    source_differences,
-    unit_running,
+    state_facts,
+    summary,
     verdict,
 )
 from ..module_utils.results import ERROR, FAIL, FIXED, PASS, control_result
@@ -158,7 +156,7 @@ class Antivirus:
     def __init__(self, module: AnsibleModule, root: str = "/") -> None:
         self.module = module
         self.reader = Reader(self._run, root)
-        self.settings = {**SETTINGS_DEFAULTS, **(module.params["settings"] or {})}
+        self.settings = settings_of(module.params["settings"])
 
     def _run(self, argv: list[str]) -> tuple[int, str, str]:
         try:
@@ -171,25 +169,7 @@ class Antivirus:
         return render_freshclam_conf(self.settings, p["database_dir"], p["freshclam_log"])
 
     def read_state(self) -> State:
-        p = self.module.params
-        conf = self.reader.read(p["freshclam_conf"]) or ""
-        expected = parse_freshclam_conf(self.expected_conf())
-        rc, out, _err = self._run(["clamd", "--version"])
-        return State(
-            packages=self.reader.packages(),
-            units=self.reader.units([CLAMD_UNIT, FRESHCLAM_UNIT, ONACCESS_UNIT]),
-            conf_differences=source_differences(parse_freshclam_conf(conf), expected),
-            databases=self.reader.databases(p["database_dir"]),
-            freshclam=parse_freshclam_log(self.reader.read(p["freshclam_log"]) or "", self.databases()),
-            scan=parse_scan_log(self.reader.read(self.settings["scan_log"]) or ""),
-            quarantined=self.reader.listdir(self.settings["quarantine_dir"]),
-            engine=out.strip().split("/")[0] if rc == 0 else "",
-        )
-
-    def databases(self) -> list[str]:
-        """The databases (names without extension) an update run must report current to be a success."""
-        custom = [os.path.splitext(name)[0] for name in self.settings["custom_databases"]]
-        return custom + list(self.settings["official_databases"])
+        return read_state(self.reader, self.settings, self.module.params)
 
     def now(self) -> float:
         return self.module.params["now"] or time.time()
@@ -228,10 +208,7 @@ class Antivirus:
 
     def record(self, result: Verdict, status: str, changes: list[str], first: Verdict | None = None) -> dict[str, Any]:
         evidence = ([*first.evidence, "after the fix:"] if first else []) + result.evidence
-        message = "; ".join(result.problems) or "ClamAV running, signatures %s h old%s" % (
-            result.signature_age_hours,
-            ", %d detection(s) quarantined by the last scan" % result.detections if result.detections else "",
-        )
+        message = summary(result)
         if status == FIXED:
             message = "fixed: " + "; ".join(first.problems if first else [])
         elif status == ERROR:
@@ -263,20 +240,8 @@ class Antivirus:
             final = verdict(self.settings, state, self.now())
             record = self.record(final, ERROR if final.problems else FIXED, changes, first)
             result["changed"] = True
-        scan = state.scan
         result["hisops_controls"] = [record]
-        result[STATE_KEY] = {
-            "engine": state.engine,
-            "protection_on": unit_running(state.units.get(CLAMD_UNIT))[0],
-            "signature_age_hours": final.signature_age_hours,
-            "max_age_hours": self.settings["max_age_hours"],
-            "databases": [db.__dict__ for db in state.databases],
-            "freshclam_last_ok": state.freshclam.last_ok,
-            "freshclam_errors": state.freshclam.last_errors,
-            "last_scan": scan.__dict__ if scan else None,
-            "detections": scan.found if scan else [],
-            "quarantined": len(state.quarantined),
-        }
+        result[STATE_KEY] = state_facts(self.settings, state, final)
         if record["status"] == ERROR:
             result.update(failed=True, msg="%s: %s" % (CONTROL_ID, record["message"]))
         return result

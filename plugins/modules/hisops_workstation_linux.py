@@ -13,6 +13,11 @@ description:
     effective administrator rights and su, department-only login on every PAM login service,
     after-hours shutdown, automatic security updates) and returns one result record per
     control under C(hisops_controls).
+  - The antivirus area (C(HIM-7.7-antivirus), check C(antivirus)) is audited in the same round trip
+    with the code of M(hisops.him.hisops_antivirus), ClamAV's engine and database versions, the
+    signature age, the daemon and freshclam state, the last scan, detections and quarantine. Its
+    facts are returned under C(antivirus) (the recorder stores them for the report). It is audit
+    only here, also with O(enforce=true); the C(hisops.him.antivirus) role enforces it.
   - What the host needs to run (Essential and Priority required/important packages, the
     display manager, the desktop, and their dependencies) is never reported nor removed.
   - With O(enforce=true) it fixes each violation and checks again (status C(fixed)); in check mode
@@ -33,7 +38,8 @@ options:
     default: root
 notes:
   - Supports check mode and diff mode.
-  - An audit runs no command on the host (it reads files only).
+  - An audit runs no command on the host (it reads files only), except the antivirus area's
+    C(dpkg-query), C(systemctl show) and C(clamd --version).
 """
 
 EXAMPLES = r"""
@@ -86,6 +92,12 @@ changed:
   description: True when at least one control was fixed.
   returned: always
   type: bool
+antivirus:
+  description: The facts of the HIM-7.7-antivirus verdict (engine, databases, signature age, scan, detections).
+  returned: when HIM-7.7-antivirus was checked
+  type: dict
+  sample: {signature_age_hours: 1.5, max_age_hours: 48, protection_on: true, engine: "ClamAV 1.4.3", detections: [],
+           quarantined: 0}
 diff:
   description: Before/after of every change (files, package lists, group members), with --diff.
   returned: when diff mode is on and something would change
@@ -97,6 +109,7 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 from ..module_utils.results import ERROR, RESULT_KEY, any_changed, summarize
+from ..module_utils.workstation_antivirus import antivirus_problems
 from ..module_utils.workstation_host import Host
 from ..module_utils.workstation_linux import CHECKS, run_controls
 from ..module_utils.workstation_policy import (
@@ -132,14 +145,17 @@ class WorkstationLinux:
 
     def _run(self, argv: list[str]) -> tuple[int, str, str]:
         env = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
-        rc, out, err = self.module.run_command(argv, environ_update=env)
-        return rc, out, err
+        try:
+            return self.module.run_command(argv, environ_update=env, handle_exceptions=False)
+        except OSError as exc:  # a command that is not installed (clamd on a host without ClamAV)
+            return 127, "", str(exc)
 
     def main(self) -> dict:
         p = self.module.params
         problems = controls_problems(p["host"], p["controls"], CHECKS) + policy_problems(
             p["host"], p["policy"], p["department"], p["connection_user"]
         )
+        problems += antivirus_problems(p["host"], p["controls"], p["policy"]) if not problems else []
         if problems:
             self.module.fail_json(
                 msg="workstation policy data is wrong, nothing was changed: " + "; ".join(problems), problems=problems
@@ -148,8 +164,10 @@ class WorkstationLinux:
         if today is None:
             self.module.fail_json(msg="host %s: today = %r is not a date (YYYY-MM-DD)" % (p["host"], p["today"]))
         enforce = p["enforce"] and not self.module.check_mode
-        records, diffs = run_controls(self.host, p["controls"], p, enforce, today)
+        extra: dict = {}
+        records, diffs = run_controls(self.host, p["controls"], p, enforce, today, extra)
         result = {
+            **extra,  # the antivirus state (HIM-7.7-antivirus), which the recorder stores
             "changed": any_changed(records) or (self.module.check_mode and p["enforce"] and bool(diffs)),
             RESULT_KEY: records,
             "summary": summarize(records),

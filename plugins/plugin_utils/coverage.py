@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..module_utils.workstation_policy import (
+    MODULE_AREAS,
     select_controls,
     workstation_controls,
 )
@@ -103,7 +104,7 @@ def scope_controls(
 
 def has_workstation_control(catalog: Mapping[str, Mapping[str, Any]], controls: Iterable[str]) -> bool:
     """Whether a host's selection variables can change its scope (a workstation control is in it)."""
-    return any((catalog.get(cid) or {}).get("area") == "workstation" for cid in controls)
+    return any((catalog.get(cid) or {}).get("area") in MODULE_AREAS for cid in controls)
 
 
 def reason(

@@ -19,7 +19,8 @@ from tests.unit.workstation.data import CATALOG
 pytestmark = pytest.mark.component
 
 ROOT = Path(__file__).resolve().parents[2]
-IDS = [c for c, e in CATALOG.items() if e.get("area") == "workstation" and e.get("kind") == "automated"]
+# the workstation rules and the antivirus area, checked in the same round trip on Linux
+IDS = [c for c, e in CATALOG.items() if e.get("area") in ("workstation", "antivirus") and e.get("kind") == "automated"]
 HOSTS = ["ws-a", "ws-b"]
 MODULE_TASK = "HIM | AUDIT+ENFORCE | all selected controls in one round trip (Linux)"
 
@@ -107,8 +108,9 @@ def test_list_tags_shows_every_workstation_control_tag(tmp_path: Path) -> None:
             ["HIM-5.4-games"],
         ),
         (("--tags", "some_other_role"), []),
+        (("--tags", "him-7.7-antivirus"), ["HIM-7.7-antivirus"]),
     ],
-    ids=["no-tags", "one-tag", "two-tags", "skip-tags", "role-tag", "tag-and-skip-variable", "other-tag"],
+    ids=["no-tags", "one-tag", "two-tags", "skip-tags", "role-tag", "tag-and-skip-variable", "other-tag", "antivirus"],
 )
 def test_tags_select_the_controls_checked_in_one_module_call(
     tmp_path: Path, args: tuple[str, ...], expected: list[str]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.hisops.him.plugins.plugin_utils import antivirus_register
 from ansible_collections.hisops.him.plugins.plugin_utils.store import open_store
 
 pytestmark = pytest.mark.lab
@@ -127,6 +128,24 @@ def test_workstation_updates_only_from_the_mirror_and_a_second_run_changes_nothi
         (run_row,) = db.runs()
         recorded = {(c["host"], c["control_id"]): c["status"] for c in db.run_control_results(run_row["uuid"])}
     assert recorded[WS, "HIM-7.7-antivirus"] in ("fixed", "pass")
+
+
+def test_the_workstation_audit_checks_antivirus_in_its_one_round_trip_and_records_the_state(mirror: Path) -> None:
+    """The compliance run's path: the workstation policy's one module call per host audits the
+    antivirus area (--tags him-7.7-antivirus: that control only), with the evidence of the
+    antivirus role's module, and the recorder stores the host's antivirus state."""
+    store = mirror / "workstation.sqlite"
+    rc, report = playbook("workstation_policy.yml", "-l", WS, "--check", "--tags", "him-7.7-antivirus", store=store)
+    assert rc == 0, report.get("stats")
+    res = results(report, "one round trip (Linux)")[WS]
+    (rec,) = res["hisops_controls"]
+    assert rec["id"] == "HIM-7.7-antivirus" and rec["status"] == "pass", rec
+    assert rec["evidence"] == audit()["evidence"]  # the antivirus role's own audit sees the same
+    assert res["antivirus"]["engine"].startswith("ClamAV ") and res["antivirus"]["protection_on"] is True
+    with open_store(store) as db:
+        latest, _rows = antivirus_register.latest_states(db)
+    (row,) = [r for r in latest if r["host"] == WS]
+    assert row["status"] == "pass" and row["protection_on"] == 1 and row["engine"].startswith("ClamAV "), row
 
 
 def test_eicar_is_detected_quarantined_and_reported(mirror: Path) -> None:

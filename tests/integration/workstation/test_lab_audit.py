@@ -20,7 +20,8 @@ pytestmark = pytest.mark.lab
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOG = yaml.safe_load((ROOT / "group_vars/all/controls.yml").read_text(encoding="utf-8"))["hisops_control_catalog"]
-IDS = [cid for cid, e in CATALOG.items() if e["area"] == "workstation"]
+# the workstation rules and, in the same round trip on Linux, the antivirus area (HIM-7.7-antivirus)
+IDS = [cid for cid, e in CATALOG.items() if e["area"] in ("workstation", "antivirus")]
 HOSTS = ["ws-mz-01", "ws-mz-02", "ws-zy-01", "ws-zy-02"]
 
 
@@ -57,6 +58,7 @@ def test_every_workstation_reports_every_control_once(audit: dict[str, Any]) -> 
         assert [r["id"] for r in res["hisops_controls"]] == IDS, host
         assert all(r["status"] in ("pass", "fail", "exempt") for r in res["hisops_controls"]), host
         assert res["summary"]["fixed"] == 0 and res["summary"]["error"] == 0
+        assert "protection_on" in res["antivirus"], host  # the state the recorder stores
 
 
 def test_24h_clinical_station_has_no_shutdown(audit: dict[str, Any]) -> None:

@@ -459,3 +459,68 @@ def test_windows_share_must_be_unc_on_windows_hosts_only() -> None:
     assert av.settings_problems("pc-1", {**windows, "windows_share": r"\\nc-01\defender"}) == []
     assert av.settings_problems("pc-1", {**windows, "windows_update_source": "wsus"}) == []
     assert av.settings_problems("ws-1", SETTINGS) == []  # Linux hosts need no share
+
+
+# ---- the same audit as an area of the workstation module's one round trip --------------------
+
+
+def workstation_audit(root: Path, runner: Runner, enforce: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """HIM-7.7-antivirus through hisops_workstation_linux's engine, as the workstation_policy role sends it."""
+    import datetime
+
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_host import Host
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_linux import run_controls
+
+    from tests.unit.workstation.data import controls_for
+
+    args = {
+        "host": "ws-1",
+        "department": {"login_group": "mz_staff"},
+        "policy": {"antivirus": {**SETTINGS, "onaccess": None}},
+    }
+    extra: dict[str, Any] = {}
+    records, diffs = run_controls(
+        Host(runner, str(root)), controls_for(["HIM-7.7-antivirus"]), args, enforce, datetime.date.today(), extra
+    )
+    assert diffs == []
+    return records, extra
+
+
+def test_the_workstation_round_trip_gives_the_antivirus_modules_record_and_facts(tmp_path: Path) -> None:
+    plant(tmp_path, av.render_freshclam_conf(SETTINGS, "/var/lib/clamav", "/var/log/clamav/freshclam.log"))
+    runner = Runner(tmp_path, ACTIVE)
+    (record,), extra = workstation_audit(tmp_path, runner, enforce=False)
+    alone = run_module(tmp_path, Runner(tmp_path, ACTIVE), check=True)
+    assert record["status"] == "pass" and record["message"].startswith("ClamAV running, signatures 0.17 h old"), record
+    assert record["evidence"] == alone["hisops_controls"][0]["evidence"]
+    assert extra[av.STATE_KEY] == alone[av.STATE_KEY]  # the recorder stores the same antivirus_states row
+    assert extra[av.STATE_KEY]["engine"] == "ClamAV 1.4.3" and extra[av.STATE_KEY]["quarantined"] == 0
+
+
+def test_the_workstation_round_trip_fails_a_skipped_daemon_and_changes_nothing_even_when_enforcing(
+    tmp_path: Path,
+) -> None:
+    plant(tmp_path, av.render_freshclam_conf(SETTINGS, "/var/lib/clamav", "/var/log/clamav/freshclam.log"))
+    runner = Runner(tmp_path, SKIPPED)
+    (record,), extra = workstation_audit(tmp_path, runner, enforce=True)
+    assert record["status"] == "fail" and record["changes"] == [], record
+    assert (
+        "clamav-daemon.service is not running" in record["message"] and "playbooks/antivirus.yml" in record["message"]
+    )
+    assert extra[av.STATE_KEY]["protection_on"] is False
+    assert all(c[:2] == ["systemctl", "show"] or c[0] in ("dpkg-query", "clamd") for c in runner.calls)
+
+
+def test_the_workstation_module_refuses_bad_antivirus_settings_naming_host_and_variable() -> None:
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_antivirus import antivirus_problems
+
+    from tests.unit.workstation.data import controls_for
+
+    bad = {"antivirus": {"mirror_url": "ftp://nc-01", "max_age_hours": -1, "scan_log": None}}
+    problems = antivirus_problems("ws-1", controls_for(["HIM-7.7-antivirus"]), bad)
+    assert problems == [
+        "host ws-1: hisops_antivirus_mirror_url = 'ftp://nc-01' must be an http:// or https:// URL of the hospital's "
+        "signature mirror",
+        "host ws-1: hisops_antivirus_max_age_hours = -1 must be a number above 0",
+    ]
+    assert antivirus_problems("ws-1", controls_for(["HIM-5.4-games"]), bad) == []

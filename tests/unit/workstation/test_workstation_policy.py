@@ -35,7 +35,16 @@ WORKSTATION_IDS = [
     "HIM-5.1-staff-only",
     "HIM-6.5-power",
     "HIM-7.7-updates",
+    "HIM-7.7-antivirus",
 ]
+
+
+# the site's antivirus settings (group_vars/all/antivirus.yml; the mirror as the lab's inventory sets it)
+ANTIVIRUS = {
+    **yaml.safe_load((ROOT / "group_vars/all/antivirus.yml").read_text(encoding="utf-8")),
+    "hisops_antivirus_mirror_url": "http://10.89.210.31",
+}
+ANTIVIRUS = {k.removeprefix("hisops_antivirus_"): v for k, v in ANTIVIRUS.items()}
 
 
 def site_policy() -> dict[str, Any]:
@@ -61,6 +70,7 @@ def test_validation_case(name: str) -> None:
         "hisops_workstation_platform": case.get("platform", "linux"),
         "ansible_user": case.get("connection_user", "root"),
         **{"hisops_workstation_" + k: v for k, v in policy.items()},
+        **{"hisops_antivirus_" + k: v for k, v in {**ANTIVIRUS, **(case.get("antivirus") or {})}.items()},
     }
     problems = host_problems(hostvars, "ws-mz-01", mechanism)
     expected = case.get("problems") or []
@@ -71,14 +81,17 @@ def test_validation_case(name: str) -> None:
 
 
 def test_the_site_policy_is_valid_on_both_platforms() -> None:
-    from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import controls_problems
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_policy import (
+        controls_problems,
+        module_controls,
+    )
 
     assert policy_problems("ws-mz-01", site_policy(), DEPARTMENT, "root", WORKSTATION_IDS) == []
     for platform in ("linux", "windows"):
-        sent = [
-            {"id": c, "severity": CATALOG[c]["severity"], "mechanism": MECHANISM[platform][c]} for c in WORKSTATION_IDS
-        ]
+        sent = module_controls(CATALOG, MECHANISM[platform], WORKSTATION_IDS)
         assert controls_problems("ws-mz-01", sent) == []
+        # the antivirus area on Linux only (Windows Defender is the antivirus role's)
+        assert ("HIM-7.7-antivirus" in [c["id"] for c in sent]) == (platform == "linux")
 
 
 def test_workstation_controls_are_the_issue_ids_in_catalog_order() -> None:
@@ -170,7 +183,7 @@ def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> No
 
     base = {"hisops_control_catalog": CATALOG, "hisops_department": DEPARTMENT}
     hostvars = {
-        "ws-lin": {**base, "group_names": ["workstations_linux"]},
+        "ws-lin": {**base, "group_names": ["workstations_linux"], "hisops_antivirus_mirror_url": "http://nc-01"},
         "ws-win": {
             **base,
             "ansible_connection": "winrm",
@@ -183,3 +196,31 @@ def test_all_hosts_problems_dispatches_windows_hosts_and_names_each_host() -> No
     assert [p.split(":")[0] for p in problems] == ["host ws-win", "host ws-bad"]
     assert "hisops_workstation_windows_software_allowlist[0]" in problems[0]
     assert "hisops_department.login_group is missing" in problems[1]
+
+
+def test_the_role_sends_the_antivirus_settings_the_area_reads() -> None:
+    from ansible_collections.hisops.him.plugins.module_utils.workstation_antivirus import POLICY_KEY, SETTINGS_KEYS
+
+    selection = yaml.safe_load((ROOT / "roles/workstation_policy/vars/main/selection.yml").read_text(encoding="utf-8"))
+    sent = selection["hisops_workstation_policy_data"][POLICY_KEY]
+    assert tuple(sent) == SETTINGS_KEYS
+    assert all(value == "{{ hisops_antivirus_%s | default(none) }}" % key for key, value in sent.items())
+
+
+def test_an_antivirus_variable_that_cannot_be_templated_here_is_left_to_the_module() -> None:
+    """hostvars[host] cannot template a variable that refers to hostvars (the lab's mirror URL):
+    Ansible gives an Undefined marker. That variable is checked by the module on its host; the
+    others are still checked here."""
+    from ansible_collections.hisops.him.plugins.filter.hisops_workstation import host_problems
+    from jinja2 import Undefined
+
+    hostvars = {
+        "hisops_control_catalog": CATALOG,
+        "hisops_department": DEPARTMENT,
+        "hisops_workstation_platform": "linux",
+        **{"hisops_workstation_" + k: v for k, v in site_policy().items()},
+        "hisops_antivirus_mirror_url": Undefined(name="hostvars"),
+        "hisops_antivirus_max_age_hours": 0,
+    }
+    problems = host_problems(hostvars, "ws-mz-01", MECHANISM)
+    assert problems == ["host ws-mz-01: hisops_antivirus_max_age_hours = 0 must be a number above 0"]
