@@ -253,43 +253,35 @@ class ActionModule(ActionBase):
         out["fingerprint"] = entry.get("fingerprint", "")
         if args["platform"] == "windows":
             return out | self._apply_windows(account, entry, args["account_groups"], task_vars)
-        ensure = {
-            "name": account,
-            "state": "present",
-            "shell": "/bin/bash",
-            "groups": args["account_groups"],
-            "append": True,
-            "password": pw.crypt_hash(entry["password"]),
-            "update_password": "on_create",
-        }
-        changed = False
-        if not self._play_context.check_mode:
-            result = self._run_module("ansible.builtin.user", ensure, task_vars)
-            if result.get("failed"):
-                raise DepartmentError("account %s could not be created: %s" % (account, result.get("msg", "")))
-            changed = bool(result.get("changed"))
+        return out | self._apply_linux(account, entry, args["account_groups"], task_vars)
+
+    def _apply_linux(
+        self, account: str, entry: dict[str, Any], groups: list[str], task_vars: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Read the account's shadow hash first: one ``user`` run then makes sure of the account (its
+        groups, its shell) and, unless the host already carries the password, sets it; a set password
+        is read back and verified. Three round trips for a rotation (was four), two when nothing is due."""
         current_hash = self._shadow_hash(account, task_vars)
-        if current_hash is not None and pw.hash_matches(entry["password"], current_hash):
-            return out | {
-                "changed": changed,
-                "verified": True,
-                "msg": "%s carries version %d" % (account, entry["version"]),
-            }
+        carries = current_hash is not None and pw.hash_matches(entry["password"], current_hash)
+        carried = {"verified": True, "msg": "%s carries version %d" % (account, entry["version"])}
         if self._play_context.check_mode:
-            return out | {"changed": True, "msg": "%s would be set to version %d" % (account, entry["version"])}
-        result = self._run_module(
-            "ansible.builtin.user",
-            {"name": account, "password": pw.crypt_hash(entry["password"]), "update_password": "always"},
-            task_vars,
-        )
+            if carries:
+                return carried | {"changed": False}
+            return {"changed": True, "msg": "%s would be set to version %d" % (account, entry["version"])}
+        ensure = {"name": account, "state": "present", "shell": "/bin/bash", "groups": groups, "append": True}
+        if not carries:
+            ensure |= {"password": pw.crypt_hash(entry["password"]), "update_password": "always"}
+        result = self._run_module("ansible.builtin.user", ensure, task_vars)
         if result.get("failed"):
-            raise DepartmentError("password of %s could not be set: %s" % (account, result.get("msg", "")))
-        verified = pw.hash_matches(entry["password"], self._shadow_hash(account, task_vars) or "")
-        if not verified:
+            what = "account %s could not be created or updated" if carries else "password of %s could not be set"
+            raise DepartmentError("%s: %s" % (what % account, result.get("msg", "")))
+        if carries:
+            return carried | {"changed": bool(result.get("changed"))}
+        if not pw.hash_matches(entry["password"], self._shadow_hash(account, task_vars) or ""):
             raise DepartmentError(
                 "password of %s was set but the host does not verify version %d" % (account, entry["version"])
             )
-        return out | {
+        return {
             "changed": True,
             "verified": True,
             "msg": "%s set to version %d, verified" % (account, entry["version"]),

@@ -24,7 +24,14 @@ class _AnyTagLoader(yaml.SafeLoader):
     """Reads Ansible's YAML (``!vault``, ``!unsafe`` values) for a syntax check only."""
 
 
+# libyaml's parser, as Ansible reads these files with it where it is installed: ten times faster
+# than the pure-Python one (every run checks every file twice: when it starts and in its first task)
+class _FastAnyTagLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same check with libyaml's parser."""
+
+
 _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_FastAnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def vars_files(sources: Iterable[str], playbook_dir: str) -> list[Path]:
@@ -70,7 +77,10 @@ def yaml_problems(files: Iterable[Path]) -> list[str]:
         if text.lstrip().startswith("$ANSIBLE_VAULT"):
             continue
         try:
-            yaml.load(text, Loader=_AnyTagLoader)  # a SafeLoader that ignores Ansible's tags
+            try:
+                yaml.load(text, Loader=_FastAnyTagLoader)  # a SafeLoader that ignores Ansible's tags
+            except yaml.YAMLError:
+                yaml.load(text, Loader=_AnyTagLoader)  # the pure-Python parser names the problem
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = " line %d column %d" % (mark.line + 1, mark.column + 1) if mark else ""

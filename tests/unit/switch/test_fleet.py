@@ -140,3 +140,45 @@ def test_the_action_reports_bad_options_and_a_lost_engine_process(monkeypatch: p
     assert missing["failed"] is True and "backup_dir" in missing["msg"]
     with pytest.raises(AnsibleActionFail, match="ended abnormally"):
         _action()._run_forked(_args("die"))
+
+
+def test_the_engine_process_started_before_the_preparation_touches_nothing_when_cancelled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The action forks the engine's process before it validates and renders the switches; when
+    they have problems the process is cancelled: it ends without running the engine."""
+    from ansible_collections.hisops.him.plugins.action import hisops_switch_config_fleet as action
+    from ansible_collections.hisops.him.plugins.module_utils import switchfleet
+
+    ran = tmp_path / "engine-ran"
+
+    def record_run(params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, dict[str, Any]]:
+        ran.write_text("ran", encoding="utf-8")
+        return {}
+
+    monkeypatch.setattr(switchfleet, "run_fleet", record_run)
+    engine = action.EngineProcess()
+    engine.cancel()
+    assert engine.process.exitcode == 0 and not ran.exists()
+    engine.cancel()  # a second cancel (the action's finally) is harmless
+    # and a process that was sent its run runs the engine once
+    result = _action()._run_forked(_args("pw"), action.EngineProcess())
+    assert ran.exists() and result["failed"] is False
+
+
+def test_the_role_arguments_are_checked_once_per_distinct_set_of_values() -> None:
+    from unittest import mock
+
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.hisops.him.plugins.action import hisops_switch_config_fleet as action
+
+    validator = ArgumentSpecValidator({"timeout": {"type": "int"}, "name": {"type": "str"}})
+    spec = action.RoleArguments(validator)
+    with mock.patch.object(validator, "validate", wraps=validator.validate) as validate:
+        assert spec.problems({"timeout": 10, "name": "a"}) == []
+        assert spec.problems({"timeout": 10, "name": "a"}) == []  # a second switch, same group_vars
+        assert validate.call_count == 1
+        bad = spec.problems({"timeout": "fast", "name": "a"})
+        assert validate.call_count == 2 and len(bad) == 1 and "timeout" in bad[0]
+        assert spec.problems({"timeout": "10", "name": "a"}) == []  # "10" is not 10: checked on its own
+        assert validate.call_count == 3
