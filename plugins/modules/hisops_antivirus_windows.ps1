@@ -24,8 +24,27 @@ $p = $module.Params
 $enforce = $p.enforce -and -not $module.CheckMode
 $source = $p.mechanism.update_sources[$p.update_source]  # FileShares | InternalDefinitionUpdateServer
 
+Function Get-DefenderState($Status, $Scan, $Age, $Detected) {
+    # The facts of the verdict under the result key 'antivirus', in the shape the Linux audit gives
+    # (module_utils/antivirus.py state_facts): the recorder stores them in antivirus_states for the
+    # report's antivirus section. Detections: those since the last scan began (found by it or by
+    # real-time protection since), so that each is counted once over a period of audits.
+    $since = @($Status.QuickScanStartTime, $Status.FullScanStartTime) | Where-Object { $_ } | Sort-Object -Descending | Select-Object -First 1
+    $recent = @($Detected | Where-Object { -not $since -or $_.InitialDetectionTime -ge $since })
+    [ordered]@{
+        engine = "Defender $($Status.AMEngineVersion)"
+        protection_on = [bool]($Status.AMServiceEnabled -and $Status.AntivirusEnabled -and $Status.RealTimeProtectionEnabled)
+        signature_age_hours = $Age
+        max_age_hours = $p.max_age_hours
+        signature_version = [string]$Status.AntivirusSignatureVersion
+        last_scan = if ($Scan) { @{ end = ([DateTimeOffset]$Scan).ToUnixTimeSeconds() } } else { $null }
+        detections = @($recent | ForEach-Object { "$($_.Resources -join ', '): threat $($_.ThreatID)" })
+        quarantined = @($recent | Where-Object { $_.ActionSuccess }).Count
+    }
+}
+
 Function Get-DefenderFinding {
-    $f = @{ evidence = @(); problems = @(); needs = @(); prefs = [ordered]@{}; age = $null }
+    $f = @{ evidence = @(); problems = @(); needs = @(); prefs = [ordered]@{}; age = $null; state = $null }
     $status = Get-MpComputerStatus
     $pref = Get-MpPreference
     $f.evidence += "engine: Defender $($status.AMEngineVersion), product $($status.AMProductVersion)"
@@ -56,7 +75,9 @@ Function Get-DefenderFinding {
     $scan = @($status.QuickScanEndTime, $status.FullScanEndTime) | Where-Object { $_ } | Sort-Object -Descending | Select-Object -First 1
     $f.evidence += "last scan: $(if ($scan) { $scan } else { 'never' })"
     if (-not $scan -or ((Get-Date) - $scan).TotalHours -gt $p.scan_max_age_hours) { $f.problems += 'no scan within the period'; $f.needs += 'scan' }
-    $open = @(Get-MpThreatDetection -ErrorAction SilentlyContinue | Where-Object { -not $_.ActionSuccess })
+    $detected = @(Get-MpThreatDetection -ErrorAction SilentlyContinue)
+    $open = @($detected | Where-Object { -not $_.ActionSuccess })
+    $f.state = Get-DefenderState $status $scan $f.age $detected
     foreach ($t in $open) { $f.evidence += "detection not handled: $($t.Resources -join ', ') (threat $($t.ThreatID))" }
     if ($open.Count -gt 0) { $f.problems += "$($open.Count) detection(s) not handled" }
     if ($f.prefs.Count -gt 0) { $f.needs += 'prefs' }
@@ -70,8 +91,10 @@ Function New-Record([string]$Status, $Evidence, $Changes, [string]$Message) {
     }
 }
 
+$state = $null
 try {
     $f = Get-DefenderFinding
+    $state = $f.state
     $changes = @()
     if ($f.prefs.Count -gt 0) { $changes += "Set-MpPreference " + (($f.prefs.Keys | ForEach-Object { "-$_ $($f.prefs[$_])" }) -join ' ') }
     if ($f.needs -contains 'update') { $changes += "Update-MpSignature -UpdateSource $source" }
@@ -89,6 +112,7 @@ try {
         if ($f.needs -contains 'update') { Update-MpSignature -UpdateSource $source }
         if ($f.needs -contains 'scan') { Start-MpScan -ScanType QuickScan }
         $again = Get-DefenderFinding
+        $state = $again.state
         $status = if ($again.problems.Count -gt 0) { 'error' } else { 'fixed' }
         $message = if ($status -eq 'error') { "still violated after the fix: $($again.problems -join '; ')" } else { "fixed: $($f.problems -join '; ')" }
         $record = New-Record $status ($f.evidence + @('after the fix:') + $again.evidence) $changes $message
@@ -102,5 +126,6 @@ try {
     $record = New-Record 'error' @() @() "$($_.Exception.GetType().Name): $($_.Exception.Message)"
 }
 $module.Result.hisops_controls = @($record)
+if ($null -ne $state) { $module.Result.antivirus = $state }
 if ($record.status -eq 'error') { $module.FailJson("HIM-7.7-antivirus: $($record.message)") }
 $module.ExitJson()

@@ -78,4 +78,23 @@ hisops_controls:
       evidence: ["RealTimeProtectionEnabled: False", "signature age: 60.5 h, limit 48 h"]
       changes: ["Set-MpPreference -DisableRealtimeMonitoring False", "Update-MpSignature -UpdateSource FileShares"]
       message: "RealTimeProtectionEnabled is off; signatures 60.5 h old"
+antivirus:
+  description:
+    - The facts of the verdict, in the shape of the Linux audit's (M(hisops.him.hisops_antivirus)), which
+      the run recorder stores in the results store for the report's antivirus section.
+    - C(protection_on) is true only when the service, the antivirus and real-time protection are all on.
+    - C(detections) are those since the last scan began (found by it or by real-time protection since),
+      so that a report counts each detection once; C(quarantined) is how many of them Defender handled.
+    - C(last_scan.end) is the end of the newest quick or full scan, in seconds since the epoch.
+  returned: when Defender could be read
+  type: dict
+  sample:
+    engine: Defender 1.1.24090.11
+    protection_on: false
+    signature_age_hours: 60.5
+    max_age_hours: 48.0
+    signature_version: 1.419.262.0
+    last_scan: {end: 1795989600}
+    detections: ["file:_C:\\Users\\zhang\\Downloads\\eicar.com: threat 2147519003"]
+    quarantined: 1
 """

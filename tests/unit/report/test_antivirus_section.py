@@ -9,7 +9,9 @@ from typing import Any
 
 import lxml.html
 import pytest
+import yaml
 from ansible_collections.hisops.him.plugins.module_utils.antivirus import STATE_KEY
+from ansible_collections.hisops.him.plugins.modules import hisops_antivirus_windows
 from ansible_collections.hisops.him.plugins.plugin_utils import antivirus_register as reg
 from ansible_collections.hisops.him.plugins.plugin_utils.migrations import MIGRATIONS
 from ansible_collections.hisops.him.plugins.plugin_utils.recording import RunRecording
@@ -153,3 +155,27 @@ def test_report_section_in_both_languages(tmp_path: Path, lang: str, title: str,
 
 def test_no_antivirus_states_no_section(tmp_path: Path) -> None:
     assert reg.TABLE not in sections_of_a_run_without_records(tmp_path)
+
+
+def test_a_windows_hosts_defender_state_is_stored_and_classed_like_a_linux_hosts() -> None:
+    """The Windows module documents what it returns under STATE_KEY (its RETURN sample): through the
+    recorder that state gives the same row, so Windows hosts are counted in the report's section."""
+    sample = yaml.safe_load(hisops_antivirus_windows.RETURN)[STATE_KEY]["sample"]
+    rec = RunRecording("u-win")
+    data = {
+        "hisops_controls": [{"id": "HIM-7.7-antivirus", "status": "fail", "severity": "critical", "evidence": []}],
+        STATE_KEY: sample,
+    }
+    rec.record_result("pc-mz-07", ["dept_mz", "workstations"], data, "ok", ("HIM-7.7", "m"), False, dict)
+    (row,) = rec.take_batch().extra[reg.TABLE]
+    assert (row["department"], row["engine"], row["protection_on"], row["signature_age_hours"]) == (
+        "mz",
+        "Defender 1.1.24090.11",
+        0,
+        60.5,
+    )
+    assert (row["last_scan_at"], row["quarantined"]) == ("2026-11-29T22:00:00Z", 1)
+    assert row["detections"] == "file:_C:\\Users\\zhang\\Downloads\\eicar.com: threat 2147519003"
+    assert reg.host_class(row) == "off"
+    (dept,) = reg.department_summary([row], reg.detections_in_period([row]))
+    assert (dept["hosts"], dept["off"], dept["oldest_age_hours"], dept["detections"]) == (1, 1, 60.5, 1)
