@@ -1,24 +1,27 @@
 # Copyright: hisops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin of hisops_role_arguments: the running role's argument spec checked on the controller
-for every host of the play in one task (run_once), each distinct set of values once.
+"""Action plugin of hisops_role_arguments: a role's argument spec checked on the controller for every
+host of the play in one task (run_once), each distinct set of values once.
 
 Ansible's own check (a role's ``rolespec_validate``) is a task per host, each on a forked worker:
 at a fleet's scale the largest part of the controller's time per host after the module task
-itself. A playbook that imports the role with ``rolespec_validate: false`` gets the same check
-here: the same spec (the role's meta/argument_specs.yml), each host's variables as a task of the
-role sees them (role defaults, the host's inventory variables and facts, play vars, role vars,
-extra vars), every host's problems in one list, each naming the host and the field.
+itself. A playbook that runs this task and then imports the role with ``rolespec_validate: false``
+gets the same check once: the same spec (the role's meta/argument_specs.yml), each host's variables
+as a task of the role sees them (role defaults, the host's inventory variables and facts, play
+vars, role vars, extra vars), every host's problems in one list, each naming the host and the field.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleError
 
 from ..plugin_utils.controller_action import ControllerAction
 from ..plugin_utils.role_arguments import RoleArguments, host_variables, role_spec
+
+ROLES = Path(__file__).resolve().parents[2] / "roles"  # this collection's roles
 
 
 class ActionModule(ControllerAction):
@@ -29,11 +32,15 @@ class ActionModule(ControllerAction):
         result = super().run(tmp, task_vars)
         hosts = [str(h) for h in self._task.args.get("hosts") or task_vars.get("ansible_play_hosts") or []]
         entry_point = str(self._task.args.get("entry_point") or "main")
-        spec = role_spec(self._loader, task_vars.get("role_path", ""), entry_point)
+        role = self._task.args.get("role")
+        role_path = str(ROLES / str(role).rsplit(".", 1)[-1]) if role else task_vars.get("role_path", "")
+        spec = role_spec(self._loader, role_path, entry_point)
         if spec is None:
-            result.update(failed=True, msg="hisops_role_arguments runs inside a role with meta/argument_specs.yml")
+            result.update(
+                failed=True, msg="no argument spec (meta/argument_specs.yml) of role %s" % (role or role_path)
+            )
             return result
-        variables = host_variables(self, task_vars)
+        variables = host_variables(self, task_vars, role_path)
         templar = self._templar.copy_with_new_env()
         problems = [p for host in hosts for p in self.host_problems(host, variables(host), spec, templar)]
         result.update(changed=False, failed=bool(problems), problems=problems, hosts=len(hosts))

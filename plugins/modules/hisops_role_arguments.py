@@ -9,17 +9,21 @@ DOCUMENTATION = r"""
 module: hisops_role_arguments
 short_description: Check a role's arguments for every host of the play in one task
 description:
-  - Runs on the control node, inside a role, once for the play (C(run_once)). Checks each host's
-    variables, as a task of the role sees them (role defaults, inventory and facts, play vars, role
-    vars, extra vars), against the role's C(meta/argument_specs.yml), the same spec Ansible checks
-    per host when the role is imported with C(rolespec_validate) on.
+  - Runs on the control node, once for the play (C(run_once)), before a role of this collection
+    (O(role)) or inside one. Checks each host's variables, as a task of the role sees them (role
+    defaults, inventory and facts, play vars, role vars, extra vars), against the role's
+    C(meta/argument_specs.yml), the same spec Ansible checks per host when the role is imported
+    with C(rolespec_validate) on.
   - Fails with every host's problems in one list, each naming the host and the variable, before
     any task of the role reaches a host. Hosts with the same values are checked once.
-  - For a fleet playbook that imports the role with C(rolespec_validate=false) (Ansible's check is
-    a forked task per host; R(the workstation policy role,ansible_collections.hisops.him.workstation_policy_role)
-    uses this instead).
+  - For a fleet playbook that then imports the role with C(rolespec_validate=false): Ansible's own
+    check is a forked task per host (C(playbooks/workstation_policy.yml) does this for
+    R(the workstation policy role,ansible_collections.hisops.him.workstation_policy_role)).
 version_added: "0.1.0"
 options:
+  role:
+    description: The role of this collection whose spec is checked (default the role this task is in).
+    type: str
   hosts:
     description: The hosts to check (default the play's hosts, C(ansible_play_hosts)).
     type: list
@@ -35,10 +39,21 @@ author: hisops contributors (@hisops)
 """
 
 EXAMPLES = r"""
-- name: Validate | the role's variables of every host, once
-  hisops.him.hisops_role_arguments:
-  run_once: true
-  any_errors_fatal: true
+- name: Workstation policy
+  hosts: workstations
+  gather_facts: false
+  tasks:
+    - name: Workstation policy | the role's variables of every host, once
+      hisops.him.hisops_role_arguments:
+        role: hisops.him.workstation_policy
+      run_once: true
+      any_errors_fatal: true
+      tags: [always]
+
+    - name: Workstation policy role
+      ansible.builtin.import_role:
+        name: hisops.him.workstation_policy
+        rolespec_validate: false
 """
 
 RETURN = r"""

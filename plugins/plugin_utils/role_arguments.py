@@ -51,14 +51,18 @@ def role_vars(loader: Any, role_path: str, folder: str) -> dict[str, Any]:
     return found
 
 
-def host_variables(action: ActionBase, task_vars: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
-    """A function giving each host's variables as a task of the running action's role sees them,
+def host_variables(
+    action: ActionBase, task_vars: dict[str, Any], role_path: str | None = None
+) -> Callable[[str], dict[str, Any]]:
+    """A function giving each host's variables as a task of the role sees them (the running action's
+    role, or the role at ``role_path``),
     through public interfaces only: the role's defaults < the host's own variables
     (``hostvars.raw_get``: inventory, facts) < the play's vars < the role's vars < extra vars,
     with the play's magic variables (``hostvars``, ``groups``, ``role_path``, ``omit``, ...) of
     this task. Values are raw (templates not rendered)."""
     loader = action._loader
-    hostvars, role_path = task_vars["hostvars"], task_vars.get("role_path", "")
+    hostvars = task_vars["hostvars"]
+    role_path = task_vars.get("role_path", "") if role_path is None else role_path
     defaults, own_role_vars = role_vars(loader, role_path, "defaults"), role_vars(loader, role_path, "vars")
     play = action._task.get_play()
     play_vars = play.get_vars() if play is not None else {}

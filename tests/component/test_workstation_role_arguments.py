@@ -1,5 +1,5 @@
-"""The workstation role's argument spec, checked ONCE for every host of the play (hisops_role_arguments,
-the role's validate.yml) when the fleet playbook imports the role with rolespec_validate: false:
+"""The workstation role's argument spec, checked ONCE for every host of the play (hisops_role_arguments)
+by the fleet playbook, which then imports the role with rolespec_validate: false:
 a bad value fails the run before the module task reaches any host, naming the host and the variable,
 whether it comes from the inventory, the play's vars or extra vars; the play's vars override the
 inventory as for any task of the role. Runs against this machine as several hosts (local
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.component
 ROOT = Path(__file__).resolve().parents[2]
 HOSTS = ["ws-a", "ws-b", "ws-c"]
 MODULE_TASK = "HIM | AUDIT+ENFORCE | all selected controls in one round trip"
-ARGUMENTS_TASK = "HIM | VALIDATE | role arguments of every host"
+ARGUMENTS_TASK = "Workstation policy | role arguments of every host, once"
 
 
 def _inventory(tmp_path: Path, host_vars: dict[str, dict[str, object]]) -> Path:
@@ -64,7 +64,7 @@ def _fleet_run(tmp_path: Path, inventory: Path, *args: str) -> tuple[int, str]:
 def test_the_fleet_playbook_checks_the_role_arguments_once_not_per_host(tmp_path: Path) -> None:
     code, out = _fleet_run(tmp_path, _inventory(tmp_path, {}))
     assert code == 0, out[-3000:]
-    assert "TASK [hisops.him.workstation_policy : %s]" % ARGUMENTS_TASK in out, out[-3000:]
+    assert "TASK [%s]" % ARGUMENTS_TASK in out, out[-3000:]
     # Ansible's own per-host argument check (a task per host) does not run
     assert "Validating arguments against arg spec" not in out, out[-3000:]
     assert out.count("TASK [hisops.him.workstation_policy : %s]" % MODULE_TASK) == 1
@@ -88,7 +88,7 @@ def test_a_bad_role_argument_stops_the_run_before_any_host_naming_host_and_field
 ) -> None:
     code, out = _fleet_run(tmp_path, _inventory(tmp_path, host_vars), *extra)
     assert code != 0, out[-3000:]
-    problems = out.split("TASK [hisops.him.workstation_policy : %s]" % ARGUMENTS_TASK, 1)[1]
+    problems = out.split("TASK [%s]" % ARGUMENTS_TASK, 1)[1]
     for host in HOSTS:
         if host in expected:
             assert "host %s: " % host in problems and expected[host] in problems, (host, problems[:3000])
@@ -107,9 +107,16 @@ def _role_play(tmp_path: Path, play_vars: dict[str, object]) -> Path:
         "vars": play_vars,
         "tasks": [
             {
+                "name": ARGUMENTS_TASK,
+                "hisops.him.hisops_role_arguments": {"role": "hisops.him.workstation_policy"},
+                "run_once": True,
+                "any_errors_fatal": True,
+                "tags": ["always"],
+            },
+            {
                 "name": "Workstation policy role",
                 "ansible.builtin.import_role": {"name": "hisops.him.workstation_policy", "rolespec_validate": False},
-            }
+            },
         ],
     }
     book = tmp_path / "play.yml"
