@@ -16,8 +16,8 @@ description:
     with C(rolespec_validate) on.
   - Fails with every host's problems in one list, each naming the host and the variable, before
     any task of the role reaches a host. Hosts with the same values are checked once.
-  - For a fleet playbook that then imports the role with C(rolespec_validate=false): Ansible's own
-    check is a forked task per host (C(playbooks/workstation_policy.yml) does this for
+  - For a fleet playbook that then imports the role with C(rolespec_validate=false), since Ansible's
+    own check is a forked task per host (C(playbooks/workstation_policy.yml) does this for
     R(the workstation policy role,ansible_collections.hisops.him.workstation_policy_role)).
 version_added: "0.1.0"
 options:

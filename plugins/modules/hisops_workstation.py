@@ -14,7 +14,7 @@ description:
   - Runs M(hisops.him.hisops_workstation_linux) or M(hisops.him.hisops_workstation_windows) by
     O(platform), with the controller-side work of that module's action plugin; the options are theirs.
   - One task for every workstation of a play, whatever its platform (the
-    R(workstation policy role,ansible_collections.hisops.him.workstation_policy_role) uses it): a task
+    R(workstation policy role,ansible_collections.hisops.him.workstation_policy_role) uses it); a task
     per platform skipped on the other platform's hosts costs the controller a forked worker per host.
 version_added: "0.1.0"
 author: hisops contributors (@hisops)
