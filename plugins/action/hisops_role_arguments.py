@@ -19,6 +19,7 @@ from typing import Any
 from ansible.errors import AnsibleError
 
 from ..plugin_utils.controller_action import ControllerAction
+from ..plugin_utils.recording import PER_HOST_KEY
 from ..plugin_utils.role_arguments import RoleArguments, host_variables, role_spec
 
 ROLES = Path(__file__).resolve().parents[2] / "roles"  # this collection's roles
@@ -42,8 +43,17 @@ class ActionModule(ControllerAction):
             return result
         variables = host_variables(self, task_vars, role_path)
         templar = self._templar.copy_with_new_env()
-        problems = [p for host in hosts for p in self.host_problems(host, variables(host), spec, templar)]
+        per_host = {host: self.host_problems(host, variables(host), spec, templar) for host in hosts}
+        problems = [p for host in hosts for p in per_host[host]]
+        # the recorder records each host whose variables are wrong under that host (failed, with its
+        # problems), not the host this task ran on
+        failed_hosts = {
+            host: {"failed": True, "changed": False, "msg": "; ".join(found)}
+            for host, found in per_host.items()
+            if found
+        }
         result.update(changed=False, failed=bool(problems), problems=problems, hosts=len(hosts))
+        result.update({PER_HOST_KEY: "failed_hosts", "failed_hosts": failed_hosts})
         if problems:
             result["msg"] = "the role's variables are wrong for %d problem(s), nothing was changed: %s" % (
                 len(problems),

@@ -62,6 +62,12 @@ problems:
   returned: always
   type: list
   elements: str
+failed_hosts:
+  description:
+    - Per host whose variables are wrong, its result (C(failed), C(msg) with its problems); the
+      results recorder records each under its host (C(hisops_results_per_host) names this key).
+  returned: always
+  type: dict
 hosts:
   description: How many hosts were checked.
   returned: always

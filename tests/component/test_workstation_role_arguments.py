@@ -7,6 +7,7 @@ connection, check mode: nothing is changed)."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def test_a_bad_role_argument_stops_the_run_before_any_host_naming_host_and_field
             assert "host %s: " % host not in problems, (host, problems[:3000])
     # nothing reached a host: the module task never started
     assert MODULE_TASK not in out, out[-3000:]
+    # the recorder: each bad host failed with its own problem; no control result of any host (not checked)
+    with sqlite3.connect(tmp_path / "results.sqlite") as db:
+        failed = dict(db.execute("SELECT host, message FROM host_results WHERE status = 'failed'").fetchall())
+        assert db.execute("SELECT count(*) FROM control_results").fetchone()[0] == 0
+        assert db.execute("SELECT status FROM runs").fetchall() == [("failed",)]
+    assert sorted(failed) == sorted(expected), failed
+    assert all(expected[host] in message and "host %s: " % host in message for host, message in failed.items()), failed
 
 
 def _role_play(tmp_path: Path, play_vars: dict[str, object]) -> Path:
