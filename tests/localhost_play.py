@@ -51,7 +51,7 @@ def write_audit_play(path: Path, module: str, department: dict[str, Any], *after
 def ansible_playbook(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     """ansible-playbook of this venv from the project root with the project's ansible.cfg, not
     recorded (HISOPS_RECORDER_ENABLED=false) unless ``env`` says otherwise."""
-    environ = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), HISOPS_RECORDER_ENABLED="false", **env)
+    environ = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")) | {"HISOPS_RECORDER_ENABLED": "false", **env}
     return subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), *argv],
         cwd=ROOT,

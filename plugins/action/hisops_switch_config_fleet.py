@@ -39,7 +39,9 @@ from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.template import trust_as_template
-from ansible.utils.vars import load_extra_vars
+
+from ..plugin_utils.role_arguments import RoleArguments, host_variables
+from ..plugin_utils.role_arguments import role_spec as role_spec_of
 
 MODULE = "hisops.him.hisops_switch_config_fleet"
 # One switch's item of the module's ``switches`` option: option -> the switch's variable. A variable
@@ -123,23 +125,6 @@ def _switch_filters() -> Any:
     return hisops_switch
 
 
-class RoleArguments:
-    """The role's main options (meta/argument_specs.yml). Switches mostly share their values
-    (group_vars): each distinct set of values is checked once, not once per switch (the check
-    deep-copies every value: a third of the controller's time per switch)."""
-
-    def __init__(self, validator: ArgumentSpecValidator) -> None:
-        self.names = validator.argument_spec
-        self._validator = validator
-        self._checked: dict[str, list[str]] = {}
-
-    def problems(self, values: dict[str, Any]) -> list[str]:
-        key = repr(values)  # keeps types apart (1 and "1"); an object without a repr of its own never matches another
-        if key not in self._checked:
-            self._checked[key] = self._validator.validate(values, validate_role_argument_spec=True).error_messages
-        return self._checked[key]
-
-
 class Switch(NamedTuple):
     host: str
     host_vars: dict[str, Any]
@@ -155,43 +140,6 @@ class ActionModule(ActionBase):
         super().__init__(*args, **kwargs)
         self._renderers: dict[str, Any] = {}  # template folder -> its templar (see _render)
         self._switch_templar: Any = None  # see _templar_for
-
-    def _role_spec(self, role_path: str) -> RoleArguments | None:
-        """The options of the role's main entry point (meta/argument_specs.yml), checked for every switch."""
-        path = os.path.join(role_path, "meta", "argument_specs.yml")
-        if not role_path or not os.path.exists(path):
-            return None
-        specs = self._loader.load_from_file(path) or {}
-        return RoleArguments(ArgumentSpecValidator(specs.get("argument_specs", {}).get("main", {}).get("options", {})))
-
-    def _role_vars(self, role_path: str, folder: str) -> dict[str, Any]:
-        """A role's defaults or vars (``defaults/main.yml``, ``vars/main.yml``, or a ``main/`` folder), raw."""
-        found: dict[str, Any] = {}
-        if not role_path:
-            return found
-        for path in self._loader.find_vars_files(os.path.join(role_path, folder), "main"):
-            found.update(self._loader.load_from_file(path, trusted_as_template=True) or {})
-        return found
-
-    def _host_vars(self, task_vars: dict[str, Any]) -> Any:
-        """A function giving each switch's variables as a task of this role sees them, through public
-        interfaces only: the role's defaults < the switch's own variables (``hostvars.raw_get``:
-        inventory, facts) < the play's vars < the role's vars < extra vars, with the play's magic
-        variables (``hostvars``, ``groups``, ``role_path``, ``omit``, ...) of this task."""
-        hostvars, role_path = task_vars["hostvars"], task_vars.get("role_path", "")
-        defaults, role_vars = self._role_vars(role_path, "defaults"), self._role_vars(role_path, "vars")
-        play = self._task.get_play()
-        play_vars = play.get_vars() if play is not None else {}
-        extra = load_extra_vars(self._loader)
-        own = hostvars.raw_get(task_vars["inventory_hostname"])
-        # what this task sees beyond the running host's own variables is the same for every switch
-        magic = {k: v for k, v in task_vars.items() if k not in own and k not in defaults and k not in role_vars}
-        magic = {k: v for k, v in magic.items() if k not in play_vars}
-
-        def variables(host: str) -> dict[str, Any]:
-            return {**defaults, **hostvars.raw_get(host), **play_vars, **role_vars, **magic, **extra}
-
-        return variables
 
     @staticmethod
     def _naming(host: str, step: Any, *args: Any) -> Any:
@@ -228,8 +176,8 @@ class ActionModule(ActionBase):
     def _play_switches(self, hosts: list[str], task_vars: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
         """(every switch's problems, in play order; the module's items when there is none)."""
         # each switch's variables as a task of this role sees them (role defaults and vars included)
-        variables = self._host_vars(task_vars)
-        role_spec = self._role_spec(task_vars.get("role_path", ""))
+        variables = host_variables(self, task_vars)
+        role_spec = role_spec_of(self._loader, task_vars.get("role_path", ""))
         switches = [self._naming(h, self._switch, h, variables(h), role_spec) for h in hosts]
         problems = [p for s in switches for p in s.problems]
         if problems:

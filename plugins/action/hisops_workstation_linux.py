@@ -34,7 +34,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+        module, args = self.module_and_args()
         args.setdefault("host", task_vars.get("inventory_hostname"))
         args.setdefault("groups", list(task_vars.get("group_names") or []))
         args.setdefault(
@@ -61,7 +61,7 @@ class ActionModule(ActionBase):
                 msg="workstation policy data is wrong, nothing was changed: " + "; ".join(problems),
             )
             return result
-        result.update(self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars))
+        result.update(self._execute_module(module_name=module, module_args=args, task_vars=task_vars))
         self.complete(result, args)
         records = result.get("hisops_controls")
         if isinstance(records, list):
@@ -76,6 +76,10 @@ class ActionModule(ActionBase):
                     "; ".join("%s: %s" % (r.get("id"), r.get("message")) for r in errors),
                 )
         return result
+
+    def module_and_args(self) -> tuple[str, dict[str, Any]]:
+        """The module to run (the task's own) and the task's arguments."""
+        return self._task.action, dict(self._task.args)
 
     def complete(self, result: dict[str, Any], args: dict[str, Any]) -> None:
         """What the controller adds to the module's result before it is recorded (nothing on Linux)."""

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # the workstation rules and the antivirus area, checked in the same round trip on Linux
 IDS = [c for c, e in CATALOG.items() if e.get("area") in ("workstation", "antivirus") and e.get("kind") == "automated"]
 HOSTS = ["ws-a", "ws-b"]
-MODULE_TASK = "HIM | AUDIT+ENFORCE | all selected controls in one round trip (Linux)"
+MODULE_TASK = "HIM | AUDIT+ENFORCE | all selected controls in one round trip"
 
 
 def _playbook(tmp_path: Path, out: Path) -> Path:
@@ -39,8 +39,8 @@ def _playbook(tmp_path: Path, out: Path) -> Path:
                 "ansible.builtin.copy": {
                     "content": "{{ {'checked': ansible_facts.hisops_workstation_results | default([])"
                     " | map(attribute='id') | list, 'messages': ansible_facts.hisops_workstation_results"
-                    " | default([]) | map(attribute='message') | list, 'called': discovered_workstation_linux"
-                    " is defined and discovered_workstation_linux is not skipped} | to_json }}",
+                    " | default([]) | map(attribute='message') | list,"
+                    " 'called': ansible_facts.hisops_workstation_results is defined} | to_json }}",
                     "dest": "%s/{{ inventory_hostname }}.json" % out,
                     "mode": "0600",
                 },

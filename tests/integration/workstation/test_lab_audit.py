@@ -52,7 +52,7 @@ def audit() -> dict[str, Any]:
 
 
 def test_every_workstation_reports_every_control_once(audit: dict[str, Any]) -> None:
-    results = task_results(audit, "one round trip (Linux)")
+    results = task_results(audit, "all selected controls in one round trip")
     assert sorted(results) == HOSTS
     for host, res in results.items():
         assert [r["id"] for r in res["hisops_controls"]] == IDS, host
@@ -62,14 +62,14 @@ def test_every_workstation_reports_every_control_once(audit: dict[str, Any]) -> 
 
 
 def test_24h_clinical_station_has_no_shutdown(audit: dict[str, Any]) -> None:
-    results = task_results(audit, "one round trip (Linux)")
+    results = task_results(audit, "all selected controls in one round trip")
     power = {h: next(r for r in res["hisops_controls"] if r["id"] == "HIM-6.5-power") for h, res in results.items()}
     assert power["ws-mz-02"]["status"] in ("exempt", "fail")  # exempt unless someone planted a timer
     assert not any("enable" in c for c in power["ws-mz-02"]["changes"])
 
 
 def test_check_mode_diff_lists_what_would_change(audit: dict[str, Any]) -> None:
-    results = task_results(audit, "one round trip (Linux)")
+    results = task_results(audit, "all selected controls in one round trip")
     for host, res in results.items():
         failing = [r for r in res["hisops_controls"] if r["status"] == "fail" and r["changes"]]
         if failing:
@@ -92,7 +92,7 @@ def test_bad_policy_stops_every_host_before_the_module_runs() -> None:
     result = next(iter(validate.values()))
     assert result["failed"]
     assert "host ws-zy-01: hisops_workstation_exceptions[0].approver is missing" in result["msg"]
-    assert task_results(report, "one round trip (Linux)") == {}
+    assert task_results(report, "all selected controls in one round trip") == {}
 
 
 def ad_hoc(host: str, module: str, args: str) -> None:
@@ -114,7 +114,7 @@ def test_sudoers_dropin_rule_is_found_on_a_lab_workstation() -> None:
     finally:
         ad_hoc("ws-zy-01", "ansible.builtin.file", "path=%s state=absent" % planted)
     assert rc == 0, report.get("stats")
-    (record,) = task_results(report, "one round trip (Linux)")["ws-zy-01"]["hisops_controls"]
+    (record,) = task_results(report, "all selected controls in one round trip")["ws-zy-01"]["hisops_controls"]
     assert record["id"] == "HIM-5.5-admins" and record["status"] == "fail"
     assert "labclerk may run ALL as root without a password: named (%s line 1)" % planted in record["evidence"], record
     assert "disable 1 sudo rule(s) in %s" % planted in record["changes"]

@@ -170,10 +170,10 @@ def test_the_role_arguments_are_checked_once_per_distinct_set_of_values() -> Non
     from unittest import mock
 
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-    from ansible_collections.hisops.him.plugins.action import hisops_switch_config_fleet as action
+    from ansible_collections.hisops.him.plugins.plugin_utils.role_arguments import RoleArguments
 
     validator = ArgumentSpecValidator({"timeout": {"type": "int"}, "name": {"type": "str"}})
-    spec = action.RoleArguments(validator)
+    spec = RoleArguments(validator)
     with mock.patch.object(validator, "validate", wraps=validator.validate) as validate:
         assert spec.problems({"timeout": 10, "name": "a"}) == []
         assert spec.problems({"timeout": 10, "name": "a"}) == []  # a second switch, same group_vars

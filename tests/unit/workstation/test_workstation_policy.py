@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -202,9 +203,12 @@ def test_the_role_sends_the_antivirus_settings_the_area_reads() -> None:
     from ansible_collections.hisops.him.plugins.module_utils.workstation_antivirus import POLICY_KEY, SETTINGS_KEYS
 
     selection = yaml.safe_load((ROOT / "roles/workstation_policy/vars/main/selection.yml").read_text(encoding="utf-8"))
-    sent = selection["hisops_workstation_policy_data"][POLICY_KEY]
-    assert tuple(sent) == SETTINGS_KEYS
-    assert all(value == "{{ hisops_antivirus_%s | default(none) }}" % key for key, value in sent.items())
+    # one template for the whole policy mapping: its antivirus mapping, one key per setting, in order
+    template = selection["hisops_workstation_policy_data"]
+    antivirus = template.split("'%s': {" % POLICY_KEY, 1)[1].split("}", 1)[0]
+    sent = re.findall(r"'(\w+)': hisops_antivirus_(\w+) \| default\(none\)", antivirus)
+    assert [key for key, _ in sent] == list(SETTINGS_KEYS)
+    assert all(key == variable for key, variable in sent)
 
 
 def test_an_antivirus_variable_that_cannot_be_templated_here_is_left_to_the_module() -> None:
