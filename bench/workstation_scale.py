@@ -133,6 +133,9 @@ def write_inventory(folder: Path, names: list[str]) -> Path:
             "ansible_port": PORT_BASE + i + 1,
             # the lab's connection.yml finds the key next to the lab inventory: here, say where
             "ansible_ssh_private_key_file": str(lab.SSH_KEY),
+            # the lab's value names nc-01's address, and nc-01 is not in this inventory: the bench
+            # network's gateway stands in (the audit reads freshclam's configuration, fetches nothing)
+            "hisops_antivirus_mirror_url": "http://%s1" % SUBNET_PREFIX,
         }
         for i, name in enumerate(names)
     }
